@@ -1,0 +1,94 @@
+#include "core/allocator.h"
+
+#include <cstdlib>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+#include <vector>
+
+#include "core/error.h"
+
+namespace revive {
+namespace {
+
+size_t round_up(size_t bytes) { return (bytes + kAlignment - 1) / kAlignment * kAlignment; }
+
+class CpuCachingAllocator final : public Allocator {
+ public:
+  ~CpuCachingAllocator() override { release_cache(); }
+
+  void* allocate(size_t bytes) override {
+    const size_t size = round_up(bytes == 0 ? 1 : bytes);
+    std::lock_guard<std::mutex> lock(mu_);
+    void* p = nullptr;
+    auto it = free_.find(size);
+    if (it != free_.end() && !it->second.empty()) {
+      p = it->second.back();
+      it->second.pop_back();
+      stats_.bytes_cached -= size;
+    } else {
+      p = std::aligned_alloc(kAlignment, size);
+      if (!p) {
+        release_locked();
+        p = std::aligned_alloc(kAlignment, size);
+      }
+      REVIVE_CHECK(p != nullptr, "out of host memory allocating " << size << " bytes");
+      ++stats_.n_system_allocs;
+    }
+    stats_.bytes_in_use += size;
+    if (stats_.bytes_in_use > stats_.peak_bytes_in_use) stats_.peak_bytes_in_use = stats_.bytes_in_use;
+    return p;
+  }
+
+  void deallocate(void* p, size_t bytes) override {
+    if (!p) return;
+    const size_t size = round_up(bytes == 0 ? 1 : bytes);
+    std::lock_guard<std::mutex> lock(mu_);
+    free_[size].push_back(p);
+    stats_.bytes_in_use -= size;
+    stats_.bytes_cached += size;
+  }
+
+  void release_cache() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    release_locked();
+  }
+
+  AllocatorStats stats() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stats_;
+  }
+
+ private:
+  void release_locked() {
+    for (auto& [size, blocks] : free_) {
+      for (void* p : blocks) std::free(p);
+      blocks.clear();
+    }
+    free_.clear();
+    stats_.bytes_cached = 0;
+  }
+
+  mutable std::mutex mu_;
+  std::unordered_map<size_t, std::vector<void*>> free_;
+  AllocatorStats stats_;
+};
+
+Allocator* g_cuda_allocator = nullptr;
+
+}  // namespace
+
+Allocator& allocator_for(Device d) {
+  if (d.is_cpu()) {
+    // Never destroyed: tensors owned by static objects may be freed after main returns.
+    static auto* cpu = new CpuCachingAllocator();
+    return *cpu;
+  }
+  REVIVE_CHECK(g_cuda_allocator != nullptr,
+               "device " << d.str() << " requested but this build of revive has no CUDA backend");
+  return *g_cuda_allocator;
+}
+
+void register_cuda_allocator(Allocator* a) { g_cuda_allocator = a; }
+
+}  // namespace revive
