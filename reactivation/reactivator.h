@@ -1,0 +1,35 @@
+// The interface every reactivation method implements. The Trainer calls apply() after each epoch's
+// evaluation with the 0-based index of the epoch just trained (spec reactivation.md, Decisions 3);
+// the method rewrites weights in place through the parameter arena under no-grad and adds its
+// telemetry to the epoch's metrics line. Optimiser momentum is never touched.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "nn/module.h"
+#include "nn/parameter_arena.h"
+
+namespace revive {
+
+struct ReactivationContext {
+  int epoch = 0;         // 0-based index of the epoch just trained
+  int total_epochs = 0;
+  std::vector<int> stage_boundaries{0};  // epochs where the LR schedule starts a stage (spec 1.3)
+};
+
+class Reactivator {
+ public:
+  virtual ~Reactivator() = default;
+  virtual std::string name() const = 0;
+  virtual void apply(const ReactivationContext& ctx, nn::Module& model, nn::ParameterArena& arena,
+                     nlohmann::json& telemetry) = 0;
+};
+
+// "none" (the plain baseline: nothing is rewritten). Unknown names throw, listing the valid ones.
+std::unique_ptr<Reactivator> make_reactivator(const std::string& method);
+const std::vector<std::string>& reactivation_methods();
+
+}  // namespace revive

@@ -1,0 +1,38 @@
+// revive: train small CNNs with and without weight reactivation. `revive --help` lists commands.
+#include <cstdio>
+#include <map>
+
+#include "core/error.h"
+#include "tools/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"revive: train small convolutional networks while reactivating their dead weights.\n"
+               "Run `revive <command> --help` for a command's options."};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Print the help of every command");
+  std::map<const CLI::App*, revive::cli::Runner> runners;
+  auto add = [&](const char* name, const char* what, revive::cli::Runner (*fn)(CLI::App&)) {
+    CLI::App* sub = app.add_subcommand(name, what);
+    runners[sub] = fn(*sub);
+  };
+  add("train", "Train a model (default: a small CNN on Fashion-MNIST for 3 epochs on the CPU)",
+      revive::cli::add_train_command);
+  add("eval", "Evaluate saved weights on a dataset's test split", revive::cli::add_eval_command);
+  add("info", "Print the build (oneDNN, CUDA), the devices found and the thread count",
+      revive::cli::add_info_command);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    for (const CLI::App* sub : app.get_subcommands()) return runners.at(sub)();
+  } catch (const revive::Error& e) {
+    std::fprintf(stderr, "revive: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "revive: internal error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}
