@@ -1,0 +1,33 @@
+#include "kernels/sgd_update.h"
+
+namespace revive::kernels {
+
+namespace {
+void check_arena(const Tensor& t, const char* what, const Tensor& param) {
+  REVIVE_CHECK(t.defined(), "sgd_update: " << what << " is undefined; expected a float32 tensor of "
+                                           << param.numel() << " elements");
+  REVIVE_CHECK(t.dtype() == DType::kFloat32 && t.is_plain(),
+               "sgd_update: " << what << " is " << dtype_name(t.dtype()) << " in layout " << layout_name(t.layout())
+                              << "; expected plain float32");
+  REVIVE_CHECK(t.numel() == param.numel(), "sgd_update: " << what << " has " << t.numel()
+                                                          << " elements; expected " << param.numel()
+                                                          << " (the parameter arena's size)");
+  REVIVE_CHECK(t.device() == param.device(),
+               "sgd_update: " << what << " is on " << t.device().str() << "; expected " << param.device().str());
+}
+}  // namespace
+
+void sgd_update(Tensor& param, Tensor& momentum_buf, const Tensor& dparam, const SgdUpdateParams& h) {
+  check_arena(param, "param", param);
+  check_arena(dparam, "dparam", param);
+  const bool uses_momentum = h.momentum != 0.0f;
+  if (uses_momentum) check_arena(momentum_buf, "momentum_buf", param);
+  if (param.device().is_cuda()) {
+    REVIVE_THROW("sgd_update on " << param.device().str()
+                                  << ": the CUDA kernel is not built yet; keep the parameter arena on the CPU");
+  }
+  sgd_update_cpu(param.data<float>(), uses_momentum ? momentum_buf.data<float>() : nullptr, dparam.data<float>(),
+                 param.numel(), h);
+}
+
+}  // namespace revive::kernels
