@@ -12,6 +12,7 @@
 #include "kernels/layout.h"
 #include "nn/batch_norm2d.h"
 #include "nn/conv2d.h"
+#include "nn/global_avg_pool.h"
 #include "nn/linear.h"
 #include "nn/parameter_arena.h"
 #include "nn/pool2d.h"
@@ -161,6 +162,15 @@ TEST(PoolLayers, WindowDefaultsAndValues) {
   EXPECT_EQ(padded.type_name(), "AvgPool2d");
   EXPECT_THROW(MaxPool2d(2, 2, 2), Error);  // padding above kernel / 2
   EXPECT_THROW(max_pool.forward(Tensor::zeros({1, 1, 1, 1})), Error);
+}
+
+TEST(GlobalAvgPoolLayer, AveragesEachPlaneIntoAFlatVector) {
+  std::vector<float> v(2 * 3 * 2 * 2);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i);
+  const Tensor y = GlobalAvgPool().forward(Tensor::from_vector(v, {2, 3, 2, 2}));
+  EXPECT_EQ(y.shape(), (Shape{2, 3}));
+  EXPECT_EQ(y.to_vector<float>(), (std::vector<float>{1.5f, 5.5f, 9.5f, 13.5f, 17.5f, 21.5f}));
+  EXPECT_THROW(GlobalAvgPool().forward(Tensor::zeros({2, 3})), Error);
 }
 
 TEST(SequentialLayer, NamesChildrenByIndexAndChainsThem) {
