@@ -43,6 +43,8 @@ void conv2d_backward_weights_ref(T* dw, T* db, const T* x, const T* dy, const Co
 
 // Tensor entry points. x may be plain or blocked; y is returned in preferred_layout().
 Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p);
+// The same with the output layout chosen by the caller (tests and benchmarks compare layouts).
+Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p, Layout y_layout);
 // Returns dx in x_layout.
 Tensor conv2d_backward_data(const Tensor& dy, const Tensor& w, const Shape& x_shape, Layout x_layout,
                             const Conv2dParams& p);
