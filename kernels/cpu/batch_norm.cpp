@@ -17,7 +17,7 @@ using cpu::ChannelBlocks;
 // s1[c] = sum (u - su[c]), s2[c] = sum (u - su[c]) (v - sv[c]) over (n, h, w). Shifts keep the
 // sums small: the forward passes u = v = x and su = sv = a sample of each channel, so that
 // var = s2/M - (s1/M)^2 does not cancel catastrophically when |mean| >> std. Runs of kRun values per
-// channel are summed in float (vectorised), the runs in double. Each thread sums a fixed range of
+// channel are summed in T (vectorised), the run totals in double. Each thread sums a fixed range of
 // planes and the partial sums are added in thread order: the result depends on the thread count
 // only, not on scheduling. Arrays hold n_blocks * B channels.
 template <class T, int B>

@@ -22,6 +22,8 @@ std::string case_name(const Case& c) {
          std::to_string(c.p.stride) + "p" + std::to_string(c.p.pad);
 }
 
+void PrintTo(const Case& c, std::ostream* os) { *os << case_name(c); }
+
 class Pools : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Pools, MaxGradients) {

@@ -26,6 +26,8 @@ struct Rectifier {
 const Rectifier kRelu{"relu", relu_forward_cpu<double>, relu_backward_cpu<double>, relu_forward, relu_backward};
 const Rectifier kRelu6{"relu6", relu6_forward_cpu<double>, relu6_backward_cpu<double>, relu6_forward, relu6_backward};
 
+void PrintTo(const Rectifier& r, std::ostream* os) { *os << r.name; }
+
 class Rectifiers : public ::testing::TestWithParam<Rectifier> {};
 
 TEST_P(Rectifiers, GradientsAwayFromKinks) {
