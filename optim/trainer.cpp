@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "core/autograd.h"
-#include "kernels/accuracy.h"
+#include "kernels/count_correct.h"
 #include "nn/functional.h"
 #include "optim/progress.h"
 
@@ -18,7 +18,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
-Trainer::Trainer(nn::Module& model, nn::ParameterArena& arena, SgdOptimizer& optimizer, const Schedule& schedule,
+Trainer::Trainer(nn::Module& model, nn::ParameterArena& arena, optim::SgdOptimizer& optimizer,
+                 const optim::LrSchedule& schedule,
                  DataLoader& train, DataLoader& test, TrainerOptions options)
     : model_(model),
       arena_(arena),
@@ -30,16 +31,16 @@ Trainer::Trainer(nn::Module& model, nn::ParameterArena& arena, SgdOptimizer& opt
   REVIVE_CHECK(options_.epochs >= 1, "epochs must be at least 1, got " << options_.epochs);
 }
 
-EvalResult Trainer::evaluate(DataLoader& loader) {
+EvalResult evaluate(nn::Module& model, DataLoader& loader) {
   NoGradGuard no_grad;
-  model_.eval();
+  model.eval();
   EvalResult r;
   double loss_sum = 0;
   int64_t correct = 0;
   loader.start_epoch(0);
   Batch batch;
   while (loader.next(batch)) {
-    Tensor logits = model_.forward(batch.images);
+    Tensor logits = model.forward(batch.images);
     const int64_t n = batch.labels.numel();
     loss_sum += static_cast<double>(F::softmax_cross_entropy(logits, batch.labels).item()) * static_cast<double>(n);
     correct += kernels::count_correct(logits, batch.labels);
@@ -78,7 +79,8 @@ nlohmann::json Trainer::run_epoch(int epoch) {
     REVIVE_CHECK(std::isfinite(l), "non-finite training loss (" << l << ") at epoch " << epoch + 1 << ", step "
                                                                  << it + 1 << ": lower the learning rate");
     loss.backward();
-    optimizer_.step(arena_.params(), arena_.grads(), static_cast<float>(lr));
+    Tensor params = arena_.params();  // a handle: the step updates the arena in place
+    optimizer_.step(params, arena_.grads(), static_cast<float>(lr));
     const int64_t n = batch.labels.numel();
     loss_sum += static_cast<double>(l) * static_cast<double>(n);
     correct += kernels::count_correct(logits, batch.labels);
@@ -92,7 +94,7 @@ nlohmann::json Trainer::run_epoch(int epoch) {
   progress.finish();
   const double train_seconds = seconds_since(t0);
 
-  const EvalResult test = evaluate(test_);
+  const EvalResult test = evaluate(model_, test_);
   nlohmann::json m;
   m["epoch"] = epoch + 1;
   m["lr"] = first_lr;

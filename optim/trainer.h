@@ -23,6 +23,9 @@ struct EvalResult {
   int64_t n_samples = 0;
 };
 
+// Test loss and accuracy of `model` in eval mode, under no-grad, over one pass of `loader`.
+EvalResult evaluate(nn::Module& model, DataLoader& loader);
+
 struct TrainerOptions {
   int epochs = 1;
   bool progress = true;  // progress bar / lines on stderr
@@ -34,7 +37,7 @@ class Trainer {
   // the epoch's metrics line (reactivation telemetry).
   using AfterEvalHook = std::function<void(int epoch, nlohmann::json& metrics)>;
 
-  Trainer(nn::Module& model, nn::ParameterArena& arena, SgdOptimizer& optimizer, const Schedule& schedule,
+  Trainer(nn::Module& model, nn::ParameterArena& arena, optim::SgdOptimizer& optimizer, const optim::LrSchedule& schedule,
           DataLoader& train, DataLoader& test, TrainerOptions options);
 
   void set_after_eval_hook(AfterEvalHook hook) { hook_ = std::move(hook); }
@@ -45,14 +48,13 @@ class Trainer {
   // Trains epochs [first_epoch, options.epochs); returns the metrics line of each.
   std::vector<nlohmann::json> fit(int first_epoch = 0);
   nlohmann::json run_epoch(int epoch);
-  EvalResult evaluate(DataLoader& loader);
   bool stopped() const { return stopped_; }
 
  private:
   nn::Module& model_;
   nn::ParameterArena& arena_;
-  SgdOptimizer& optimizer_;
-  const Schedule& schedule_;
+  optim::SgdOptimizer& optimizer_;
+  const optim::LrSchedule& schedule_;
   DataLoader& train_;
   DataLoader& test_;
   TrainerOptions options_;

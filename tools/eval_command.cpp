@@ -31,21 +31,17 @@ int run_eval(const EvalArgs& a) {
   set_num_threads(a.threads);
   SafetensorsFile file = load_safetensors(a.weights);
   DatasetSplits splits = load_dataset(a.dataset, a.data_dir);
-  nn::ModelOptions mopts;
-  mopts.width = a.width;
-  std::shared_ptr<nn::Module> model =
-      nn::make_model(a.model, static_cast<int>(splits.test.channels()), splits.test.num_classes(), mopts);
+  nn::models::ModelOptions mopts;
+  mopts.width = static_cast<float>(a.width);
+  std::unique_ptr<nn::Module> model =
+      nn::models::make_model(a.model, splits.test.channels(), splits.test.num_classes(), mopts);
   nn::ParameterArena arena = nn::ParameterArena::build(*model, Device::cpu(), 0);
   nn::load_state_dict(*model, file.tensors, a.weights);
 
   TransformOptions tf;
   tf.norm = normalization_for(splits.train);
   DataLoader loader(splits.test, a.batch, /*shuffle=*/false, tf, 0);
-  // The trainer's evaluation loop, without training anything.
-  optim::SgdOptimizer unused_sgd({}, arena.params());
-  const optim::LrSchedule unused_schedule = optim::make_schedule("constant", {0.0, 1});
-  Trainer evaluator(*model, arena, unused_sgd, unused_schedule, loader, loader, {});
-  const EvalResult r = evaluator.evaluate(loader);
+  const EvalResult r = evaluate(*model, loader);
   const nlohmann::json out{{"weights", a.weights}, {"model", a.model}, {"dataset", a.dataset},
                            {"n_samples", r.n_samples}, {"test_loss", r.loss}, {"test_acc", r.accuracy}};
   std::printf("%s\n", out.dump().c_str());

@@ -112,10 +112,10 @@ int run_train(const TrainArgs& a) {
   DataLoader train_loader(splits.train, a.batch, /*shuffle=*/true, train_tf, a.seed);
   DataLoader test_loader(splits.test, a.eval_batch, /*shuffle=*/false, test_tf, a.seed);
 
-  nn::ModelOptions mopts;
-  mopts.width = a.width;
-  std::shared_ptr<nn::Module> model =
-      nn::make_model(a.model, static_cast<int>(splits.train.channels()), splits.train.num_classes(), mopts);
+  nn::models::ModelOptions mopts;
+  mopts.width = static_cast<float>(a.width);
+  std::unique_ptr<nn::Module> model =
+      nn::models::make_model(a.model, splits.train.channels(), splits.train.num_classes(), mopts);
   nn::ParameterArena arena = nn::ParameterArena::build(*model, device, a.seed);
 
   optim::ScheduleOptions sopts;
