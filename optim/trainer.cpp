@@ -120,6 +120,7 @@ std::vector<nlohmann::json> Trainer::fit(int first_epoch) {
   for (int e = first_epoch; e < options_.epochs && !stopped_; ++e) {
     lines.push_back(run_epoch(e));
     const nlohmann::json& m = lines.back();
+    if (!options_.log_epochs) continue;
     std::fprintf(stderr, "epoch %d/%d  lr %.5f  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  %.1fs (%.0f img/s)\n",
                  e + 1, options_.epochs, m["lr"].get<double>(), m["train_loss"].get<double>(),
                  100 * m["train_acc"].get<double>(), m["test_loss"].get<double>(), 100 * m["test_acc"].get<double>(),

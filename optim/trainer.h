@@ -28,7 +28,8 @@ EvalResult evaluate(nn::Module& model, DataLoader& loader);
 
 struct TrainerOptions {
   int epochs = 1;
-  bool progress = true;  // progress bar / lines on stderr
+  bool progress = true;    // progress bar / lines on stderr during an epoch
+  bool log_epochs = true;  // one summary line per epoch on stderr
 };
 
 class Trainer {

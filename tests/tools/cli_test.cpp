@@ -1,0 +1,108 @@
+// The revive binary as a user meets it: help, a short run on synthetic data, eval of its weights,
+// and clear errors with a non-zero exit and no completed-looking output for bad input.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int status;
+  std::string output;  // stdout and stderr
+};
+
+Result run(const std::string& args) {
+  const std::string cmd = std::string(REVIVE_BINARY_DIR) + "/bin/revive " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  Result r{-1, ""};
+  if (!p) return r;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  const int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("revive_cli_" + name);
+  fs::remove_all(d);
+  return d;
+}
+
+TEST(Cli, HelpListsCommandsAndOptions) {
+  Result r = run("--help");
+  EXPECT_EQ(r.status, 0);
+  for (const char* s : {"train", "eval", "info"}) EXPECT_NE(r.output.find(s), std::string::npos) << s;
+  r = run("train --help");
+  EXPECT_EQ(r.status, 0);
+  for (const char* s : {"--model", "--epochs", "--lr", "--schedule", "--seed", "--threads", "--method"}) {
+    EXPECT_NE(r.output.find(s), std::string::npos) << s;
+  }
+  EXPECT_EQ(run("info").status, 0);
+}
+
+TEST(Cli, TrainsOnSyntheticDataThenEvaluatesTheWeights) {
+  const fs::path out = fresh_dir("train");
+  Result r = run("train --dataset synthetic --model cnn --epochs 2 --batch 32 --threads 2 --no-progress --out " +
+                 out.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const char* f : {"config.json", "metrics.jsonl", "model.safetensors", "summary.json"}) {
+    EXPECT_TRUE(fs::exists(out / f)) << f;
+  }
+  std::ifstream is(out / "metrics.jsonl");
+  std::string line;
+  int lines = 0;
+  while (std::getline(is, line)) {
+    EXPECT_TRUE(nlohmann::json::parse(line).contains("test_acc"));
+    ++lines;
+  }
+  EXPECT_EQ(lines, 2);
+  r = run("eval --dataset synthetic --model cnn --weights " + (out / "model.safetensors").string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  EXPECT_GT(j["test_acc"].get<double>(), 0.5);
+  // Weights of another architecture are refused with the mismatching names.
+  r = run("eval --dataset synthetic --model resnet20 --weights " + (out / "model.safetensors").string());
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("does not match the model"), std::string::npos) << r.output;
+  fs::remove_all(out);
+}
+
+TEST(Cli, BadInputIsAClearErrorWithNoCompletedOutput) {
+  struct Case {
+    std::string args, expect;
+  };
+  const fs::path missing = fresh_dir("no_such_data");
+  const std::vector<Case> cases{
+      {"train --model resnet19", "unknown model"},
+      {"train --dataset mnist", "unknown dataset"},
+      {"train --method magic", "unknown reactivation method"},
+      {"train --schedule sometimes", "schedule"},
+      {"train --data-dir " + missing.string(), "dataset-fashion-mnist"},
+      {"train --dataset cifar10", "--data-dir"},
+      {"train --epochs 0", "--epochs"},
+      {"train --no-such-option", "no-such-option"},
+      {"train --device cuda", "cuda"},
+      {"eval --weights /nonexistent.safetensors", "/nonexistent.safetensors"},
+  };
+  for (const Case& c : cases) {
+    const fs::path out = fresh_dir("bad");
+    const bool train = c.args.rfind("train", 0) == 0;
+    const Result r = run(train ? c.args + " --out " + out.string() : c.args);
+    EXPECT_NE(r.status, 0) << c.args;
+    EXPECT_NE(r.output.find(c.expect), std::string::npos) << c.args << "\n" << r.output;
+    EXPECT_FALSE(fs::exists(out / "summary.json")) << c.args;
+    EXPECT_FALSE(fs::exists(out / "model.safetensors")) << c.args;
+    fs::remove_all(out);
+  }
+}
+
+}  // namespace
