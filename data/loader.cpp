@@ -49,9 +49,11 @@ int64_t DataLoader::batches_per_epoch() const {
   return opts_.drop_last ? n / b : (n + b - 1) / b;
 }
 
-void DataLoader::start_epoch(int epoch) {
+void DataLoader::start_epoch(int epoch, int64_t first_batch) {
   REVIVE_CHECK(epoch >= 0 && epoch < kMaxEpochs,
                "DataLoader: epoch " << epoch << " must be in [0, " << kMaxEpochs << ")");
+  REVIVE_CHECK(first_batch >= 0 && first_batch <= batches_per_epoch(),
+               "DataLoader: first batch " << first_batch << " outside [0, " << batches_per_epoch() << "]");
   std::unique_lock<std::mutex> lock(mu_);
   requested_ = -1;
   cv_.wait(lock, [this] { return !busy_; });
@@ -67,10 +69,10 @@ void DataLoader::start_epoch(int epoch) {
       std::swap(order_[i], order_[static_cast<size_t>(rng.below(static_cast<uint64_t>(i) + 1))]);
     }
   }
-  next_index_ = 0;
+  next_index_ = first_batch;
   failed_ = false;
-  if (opts_.background && batches_per_epoch() > 0) {
-    requested_ = 0;
+  if (opts_.background && first_batch < batches_per_epoch()) {
+    requested_ = first_batch;
     cv_.notify_all();
   }
 }

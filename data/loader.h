@@ -54,8 +54,9 @@ class DataLoader {
   DataLoader(const DataLoader&) = delete;
   DataLoader& operator=(const DataLoader&) = delete;
 
-  // Begins epoch `epoch` (in [0, 2^24)) from its first batch, discarding any batch in flight.
-  void start_epoch(int epoch);
+  // Begins epoch `epoch` (in [0, 2^24)) at batch `first_batch` (0: its start; a resumed run starts
+  // where it stopped), discarding any batch in flight. Batches are the same whatever the start.
+  void start_epoch(int epoch, int64_t first_batch = 0);
   // The next batch of the current epoch into `out`; false when the epoch is exhausted. After a
   // batch fails (the exception is re-thrown here), call start_epoch before asking again.
   bool next(Batch& out);

@@ -18,17 +18,22 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
-Trainer::Trainer(nn::Module& model, nn::ParameterArena& arena, optim::SgdOptimizer& optimizer,
-                 const optim::LrSchedule& schedule,
-                 DataLoader& train, DataLoader& test, TrainerOptions options)
-    : model_(model),
-      arena_(arena),
-      optimizer_(optimizer),
-      schedule_(schedule),
-      train_(train),
-      test_(test),
-      options_(options) {
-  REVIVE_CHECK(options_.epochs >= 1, "epochs must be at least 1, got " << options_.epochs);
+nlohmann::json TrainPosition::to_json() const {
+  return {{"epoch", epoch}, {"step", step},          {"loss_sum", loss_sum},
+          {"correct", correct}, {"seen", seen},      {"train_seconds", train_seconds}};
+}
+
+TrainPosition TrainPosition::from_json(const nlohmann::json& j) {
+  TrainPosition p;
+  p.epoch = j.at("epoch").get<int>();
+  p.step = j.at("step").get<int64_t>();
+  p.loss_sum = j.at("loss_sum").get<double>();
+  p.correct = j.at("correct").get<int64_t>();
+  p.seen = j.at("seen").get<int64_t>();
+  p.train_seconds = j.at("train_seconds").get<double>();
+  REVIVE_CHECK(p.epoch >= 0 && p.step >= 0 && p.seen >= 0 && p.correct >= 0 && p.correct <= p.seen,
+               "invalid training position " << j.dump());
+  return p;
 }
 
 EvalResult evaluate(nn::Module& model, DataLoader& loader) {
@@ -53,76 +58,129 @@ EvalResult evaluate(nn::Module& model, DataLoader& loader) {
   return r;
 }
 
-nlohmann::json Trainer::run_epoch(int epoch) {
+Trainer::Trainer(nn::Module& model, nn::ParameterArena& arena, optim::SgdOptimizer& optimizer,
+                 const optim::LrSchedule& schedule, DataLoader& train, DataLoader& test, TrainerOptions options)
+    : model_(model),
+      arena_(arena),
+      optimizer_(optimizer),
+      schedule_(schedule),
+      train_(train),
+      test_(test),
+      options_(options) {
+  REVIVE_CHECK(options_.epochs >= 1, "epochs must be at least 1, got " << options_.epochs);
+}
+
+bool Trainer::stop_requested() {
+  if (options_.stop_after_steps >= 0 && total_steps_ >= options_.stop_after_steps && stop_) stop_->store(true);
+  return stop_ && stop_->load();
+}
+
+void Trainer::check_finite_weights(const char* when) const {
+  const Tensor& p = arena_.params();
+  const float* v = p.data<float>();
+  const int64_t n = p.numel();
+  int64_t bad = -1;
+#pragma omp parallel for reduction(max : bad)
+  for (int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(v[i])) bad = std::max(bad, i);
+  }
+  if (bad < 0) return;
+  std::string name = "?";
+  for (const auto& e : arena_.entries()) {
+    if (bad >= e.offset && bad < e.offset + e.numel) name = e.name;
+  }
+  REVIVE_THROW("non-finite value (" << v[bad] << ") in " << name << " " << when << " of epoch " << pos_.epoch + 1
+                                    << ": training stopped; the last checkpoint holds the last good weights");
+}
+
+bool Trainer::train_epoch() {
   const auto t0 = std::chrono::steady_clock::now();
+  const double seconds_before = pos_.train_seconds;
   model_.train();
-  train_.start_epoch(epoch);
+  train_.start_epoch(pos_.epoch, pos_.step);
   const int64_t iters = train_.batches_per_epoch();
   char label[48];
-  std::snprintf(label, sizeof label, "epoch %d/%d", epoch + 1, options_.epochs);
+  std::snprintf(label, sizeof label, "epoch %d/%d", pos_.epoch + 1, options_.epochs);
   Progress progress(label, iters, options_.progress);
-
-  double loss_sum = 0;
-  int64_t correct = 0, seen = 0, it = 0;
-  const double first_lr = schedule_.lr_at(epoch, 0, static_cast<int>(iters));
   Batch batch;
-  while (train_.next(batch)) {
-    if (stop_ && stop_->load()) {
+  while (true) {
+    if (stop_requested()) {
       stopped_ = true;
       break;
     }
-    const double lr = schedule_.lr_at(epoch, static_cast<int>(it), static_cast<int>(iters));
+    if (!train_.next(batch)) break;
+    const double lr = schedule_.lr_at(pos_.epoch, static_cast<int>(pos_.step), static_cast<int>(iters));
     arena_.zero_grad();
     Tensor logits = model_.forward(batch.images);
     Tensor loss = F::softmax_cross_entropy(logits, batch.labels);
     const float l = loss.item();
-    REVIVE_CHECK(std::isfinite(l), "non-finite training loss (" << l << ") at epoch " << epoch + 1 << ", step "
-                                                                 << it + 1 << ": lower the learning rate");
+    REVIVE_CHECK(std::isfinite(l), "non-finite training loss (" << l << ") at epoch " << pos_.epoch + 1 << ", step "
+                                                                 << pos_.step + 1
+                                                                 << ": training stopped; lower the learning rate");
     loss.backward();
     Tensor params = arena_.params();  // a handle: the step updates the arena in place
     optimizer_.step(params, arena_.grads(), static_cast<float>(lr));
     const int64_t n = batch.labels.numel();
-    loss_sum += static_cast<double>(l) * static_cast<double>(n);
-    correct += kernels::count_correct(logits, batch.labels);
-    seen += n;
-    ++it;
+    pos_.loss_sum += static_cast<double>(l) * static_cast<double>(n);
+    pos_.correct += kernels::count_correct(logits, batch.labels);
+    pos_.seen += n;
+    ++pos_.step;
+    ++total_steps_;
     char status[64];
-    std::snprintf(status, sizeof status, "loss %.4f acc %.2f%%", loss_sum / static_cast<double>(seen),
-                  100.0 * static_cast<double>(correct) / static_cast<double>(seen));
-    progress.update(it, status);
+    std::snprintf(status, sizeof status, "loss %.4f acc %.2f%%", pos_.loss_sum / static_cast<double>(pos_.seen),
+                  100.0 * static_cast<double>(pos_.correct) / static_cast<double>(pos_.seen));
+    progress.update(pos_.step, status);
   }
   progress.finish();
-  const double train_seconds = seconds_since(t0);
+  pos_.train_seconds = seconds_before + seconds_since(t0);
+  check_finite_weights("after the training steps");
+  return !stopped_;
+}
 
+nlohmann::json Trainer::finish_epoch() {
+  const auto t0 = std::chrono::steady_clock::now();
+  const int iters = static_cast<int>(train_.batches_per_epoch());
   const EvalResult test = evaluate(model_, test_);
   nlohmann::json m;
-  m["epoch"] = epoch + 1;
-  m["lr"] = first_lr;
-  m["train_loss"] = seen ? loss_sum / static_cast<double>(seen) : 0.0;
-  m["train_acc"] = seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
+  m["epoch"] = pos_.epoch + 1;
+  m["lr"] = schedule_.lr_at(pos_.epoch, 0, iters);
+  m["train_loss"] = pos_.seen ? pos_.loss_sum / static_cast<double>(pos_.seen) : 0.0;
+  m["train_acc"] = pos_.seen ? static_cast<double>(pos_.correct) / static_cast<double>(pos_.seen) : 0.0;
   m["test_loss"] = test.loss;
   m["test_acc"] = test.accuracy;
-  m["train_seconds"] = train_seconds;
-  m["images_per_second"] = train_seconds > 0 ? static_cast<double>(seen) / train_seconds : 0.0;
-  if (stopped_) m["interrupted"] = true;
-  if (hook_ && !stopped_) {
+  m["train_seconds"] = pos_.train_seconds;
+  m["images_per_second"] = pos_.train_seconds > 0 ? static_cast<double>(pos_.seen) / pos_.train_seconds : 0.0;
+  if (hook_) {
     const auto th = std::chrono::steady_clock::now();
-    hook_(epoch, m);
+    hook_(pos_.epoch, m);
     m["reactivation_ms"] = seconds_since(th) * 1e3;
+    check_finite_weights("after the reactivation");
   }
-  m["epoch_seconds"] = seconds_since(t0);
+  m["epoch_seconds"] = pos_.train_seconds + seconds_since(t0);
   if (log_) log_->write(m);
   return m;
 }
 
-std::vector<nlohmann::json> Trainer::fit(int first_epoch) {
+std::vector<nlohmann::json> Trainer::fit(const TrainPosition& start) {
+  pos_ = start;
   std::vector<nlohmann::json> lines;
-  for (int e = first_epoch; e < options_.epochs && !stopped_; ++e) {
-    lines.push_back(run_epoch(e));
+  while (pos_.epoch < options_.epochs) {
+    if (!train_epoch()) {
+      if (log_) {
+        nlohmann::json m{{"epoch", pos_.epoch + 1}, {"interrupted", true}, {"step", pos_.step}};
+        log_->write(m);
+      }
+      if (position_cb_) position_cb_(pos_);
+      break;
+    }
+    lines.push_back(finish_epoch());
     const nlohmann::json& m = lines.back();
+    pos_ = TrainPosition{pos_.epoch + 1, 0, 0.0, 0, 0, 0.0};
+    if (position_cb_) position_cb_(pos_);
     if (!options_.log_epochs) continue;
-    std::fprintf(stderr, "epoch %d/%d  lr %.5f  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  %.1fs (%.0f img/s)\n",
-                 e + 1, options_.epochs, m["lr"].get<double>(), m["train_loss"].get<double>(),
+    std::fprintf(stderr,
+                 "epoch %d/%d  lr %.5f  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  %.1fs (%.0f img/s)\n",
+                 m["epoch"].get<int>(), options_.epochs, m["lr"].get<double>(), m["train_loss"].get<double>(),
                  100 * m["train_acc"].get<double>(), m["test_loss"].get<double>(), 100 * m["test_acc"].get<double>(),
                  m["epoch_seconds"].get<double>(), m["images_per_second"].get<double>());
   }

@@ -1,6 +1,7 @@
 // The epoch loop: train one epoch (forward, softmax cross-entropy, backward into the gradient arena,
 // one fused SGD step), evaluate on the test set, call the post-evaluation hook (where reactivation
-// runs, spec reactivation.md "Decisions" 3), then write the epoch's metrics line.
+// runs, spec reactivation.md "Decisions" 3), write the epoch's metrics line, then call the epoch-end
+// callback (where checkpoints are written).
 #pragma once
 
 #include <atomic>
@@ -26,10 +27,26 @@ struct EvalResult {
 // Test loss and accuracy of `model` in eval mode, under no-grad, over one pass of `loader`.
 EvalResult evaluate(nn::Module& model, DataLoader& loader);
 
+// Where training stands: everything besides the weights, buffers and optimiser state that a resumed
+// run needs to continue exactly as the uninterrupted one would have.
+struct TrainPosition {
+  int epoch = 0;      // the epoch in progress (0-based)
+  int64_t step = 0;   // steps of that epoch already taken
+  double loss_sum = 0;  // running training sums of that epoch
+  int64_t correct = 0, seen = 0;
+  double train_seconds = 0;
+
+  nlohmann::json to_json() const;
+  static TrainPosition from_json(const nlohmann::json& j);
+};
+
 struct TrainerOptions {
   int epochs = 1;
   bool progress = true;    // progress bar / lines on stderr during an epoch
   bool log_epochs = true;  // one summary line per epoch on stderr
+  // Debugging and tests: raise the stop flag after this many steps in total (-1: never), which
+  // behaves exactly like an interrupting signal at that point.
+  int64_t stop_after_steps = -1;
 };
 
 class Trainer {
@@ -37,21 +54,31 @@ class Trainer {
   // Called after evaluation with the 0-based index of the epoch just trained; it may add fields to
   // the epoch's metrics line (reactivation telemetry).
   using AfterEvalHook = std::function<void(int epoch, nlohmann::json& metrics)>;
+  // Called after each finished epoch (position: the next epoch, step 0) and when training stops on
+  // the stop flag (position: the interrupted epoch and its steps taken).
+  using PositionCallback = std::function<void(const TrainPosition& position)>;
 
-  Trainer(nn::Module& model, nn::ParameterArena& arena, optim::SgdOptimizer& optimizer, const optim::LrSchedule& schedule,
-          DataLoader& train, DataLoader& test, TrainerOptions options);
+  Trainer(nn::Module& model, nn::ParameterArena& arena, optim::SgdOptimizer& optimizer,
+          const optim::LrSchedule& schedule, DataLoader& train, DataLoader& test, TrainerOptions options);
 
   void set_after_eval_hook(AfterEvalHook hook) { hook_ = std::move(hook); }
+  void set_position_callback(PositionCallback cb) { position_cb_ = std::move(cb); }
   void set_metrics_log(MetricsLog* log) { log_ = log; }
-  // Polled between steps: when it becomes true the current epoch stops early (SIGINT handling).
-  void set_stop_flag(const std::atomic<bool>* flag) { stop_ = flag; }
+  // Polled between steps: when it becomes true training stops after the current step (signals).
+  void set_stop_flag(std::atomic<bool>* flag) { stop_ = flag; }
 
-  // Trains epochs [first_epoch, options.epochs); returns the metrics line of each.
-  std::vector<nlohmann::json> fit(int first_epoch = 0);
-  nlohmann::json run_epoch(int epoch);
+  // Trains from `start` to the end of options.epochs; returns the metrics line of each finished epoch.
+  std::vector<nlohmann::json> fit(const TrainPosition& start = {});
   bool stopped() const { return stopped_; }
+  const TrainPosition& position() const { return pos_; }
 
  private:
+  // Trains the rest of pos_.epoch; false when stopped before its end.
+  bool train_epoch();
+  nlohmann::json finish_epoch();
+  bool stop_requested();
+  void check_finite_weights(const char* when) const;
+
   nn::Module& model_;
   nn::ParameterArena& arena_;
   optim::SgdOptimizer& optimizer_;
@@ -60,9 +87,12 @@ class Trainer {
   DataLoader& test_;
   TrainerOptions options_;
   AfterEvalHook hook_;
+  PositionCallback position_cb_;
   MetricsLog* log_ = nullptr;
-  const std::atomic<bool>* stop_ = nullptr;
+  std::atomic<bool>* stop_ = nullptr;
   bool stopped_ = false;
+  int64_t total_steps_ = 0;
+  TrainPosition pos_;
 };
 
 }  // namespace revive

@@ -26,6 +26,10 @@ class Reactivator {
   virtual std::string name() const = 0;
   virtual void apply(const ReactivationContext& ctx, nn::Module& model, nn::ParameterArena& arena,
                      nlohmann::json& telemetry) = 0;
+  // What the method carries from one epoch to the next (e.g. WE's fallback counters), for
+  // checkpoints; null when it carries nothing.
+  virtual nlohmann::json state() const { return nullptr; }
+  virtual void load_state(const nlohmann::json& state) { (void)state; }
 };
 
 // "none" (the plain baseline: nothing is rewritten). Unknown names throw, listing the valid ones.

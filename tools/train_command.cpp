@@ -1,10 +1,14 @@
-// `revive train`: builds the model, data and optimiser from the command line, trains, and writes
-// the run folder: config.json, metrics.jsonl (one line per epoch, written as it ends),
-// model.safetensors and summary.json (both written atomically when training completes).
+// `revive train`: builds the model, data and optimiser from the command line (or, with --resume,
+// from the run folder's config.json), trains, and writes the run folder:
+//   config.json        every option (written before training starts)
+//   metrics.jsonl      one line per epoch, appended as each ends
+//   checkpoints/       the newest --keep-last checkpoints (optim/checkpoint.h)
+//   model.safetensors  and summary.json, written atomically when training completes
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
@@ -16,15 +20,19 @@
 #include "data/transforms.h"
 #include "nn/models/registry.h"
 #include "nn/parameter_arena.h"
+#include "optim/checkpoint.h"
 #include "optim/metrics.h"
 #include "optim/schedule.h"
 #include "optim/sgd.h"
 #include "optim/trainer.h"
 #include "reactivation/reactivator.h"
 #include "tools/commands.h"
+#include "tools/signals.h"
 
 namespace revive::cli {
 namespace {
+
+namespace fs = std::filesystem;
 
 struct TrainArgs {
   std::string model = "cnn";
@@ -50,9 +58,22 @@ struct TrainArgs {
   uint64_t seed = 0;
   int threads = 0;
   std::string device = "cpu";
-  std::string out;
   std::string method = "none";
+  int checkpoint_every = 1;
+  int keep_last = 2;
+};
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainArgs, model, width, dataset, data_dir, limit_train, limit_test, augment,
+                                   epochs, batch, eval_batch, lr, schedule, per_iteration, milestones, step_size,
+                                   gamma, eta_min, warmup_epochs, momentum, weight_decay, nesterov, seed, threads,
+                                   device, method, checkpoint_every, keep_last)
+
+struct CommandLine {
+  TrainArgs args;
+  std::string out;
+  std::string resume;
   bool no_progress = false;
+  int64_t stop_after_steps = -1;
 };
 
 std::string default_out_dir(const TrainArgs& a) {
@@ -60,22 +81,6 @@ std::string default_out_dir(const TrainArgs& a) {
   const std::time_t now = std::time(nullptr);
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
   return "runs/" + a.model + "-" + a.dataset + "-" + a.method + "-s" + std::to_string(a.seed) + "-" + stamp;
-}
-
-nlohmann::json to_json(const TrainArgs& a) {
-  return {{"model", a.model},        {"width", a.width},
-          {"dataset", a.dataset},    {"data_dir", a.data_dir},
-          {"limit_train", a.limit_train}, {"limit_test", a.limit_test},
-          {"augment", a.augment},    {"epochs", a.epochs},
-          {"batch", a.batch},        {"eval_batch", a.eval_batch},
-          {"lr", a.lr},              {"schedule", a.schedule},
-          {"per_iteration", a.per_iteration}, {"milestones", a.milestones},
-          {"step_size", a.step_size}, {"gamma", a.gamma},
-          {"eta_min", a.eta_min},    {"warmup_epochs", a.warmup_epochs},
-          {"momentum", a.momentum},  {"weight_decay", a.weight_decay},
-          {"nesterov", a.nesterov},  {"seed", a.seed},
-          {"threads", num_threads()}, {"device", a.device},
-          {"method", a.method}};
 }
 
 // Keeps the first n samples (quick experiments and tests).
@@ -87,19 +92,59 @@ Dataset take_first(const Dataset& d, int64_t n) {
   return Dataset(d.name(), d.channels(), d.height(), d.width(), d.num_classes(), std::move(images), std::move(labels));
 }
 
-int run_train(const TrainArgs& a) {
+std::vector<nlohmann::json> read_metrics(const std::string& path) {
+  std::vector<nlohmann::json> lines;
+  std::ifstream is(path);
+  std::string line;
+  while (std::getline(is, line)) {
+    if (line.empty()) continue;
+    try {
+      lines.push_back(nlohmann::json::parse(line));
+    } catch (const nlohmann::json::exception&) {
+      break;  // a line cut short by a crash ends the usable log
+    }
+  }
+  return lines;
+}
+
+// A resumed run recomputes everything after its checkpoint: keep only the finished epochs before it.
+void truncate_metrics(const std::string& path, int finished_epochs) {
+  std::vector<nlohmann::json> keep;
+  for (auto& l : read_metrics(path)) {
+    if (!l.value("interrupted", false) && l.value("epoch", 0) <= finished_epochs) keep.push_back(std::move(l));
+  }
+  write_file_atomically(path, [&](std::ostream& os) {
+    for (const auto& l : keep) os << l.dump() << '\n';
+  });
+}
+
+TrainArgs read_config(const std::string& dir) {
+  const std::string path = dir + "/config.json";
+  std::ifstream is(path);
+  REVIVE_CHECK(is.good(), "--resume " << dir << ": no config.json there (is it a revive run folder?)");
+  try {
+    return nlohmann::json::parse(is).get<TrainArgs>();
+  } catch (const nlohmann::json::exception& e) {
+    REVIVE_THROW(path << " is not a valid revive run configuration (" << e.what() << ")");
+  }
+}
+
+int run_train(const CommandLine& cl) {
+  const bool resuming = !cl.resume.empty();
+  const TrainArgs a = resuming ? read_config(cl.resume) : cl.args;
   set_num_threads(a.threads);
   const Device device = parse_device(a.device);
   REVIVE_CHECK(device.is_cpu(), "--device " << a.device << ": this build trains on the CPU only");
-  const std::string out = a.out.empty() ? default_out_dir(a) : a.out;
+  REVIVE_CHECK(a.checkpoint_every >= 0, "--checkpoint-every must be >= 0 (0: only when interrupted)");
+  const std::string out = resuming ? cl.resume : (cl.out.empty() ? default_out_dir(a) : cl.out);
   ensure_writable_dir(out);  // fail before any work when the output cannot be written
 
   DatasetSplits splits = load_dataset(a.dataset, a.data_dir);
   splits.train = take_first(splits.train, a.limit_train);
   splits.test = take_first(splits.test, a.limit_test);
-  const bool augment = a.augment == "on" || (a.augment == "auto" && a.dataset.rfind("cifar", 0) == 0);
   REVIVE_CHECK(a.augment == "on" || a.augment == "off" || a.augment == "auto",
                "--augment " << a.augment << ": expected auto, on or off");
+  const bool augment = a.augment == "on" || (a.augment == "auto" && a.dataset.rfind("cifar", 0) == 0);
 
   TransformOptions train_tf;
   train_tf.norm = normalization_for(splits.train);
@@ -135,15 +180,27 @@ int run_train(const TrainArgs& a) {
   opts.weight_decay = a.weight_decay;
   opts.nesterov = a.nesterov;
   optim::SgdOptimizer sgd(opts, arena.params());
-
   std::unique_ptr<Reactivator> reactivator = make_reactivator(a.method);
+  CheckpointWriter checkpoints(out + "/checkpoints", a.keep_last);
 
-  nlohmann::json config = to_json(a);
-  config["out"] = out;
-  config["revive_version"] = REVIVE_VERSION;
-  config["n_parameters"] = arena.params().numel();
-  config["schedule_description"] = schedule.describe();
-  write_file_atomically(out + "/config.json", [&](std::ostream& os) { os << config.dump(2) << "\n"; });
+  TrainPosition start;
+  if (resuming) {
+    const std::optional<std::string> latest = find_latest_checkpoint(out + "/checkpoints");
+    REVIVE_CHECK(latest.has_value(), "--resume " << out << ": no checkpoint in " << out << "/checkpoints");
+    const CheckpointContents c = load_checkpoint(*latest, *model, arena, sgd);
+    start = c.position;
+    reactivator->load_state(c.reactivation_state);
+    truncate_metrics(out + "/metrics.jsonl", start.epoch);
+    std::fprintf(stderr, "revive: resuming %s from %s (epoch %d, step %lld)\n", out.c_str(), latest->c_str(),
+                 start.epoch + 1, static_cast<long long>(start.step));
+  } else {
+    nlohmann::json config = a;
+    config["revive_version"] = REVIVE_VERSION;
+    config["n_parameters"] = arena.params().numel();
+    config["threads_used"] = num_threads();
+    config["schedule_description"] = schedule.describe();
+    write_file_atomically(out + "/config.json", [&](std::ostream& os) { os << config.dump(2) << "\n"; });
+  }
 
   std::fprintf(stderr, "revive: %s (%lld parameters) on %s: %lld train / %lld test images, %d epochs, batch %d, %s, "
                        "%d threads, method %s\nrevive: writing %s/\n",
@@ -151,12 +208,14 @@ int run_train(const TrainArgs& a) {
                static_cast<long long>(splits.train.size()), static_cast<long long>(splits.test.size()), a.epochs,
                a.batch, schedule.describe().c_str(), num_threads(), a.method.c_str(), out.c_str());
 
-  MetricsLog log(out + "/metrics.jsonl", /*truncate=*/true);
+  MetricsLog log(out + "/metrics.jsonl", /*truncate=*/!resuming);
   TrainerOptions topts;
   topts.epochs = a.epochs;
-  topts.progress = !a.no_progress;
+  topts.progress = !cl.no_progress;
+  topts.stop_after_steps = cl.stop_after_steps;
   Trainer trainer(*model, arena, sgd, schedule, train_loader, test_loader, topts);
   trainer.set_metrics_log(&log);
+  trainer.set_stop_flag(&install_stop_handlers());
   ReactivationContext ctx;
   ctx.total_epochs = a.epochs;
   ctx.stage_boundaries = schedule.stage_boundaries();
@@ -167,18 +226,38 @@ int run_train(const TrainArgs& a) {
     reactivator->apply(ctx, *model, arena, telemetry);
     if (!telemetry.empty()) m["reactivation"] = telemetry;
   });
+  trainer.set_position_callback([&](const TrainPosition& pos) {
+    const bool due = trainer.stopped() || pos.epoch == a.epochs ||
+                     (a.checkpoint_every > 0 && pos.epoch % a.checkpoint_every == 0);
+    if (!due) return;
+    try {
+      checkpoints.write(*model, arena, sgd, {pos, reactivator->state(), a.seed});
+    } catch (const Error& e) {
+      // Training goes on: the previous checkpoint is intact, and the next one may succeed.
+      std::fprintf(stderr, "revive: warning: checkpoint not written, the previous one is kept: %s\n", e.what());
+    }
+  });
 
   const auto t0 = std::chrono::steady_clock::now();
-  const std::vector<nlohmann::json> lines = trainer.fit(0);
+  trainer.fit(start);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (trainer.stopped()) {
+    std::fprintf(stderr, "revive: interrupted at epoch %d, step %lld; checkpoint written. Resume with:\n"
+                         "  revive train --resume %s\n",
+                 trainer.position().epoch + 1, static_cast<long long>(trainer.position().step), out.c_str());
+    return 130;
+  }
 
-  save_safetensors(out + "/model.safetensors", model->state_dict(), {{"model", a.model}, {"dataset", a.dataset}});
+  save_safetensors(out + "/model.safetensors", model->state_dict(),
+                   {{"format", "pt"}, {"model", a.model}, {"dataset", a.dataset}});
+  const std::vector<nlohmann::json> lines = read_metrics(out + "/metrics.jsonl");
+  REVIVE_CHECK(!lines.empty(), out << "/metrics.jsonl lost its lines");
   double best = 0;
-  for (const auto& l : lines) best = std::max(best, l["test_acc"].get<double>());
-  nlohmann::json summary{{"epochs", lines.size()},
-                         {"final_test_acc", lines.back()["test_acc"]},
-                         {"best_test_acc", best},
-                         {"total_seconds", seconds}};
+  for (const auto& l : lines) best = std::max(best, l.value("test_acc", 0.0));
+  const nlohmann::json summary{{"epochs", lines.size()},
+                               {"final_test_acc", lines.back()["test_acc"]},
+                               {"best_test_acc", best},
+                               {"seconds_this_session", seconds}};
   write_file_atomically(out + "/summary.json", [&](std::ostream& os) { os << summary.dump(2) << "\n"; });
   std::fprintf(stderr, "revive: done in %.1fs: final test accuracy %.2f%% (best %.2f%%); results in %s/\n", seconds,
                100 * lines.back()["test_acc"].get<double>(), 100 * best, out.c_str());
@@ -188,36 +267,48 @@ int run_train(const TrainArgs& a) {
 }  // namespace
 
 Runner add_train_command(CLI::App& app) {
-  auto a = std::make_shared<TrainArgs>();
-  app.add_option("--model", a->model, "resnet20|resnet32|resnet56|resnet110|mobilenetv1|mobilenetv2|"
-                                      "shufflenetv1|densenet40|cnn")->capture_default_str();
-  app.add_option("--width", a->width, "Width multiplier (mobilenetv2)")->capture_default_str();
-  app.add_option("--dataset", a->dataset, "fashion-mnist|cifar10|cifar100|synthetic")->capture_default_str();
-  app.add_option("--data-dir", a->data_dir, "Dataset folder (default for fashion-mnist: /usr/share/datasets/fashion-mnist)");
-  app.add_option("--limit-train", a->limit_train, "Use only the first N training images (0 = all)")->capture_default_str();
-  app.add_option("--limit-test", a->limit_test, "Use only the first N test images (0 = all)")->capture_default_str();
-  app.add_option("--augment", a->augment, "Pad-and-crop + flip: auto (on for CIFAR), on, off")->capture_default_str();
-  app.add_option("--epochs", a->epochs, "Training epochs")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--batch", a->batch, "Training batch size")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--eval-batch", a->eval_batch, "Evaluation batch size")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--lr", a->lr, "Initial learning rate")->capture_default_str();
-  app.add_option("--schedule", a->schedule, "constant|step|multistep|cosine")->capture_default_str();
-  app.add_flag("--per-iteration", a->per_iteration, "Cosine: anneal every iteration instead of every epoch");
-  app.add_option("--milestones", a->milestones, "Multistep: epochs where the lr is multiplied by --gamma")->delimiter(',');
-  app.add_option("--step-size", a->step_size, "Step: decay every N epochs");
-  app.add_option("--gamma", a->gamma, "Step/multistep decay factor")->capture_default_str();
-  app.add_option("--eta-min", a->eta_min, "Cosine: final learning rate")->capture_default_str();
-  app.add_option("--warmup-epochs", a->warmup_epochs, "Linear warm-up length in epochs")->capture_default_str();
-  app.add_option("--momentum", a->momentum, "SGD momentum")->capture_default_str();
-  app.add_option("--wd", a->weight_decay, "Weight decay")->capture_default_str();
-  app.add_flag("--nesterov", a->nesterov, "Nesterov momentum");
-  app.add_option("--seed", a->seed, "Seed of initialisation, data order and augmentation")->capture_default_str();
-  app.add_option("--threads", a->threads, "Worker threads (0 = all cores)")->capture_default_str();
-  app.add_option("--device", a->device, "cpu")->capture_default_str();
-  app.add_option("--out", a->out, "Run folder (default: runs/<model>-<dataset>-<method>-s<seed>-<time>)");
-  app.add_option("--method", a->method, "Reactivation method: none")->capture_default_str();
-  app.add_flag("--no-progress", a->no_progress, "No progress bar / progress lines on stderr");
-  return [a] { return run_train(*a); };
+  auto cl = std::make_shared<CommandLine>();
+  TrainArgs& a = cl->args;
+  app.add_option("--model", a.model, "resnet20|resnet32|resnet56|resnet110|mobilenetv1|mobilenetv2|"
+                                     "shufflenetv1|densenet40|cnn")->capture_default_str();
+  app.add_option("--width", a.width, "Width multiplier (mobilenetv2)")->capture_default_str();
+  app.add_option("--dataset", a.dataset, "fashion-mnist|cifar10|cifar100|synthetic")->capture_default_str();
+  app.add_option("--data-dir", a.data_dir, "Dataset folder (default for fashion-mnist: /usr/share/datasets/fashion-mnist)");
+  app.add_option("--limit-train", a.limit_train, "Use only the first N training images (0 = all)")->capture_default_str();
+  app.add_option("--limit-test", a.limit_test, "Use only the first N test images (0 = all)")->capture_default_str();
+  app.add_option("--augment", a.augment, "Pad-and-crop + flip: auto (on for CIFAR), on, off")->capture_default_str();
+  app.add_option("--epochs", a.epochs, "Training epochs")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--batch", a.batch, "Training batch size")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--eval-batch", a.eval_batch, "Evaluation batch size")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--lr", a.lr, "Initial learning rate")->capture_default_str();
+  app.add_option("--schedule", a.schedule, "constant|step|multistep|cosine")->capture_default_str();
+  app.add_flag("--per-iteration", a.per_iteration, "Cosine: anneal every iteration instead of every epoch");
+  app.add_option("--milestones", a.milestones, "Multistep: epochs where the lr is multiplied by --gamma")->delimiter(',');
+  app.add_option("--step-size", a.step_size, "Step: decay every N epochs");
+  app.add_option("--gamma", a.gamma, "Step/multistep decay factor")->capture_default_str();
+  app.add_option("--eta-min", a.eta_min, "Cosine: final learning rate")->capture_default_str();
+  app.add_option("--warmup-epochs", a.warmup_epochs, "Linear warm-up length in epochs")->capture_default_str();
+  app.add_option("--momentum", a.momentum, "SGD momentum")->capture_default_str();
+  app.add_option("--wd", a.weight_decay, "Weight decay")->capture_default_str();
+  app.add_flag("--nesterov", a.nesterov, "Nesterov momentum");
+  app.add_option("--seed", a.seed, "Seed of initialisation, data order and augmentation")->capture_default_str();
+  app.add_option("--threads", a.threads, "Worker threads (0 = all cores)")->capture_default_str();
+  app.add_option("--device", a.device, "cpu")->capture_default_str();
+  app.add_option("--method", a.method, "Reactivation method: none")->capture_default_str();
+  app.add_option("--checkpoint-every", a.checkpoint_every, "Write a checkpoint every N epochs (0: only at the end "
+                                                           "and when interrupted)")->capture_default_str();
+  app.add_option("--keep-last", a.keep_last, "Checkpoints to keep")->capture_default_str();
+  app.add_option("--out", cl->out, "Run folder (default: runs/<model>-<dataset>-<method>-s<seed>-<time>)");
+  CLI::Option* resume = app.add_option("--resume", cl->resume, "Continue the run in this folder from its newest "
+                                                                "checkpoint, with the options in its config.json");
+  // A resumed run takes every training option from its config.json; giving one again is an error.
+  for (CLI::Option* o : app.get_options()) {
+    if (o != resume && o->get_name() != "--help") resume->excludes(o);
+  }
+  app.add_flag("--no-progress", cl->no_progress, "No progress bar / progress lines on stderr");
+  app.add_option("--stop-after-steps", cl->stop_after_steps, "Testing: act as if interrupted after N steps")
+      ->group("");
+  return [cl] { return run_train(*cl); };
 }
 
 }  // namespace revive::cli

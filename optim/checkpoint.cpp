@@ -1,0 +1,134 @@
+#include "optim/checkpoint.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "core/atomic_file.h"
+#include "core/safetensors.h"
+#include "nn/state_dict.h"
+
+namespace revive {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kFormat = "revive-checkpoint";
+constexpr int kVersion = 1;
+
+std::string checkpoint_name(const TrainPosition& p) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "ckpt-e%04d-s%06lld", p.epoch, static_cast<long long>(p.step));
+  return buf;
+}
+
+std::vector<fs::path> sidecars(const std::string& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("ckpt-", 0) == 0 && e.path().extension() == ".json") out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());  // the names sort by position
+  return out;
+}
+
+NamedTensors momentum_tensors(const nn::ParameterArena& arena, const Tensor& momentum) {
+  NamedTensors out;
+  for (const auto& e : arena.entries()) out.emplace_back(e.name, Tensor::view_of(momentum, e.offset, e.shape));
+  return out;
+}
+
+}  // namespace
+
+CheckpointWriter::CheckpointWriter(std::string dir, int keep_last) : dir_(std::move(dir)), keep_last_(keep_last) {
+  REVIVE_CHECK(keep_last_ >= 1, "--keep-last must be at least 1, got " << keep_last_);
+  ensure_writable_dir(dir_);
+}
+
+std::string CheckpointWriter::write(const nn::Module& model, const nn::ParameterArena& arena,
+                                    const optim::SgdOptimizer& sgd, const CheckpointContents& c) {
+  const std::string base = (fs::path(dir_) / checkpoint_name(c.position)).string();
+  const std::string weights = base + ".safetensors", momentum = base + ".momentum.safetensors";
+  save_safetensors(weights, model.state_dict(), {{"format", "pt"}});
+  const optim::SgdState st = sgd.state();
+  if (st.momentum.defined()) save_safetensors(momentum, momentum_tensors(arena, st.momentum));
+  const nlohmann::json sidecar{{"format", kFormat},
+                               {"version", kVersion},
+                               {"position", c.position.to_json()},
+                               {"weights", fs::path(weights).filename().string()},
+                               {"momentum", st.momentum.defined() ? fs::path(momentum).filename().string() : ""},
+                               {"momentum_initialised", st.momentum_initialised},
+                               {"n_parameters", arena.params().numel()},
+                               {"rng", {{"seed", c.seed},
+                                        {"generator", "philox4x32-10"},
+                                        {"streams", "init: (seed, parameter index); data order: (seed, epoch); "
+                                                    "augmentation: (seed, epoch, sample position)"}}},
+                               {"reactivation", c.reactivation_state}};
+  const std::string path = base + ".json";
+  write_file_atomically(path, [&](std::ostream& os) { os << sidecar.dump(2) << "\n"; });
+  prune();
+  return path;
+}
+
+void CheckpointWriter::prune() const {
+  std::vector<fs::path> all = sidecars(dir_);
+  for (size_t i = 0; i + static_cast<size_t>(keep_last_) < all.size(); ++i) {
+    const std::string stem = all[i].string().substr(0, all[i].string().size() - 5);
+    std::error_code ec;
+    fs::remove(all[i], ec);  // the sidecar first: the checkpoint stops existing before its data goes
+    fs::remove(stem + ".safetensors", ec);
+    fs::remove(stem + ".momentum.safetensors", ec);
+  }
+}
+
+std::optional<std::string> find_latest_checkpoint(const std::string& dir) {
+  const std::vector<fs::path> all = sidecars(dir);
+  if (all.empty()) return std::nullopt;
+  return all.back().string();
+}
+
+CheckpointContents load_checkpoint(const std::string& sidecar_path, nn::Module& model, nn::ParameterArena& arena,
+                                   optim::SgdOptimizer& sgd) {
+  std::ifstream is(sidecar_path);
+  REVIVE_CHECK(is.good(), "cannot open checkpoint " << sidecar_path);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(is);
+  } catch (const nlohmann::json::exception& e) {
+    REVIVE_THROW("checkpoint " << sidecar_path << " is not valid JSON (" << e.what() << ")");
+  }
+  REVIVE_CHECK(j.is_object() && j.value("format", "") == kFormat,
+               sidecar_path << " is not a revive checkpoint sidecar");
+  REVIVE_CHECK(j.value("version", 0) == kVersion,
+               sidecar_path << ": checkpoint version " << j.value("version", 0) << ", this revive reads " << kVersion);
+  CheckpointContents c;
+  try {
+    c.position = TrainPosition::from_json(j.at("position"));
+    c.seed = j.at("rng").at("seed").get<uint64_t>();
+    c.reactivation_state = j.value("reactivation", nlohmann::json());
+    const fs::path dir = fs::path(sidecar_path).parent_path();
+    const std::string weights = (dir / j.at("weights").get<std::string>()).string();
+    nn::load_state_dict(model, load_safetensors(weights).tensors, weights);
+    const std::string momentum_name = j.at("momentum").get<std::string>();
+    optim::SgdState st;
+    st.momentum_initialised = j.at("momentum_initialised").get<bool>();
+    if (!momentum_name.empty()) {
+      const std::string path = (dir / momentum_name).string();
+      const SafetensorsFile m = load_safetensors(path);
+      st.momentum = Tensor::zeros({arena.params().numel()});
+      for (const auto& e : arena.entries()) {
+        auto it = m.tensors.find(e.name);
+        REVIVE_CHECK(it != m.tensors.end() && it->second.shape() == e.shape && it->second.dtype() == DType::kFloat32,
+                     path << ": momentum for " << e.name << " " << shape_str(e.shape) << " missing or mismatched");
+        Tensor::view_of(st.momentum, e.offset, e.shape).copy_from(it->second);
+      }
+    }
+    sgd.load_state(st);
+  } catch (const nlohmann::json::exception& e) {
+    REVIVE_THROW("checkpoint " << sidecar_path << " is incomplete (" << e.what() << ")");
+  }
+  return c;
+}
+
+}  // namespace revive
