@@ -5,8 +5,8 @@
 // plain nchw source for a first convolution with 1 or 3 channels). Tensors that arrive in another
 // layout are reordered into that choice, and outputs are reordered into the layout the caller asked
 // for, only where the two differ: with blocked activations between layers no activation moves.
-// Weights stay plain KCRS in the parameter arena and are reordered on each call (a few hundred KiB
-// at most); weight gradients are computed in the primitive's format and reordered with a sum
+// Weights stay plain KCRS in the parameter arena and are reordered on each call (small next to
+// the activations: 147 KiB for ResNet-20's largest against 1.6 MiB of input); weight gradients are computed in the primitive's format and reordered with a sum
 // post-op, which gives the += the API promises without a separate pass.
 //
 // Plans (primitive descriptors, primitives, reorders) are cached per operation, shapes, parameters

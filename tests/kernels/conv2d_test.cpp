@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kernels/conv2d.h"
@@ -213,6 +214,23 @@ TEST(ConvOnednnEmptyBatch, ReturnsEmptyTensorsAndLeavesGradientsAlone) {
   conv2d_backward_weights(dw, &db, x, y, p);
   EXPECT_ALLCLOSE(Tensor::full(w.shape(), 0.5f), dw, 0.0, 0.0);
   EXPECT_ALLCLOSE(Tensor::full({32}, 0.25f), db, 0.0, 0.0);
+}
+
+TEST(ConvOnednnThreads, ConcurrentCallsShareCachedPlans) {
+  // Plans are cached process-wide and executed with per-call scratchpads: threads running the same
+  // shape at once must each get the single-threaded answer.
+  const Conv2dParams p = make_params(1, 1);
+  const Tensor x = random_tensor({2, 8, 6, 6}, 61, Layout::kBlocked8), w = random_tensor({8, 8, 3, 3}, 62);
+  const Tensor expected = conv2d_forward(x, w, Tensor(), p, Layout::kBlocked8);
+  std::vector<Tensor> results(4);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&, i] {
+      for (int rep = 0; rep < 10; ++rep) results[i] = conv2d_forward(x, w, Tensor(), p, Layout::kBlocked8);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const Tensor& y : results) EXPECT_ALLCLOSE(expected, y, 0.0, 0.0);
 }
 
 TEST(ConvShape, DerivesOutputSizeLikePyTorch) {
