@@ -81,27 +81,26 @@ RelativeImportance count_relative_importance(const float* importance, int32_t n,
   return {count, uint64_t{1} << 32};
 }
 
-// Moves the `count` smallest of keys[0, n) to keys[0, count), sorted. For the few dominants a layer
-// usually has, one pass through a small sorted buffer (the branch that admits a key is rarely
-// taken) is several times faster than a selection over the whole layer.
-void first_in_order(uint64_t* keys, int32_t n, int32_t count) {
-  constexpr int32_t kBuffer = 32;
-  if (count > kBuffer) {
-    std::nth_element(keys, keys + count, keys + n);
-    std::sort(keys, keys + count);
-    return;
+// Keeps the `count` smallest keys offered to it, sorted. For the few dominants a layer usually
+// has, one pass through this small buffer (the branch that admits a key is rarely taken) is
+// several times faster than a selection over the whole layer.
+class SmallestKeys {
+ public:
+  static constexpr int32_t kCapacity = 32;
+  explicit SmallestKeys(int32_t count) : count_(count) {}
+  void offer(uint64_t key) {
+    if (size_ == count_ && key >= best_[count_ - 1]) return;
+    int32_t i = size_ < count_ ? size_++ : count_ - 1;
+    for (; i > 0 && best_[i - 1] > key; --i) best_[i] = best_[i - 1];
+    best_[i] = key;
   }
-  uint64_t best[kBuffer];
-  int32_t size = 0;
-  for (int32_t j = 0; j < n; ++j) {
-    const uint64_t key = keys[j];
-    if (size == count && key >= best[count - 1]) continue;
-    int32_t i = size < count ? size++ : count - 1;
-    for (; i > 0 && best[i - 1] > key; --i) best[i] = best[i - 1];
-    best[i] = key;
-  }
-  std::copy(best, best + count, keys);
-}
+  const uint64_t* sorted() const { return best_; }
+
+ private:
+  int32_t count_;
+  int32_t size_ = 0;
+  uint64_t best_[kCapacity];
+};
 
 }  // namespace
 
@@ -165,24 +164,38 @@ void we_match_layer(const float* importance, int32_t n, int32_t first_filter, co
   // c (inferior) positions are used: the inferior are selected among the entries below the bound,
   // the dominants among all, and only those are sorted.
   const int32_t c = sel.n_inferior, p = sel.n_pairs;  // p <= n - c
-  scratch.resize(2 * static_cast<size_t>(n));
-  uint64_t* order = scratch.data();
+  // Grow only: shrinking and growing again would zero-fill the buffer for every other layer.
+  if (scratch.size() < 2 * static_cast<size_t>(n)) scratch.resize(2 * static_cast<size_t>(n));
+  uint64_t* order = scratch.data();  // the dominants end up in order[0, p), sorted
   uint64_t* candidates = order + n;
   int32_t n_candidates = 0;
-  for (int32_t j = 0; j < n; ++j) {
+  // One pass computes every order key, keeps those below the bound as inferior candidates, and
+  // feeds the dominant selection.
+  const auto visit = [&](int32_t j) {
     const uint32_t key = magnitude_key(importance[j]);
-    order[j] = candidates[n_candidates] = descending_order_key(key, static_cast<uint32_t>(j));
+    const uint64_t order_key = descending_order_key(key, static_cast<uint32_t>(j));
+    candidates[n_candidates] = order_key;
     n_candidates += key < sel.inferior_bound;
+    return order_key;
+  };
+  if (p <= SmallestKeys::kCapacity) {
+    SmallestKeys dominants(p);
+    for (int32_t j = 0; j < n; ++j) dominants.offer(visit(j));
+    std::copy(dominants.sorted(), dominants.sorted() + p, order);
+  } else {
+    for (int32_t j = 0; j < n; ++j) order[j] = visit(j);
+    std::nth_element(order, order + p, order + n);
+    std::sort(order, order + p);
   }
   if (n_candidates < c) {
-    // A bound that excludes an inferior entry would be a bug upstream; stay correct (all entries
-    // are candidates) rather than throw inside a parallel loop.
-    std::copy(order, order + n, candidates);
+    // A bound that excludes an inferior entry would be a bug upstream; stay correct (every entry
+    // a candidate) rather than throw inside a parallel loop.
+    for (int32_t j = 0; j < n; ++j)
+      candidates[j] = descending_order_key(magnitude_key(importance[j]), static_cast<uint32_t>(j));
     n_candidates = n;
   }
   uint64_t* inferior = candidates + (n_candidates - c);  // the c smallest, descending once sorted
   std::nth_element(candidates, inferior, candidates + n_candidates);
-  first_in_order(order, n, p);
   if (matching == WeMatching::kReverse) {
     // The ascending inferior list is itself a stable sort ("Decisions" 2): ties keep ascending
     // index order, so it is not the descending list reversed.
