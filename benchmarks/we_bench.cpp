@@ -1,0 +1,245 @@
+// Weight Evolution on the CPU, stage by stage and whole, on the filter tables of real CIFAR models
+// built synthetically from their layer shapes (random weights; spec reactivation.md section 1):
+//   resnet56     CIFAR ResNet-56, option-A shortcuts: 16/32/64 channels, 3x3 convs, BN after every
+//                conv, 0.85M parameters;
+//   mobilenetv2  kuangliu's CIFAR MobileNetV2: expansion 1x1 / depthwise 3x3 / projection 1x1
+//                blocks with BN, conv shortcuts where the width changes at stride 1, 2.3M parameters;
+//   big          28 convs of 256x256x3x3 (66 MB), larger than the last-level cache, for bandwidth.
+// BM_filter_norm_cpu reports GB/s read, BM_copy_cpu the memcpy bandwidth of the same bytes (read +
+// written, STREAM's convention) to compare against; BM_we_sort_cpu filters/s of the per-layer
+// ordering in its worst case; BM_we_crossover_cpu slices/s; BM_we_step_cpu the whole step in
+// microseconds. Weights are 0.1 N(0, 1) with one filter in five scaled by 1e-3 (nearly dead, as in
+// trained nets, so that selection and crossover have work). The step restores them before each
+// iteration, untimed, which leaves them in cache as an SGD step would for these model sizes.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/rng.h"
+#include "reactivation/filter_norms.h"
+#include "reactivation/we_cpu.h"
+#include "reactivation/we_select.h"
+
+namespace revive {
+namespace {
+
+using K = ReactivatableKind;
+
+struct ModelTable {
+  std::vector<ReactivatableTensor> tensors;
+  int64_t numel = 0;
+  int layer = 0;
+  std::vector<float> arena;
+  FilterTable table;
+
+  void conv(Shape shape, int groups) {
+    tensors.push_back({"conv" + std::to_string(layer), K::kConvWeight, numel, shape, groups, layer++});
+    numel += shape_numel(shape);
+  }
+  void bn(int64_t c) {
+    tensors.push_back({"bn" + std::to_string(layer) + ".weight", K::kBnGamma, numel, {c}, 1, layer});
+    tensors.push_back({"bn" + std::to_string(layer) + ".bias", K::kBnBeta, numel + c, {c}, 1, layer++});
+    numel += 2 * c;
+  }
+  void conv_bn(int64_t out, int64_t in, int64_t k, int groups = 1) {
+    conv({out, in / groups, k, k}, groups);
+    bn(out);
+  }
+  void linear(int64_t out, int64_t in) { numel += out * in + out; }
+  void finish() {
+    arena.resize(static_cast<size_t>(numel));
+    Rng rng(1);
+    for (float& x : arena) x = 0.1f * rng.normal();
+    for (const auto& t : tensors) {
+      const int64_t len = shape_numel(t.shape) / t.shape[0];
+      for (int64_t j = 0; j < t.shape[0]; ++j)
+        if (rng.uniform() < 0.2f)
+          for (int64_t e = 0; e < len; ++e) arena[static_cast<size_t>(t.offset + j * len + e)] *= 1e-3f;
+    }
+    table = FilterTable::build(tensors, numel);
+  }
+};
+
+ModelTable resnet56() {
+  ModelTable m;
+  m.conv_bn(16, 3, 3);
+  int64_t in = 16;
+  for (int64_t width : {16, 32, 64}) {
+    for (int block = 0; block < 9; ++block) {
+      m.conv_bn(width, in, 3);
+      m.conv_bn(width, width, 3);
+      in = width;
+    }
+  }
+  m.linear(10, 64);
+  m.finish();
+  return m;
+}
+
+ModelTable mobilenetv2() {
+  ModelTable m;
+  m.conv_bn(32, 3, 3);
+  int64_t in = 32;
+  // (expansion, out planes, blocks, stride) of kuangliu's CIFAR MobileNetV2.
+  const int64_t cfg[7][4] = {{1, 16, 1, 1}, {6, 24, 2, 1}, {6, 32, 3, 2}, {6, 64, 4, 2},
+                             {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+  for (const auto& c : cfg) {
+    for (int64_t b = 0; b < c[2]; ++b) {
+      const int64_t stride = b == 0 ? c[3] : 1, out = c[1], planes = c[0] * in;
+      m.conv_bn(planes, in, 1);
+      m.conv_bn(planes, planes, 3, static_cast<int>(planes));
+      m.conv_bn(out, planes, 1);
+      if (stride == 1 && in != out) m.conv_bn(out, in, 1);
+      in = out;
+    }
+  }
+  m.conv_bn(1280, 320, 1);
+  m.linear(10, 1280);
+  m.finish();
+  return m;
+}
+
+ModelTable big() {
+  ModelTable m;
+  for (int i = 0; i < 28; ++i) m.conv_bn(256, 256, 3);
+  m.finish();
+  return m;
+}
+
+ModelTable& model(const std::string& name) {
+  static ModelTable r56 = resnet56(), mv2 = mobilenetv2();
+  if (name == "resnet56") return r56;
+  if (name == "mobilenetv2") return mv2;
+  static ModelTable b = big();
+  return b;
+}
+
+void BM_filter_norm_cpu(benchmark::State& state, const std::string& name) {
+  ModelTable& m = model(name);
+  std::vector<float> l1(static_cast<size_t>(m.table.n_filters())), imp(l1.size());
+  for (auto _ : state) {
+    filter_norm_l1_cpu(m.table, m.arena.data(), l1.data(), imp.data());
+    benchmark::DoNotOptimize(imp.data());
+  }
+  const double bytes = 4.0 * static_cast<double>(m.table.n_elements());
+  state.counters["GB/s"] = benchmark::Counter(bytes * 1e-9 * static_cast<double>(state.iterations()),
+                                              benchmark::Counter::kIsRate);
+  state.counters["MB"] = bytes / 1e6;
+}
+
+void BM_copy_cpu(benchmark::State& state, const std::string& name) {
+  ModelTable& m = model(name);
+  std::vector<float> dst(m.arena.size());
+  for (auto _ : state) {
+    std::memcpy(dst.data(), m.arena.data(), m.arena.size() * 4);
+    benchmark::DoNotOptimize(dst.data());
+    benchmark::ClobberMemory();
+  }
+  const double bytes = 2.0 * 4.0 * static_cast<double>(m.arena.size());
+  state.counters["GB/s"] = benchmark::Counter(bytes * 1e-9 * static_cast<double>(state.iterations()),
+                                              benchmark::Counter::kIsRate);
+}
+
+// Stage (d) for every layer with half of it inferior and no bound: the worst case of the ordering.
+void BM_we_sort_cpu(benchmark::State& state, const std::string& name) {
+  ModelTable& m = model(name);
+  const FilterTableLayers& L = m.table.layers();
+  std::vector<float> l1(static_cast<size_t>(m.table.n_filters())), imp(l1.size());
+  filter_norm_l1_cpu(m.table, m.arena.data(), l1.data(), imp.data());
+  std::vector<uint64_t> scratch;
+  std::vector<int32_t> dominant(static_cast<size_t>(m.table.n_filters())), inferior(dominant.size());
+  for (auto _ : state) {
+    for (int l = 0; l < m.table.n_layers(); ++l) {
+      WeLayerSelection sel;
+      sel.n_filters = L.n_filters[l];
+      sel.n_inferior = sel.n_filters / 2;
+      sel.n_pairs = sel.n_inferior;
+      we_match_layer(imp.data() + L.first_filter[l], L.n_filters[l], L.first_filter[l], sel, WeMatching::kForward,
+                     scratch, dominant.data(), inferior.data());
+    }
+    benchmark::DoNotOptimize(inferior.data());
+  }
+  state.counters["filters/s"] = benchmark::Counter(
+      static_cast<double>(m.table.n_filters()) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+// Stage (e) with the conv layers' pairs of a 5 % inferior set (about what r^ = 0.05 gives).
+void BM_we_crossover_cpu(benchmark::State& state, const std::string& name) {
+  ModelTable& m = model(name);
+  const FilterTableLayers& L = m.table.layers();
+  std::vector<float> l1(static_cast<size_t>(m.table.n_filters())), imp(l1.size());
+  filter_norm_l1_cpu(m.table, m.arena.data(), l1.data(), imp.data());
+  WePairs pairs;
+  int64_t slices = 0;
+  for (int l = 0; l < m.table.n_layers(); ++l) {
+    if (L.kind[l] != K::kConvWeight) continue;
+    const int32_t n = L.n_filters[l], c = std::max(1, n / 20);
+    for (int32_t k = 0; k < c; ++k) {
+      pairs.dominant.push_back(L.first_filter[l] + k);
+      pairs.inferior.push_back(L.first_filter[l] + n - 1 - k);
+      slices += L.n_slices[l];
+    }
+  }
+  const WeOptions o = we_preset("paper");
+  std::vector<float> arena = m.arena;
+  for (auto _ : state) {
+    std::array<WeCrossoverCounts, kNumReactivatableKinds> counts{};
+    we_crossover_cpu(m.table, arena.data(), l1.data(), pairs, o, counts);
+    benchmark::DoNotOptimize(arena.data());
+  }
+  state.counters["slices/s"] = benchmark::Counter(static_cast<double>(slices) * static_cast<double>(state.iterations()),
+                                                  benchmark::Counter::kIsRate);
+  state.counters["slices"] = static_cast<double>(slices);
+}
+
+// The whole step after epoch 30 of a single stage (r = r^ sigmoid(2) = 0.88 r^), each iteration on
+// the initial weights again (restored outside the timed region), with a fresh fallback state.
+void BM_we_step_cpu(benchmark::State& state, const std::string& name, const std::string& preset) {
+  ModelTable& m = model(name);
+  const WeOptions o = we_preset(preset);
+  std::vector<float> arena = m.arena;
+  WeScratch scratch;
+  WeReport report;
+  for (auto _ : state) {
+    std::memcpy(arena.data(), m.arena.data(), arena.size() * 4);
+    WeState we_state;
+    const auto t0 = std::chrono::steady_clock::now();
+    report = we_apply_cpu(m.table, arena.data(), m.numel, o, 30, {0}, we_state, &scratch);
+    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    benchmark::DoNotOptimize(arena.data());
+  }
+  int64_t pairs = 0, elements = 0;
+  for (const auto& p : report.pools) {
+    pairs += p.pairs;
+    elements += p.crossover.updated_elements;
+  }
+  state.counters["pairs"] = static_cast<double>(pairs);
+  state.counters["updated"] = static_cast<double>(elements);
+  state.counters["filters"] = static_cast<double>(m.table.n_filters());
+  state.counters["Mparams"] = static_cast<double>(m.numel) * 1e-6;
+}
+
+BENCHMARK_CAPTURE(BM_filter_norm_cpu, resnet56, "resnet56")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_filter_norm_cpu, mobilenetv2, "mobilenetv2")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_filter_norm_cpu, big, "big")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_copy_cpu, resnet56, "resnet56")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_copy_cpu, mobilenetv2, "mobilenetv2")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_copy_cpu, big, "big")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_sort_cpu, resnet56, "resnet56")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_sort_cpu, mobilenetv2, "mobilenetv2")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_crossover_cpu, resnet56, "resnet56")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_crossover_cpu, mobilenetv2, "mobilenetv2")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cpu, resnet56_paper, "resnet56", "paper")->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cpu, resnet56_reference, "resnet56", "reference")->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cpu, mobilenetv2_paper, "mobilenetv2", "paper")->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cpu, mobilenetv2_reference, "mobilenetv2", "reference")->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace revive
+
+BENCHMARK_MAIN();

@@ -1,0 +1,34 @@
+// Stage (a) of the reactivation pipelines (ARCHITECTURE.md decision 4): the L1 norm of every filter
+// of every layer of a filter table, in one pass over the parameter arena.
+//
+// The summation order is part of the definition, because WE's selections compare norms and the
+// CPU and CUDA paths must select the same filters (spec reactivation.md "Decisions" 2): element e
+// of a filter is added to lane e mod kFilterNormLanes in increasing e (float, starting from +0),
+// then the lanes are combined by the halving tree of filter_norm_combine. That is what a SIMD loop
+// does on the CPU and what a half-warp with shuffle-down does on a GPU.
+#pragma once
+
+#include "core/hd.h"
+#include "reactivation/filter_table.h"
+
+namespace revive {
+
+constexpr int kFilterNormLanes = 16;
+
+// lanes[l] += lanes[l + w] for w = 8, 4, 2, 1; returns lanes[0]. Clobbers lanes. Written out
+// step by step so that compilers emit straight-line vector code.
+REVIVE_HD float filter_norm_combine(float* lanes) {
+  static_assert(kFilterNormLanes == 16, "the combine tree below is written for 16 lanes");
+  for (int l = 0; l < 8; ++l) lanes[l] += lanes[l + 8];
+  for (int l = 0; l < 4; ++l) lanes[l] += lanes[l + 4];
+  lanes[0] += lanes[2];
+  lanes[1] += lanes[3];
+  return lanes[0] + lanes[1];
+}
+
+// For every filter f of the table: l1[f] = sum of |w| over the filter (plain L1) and
+// importance[f] = l1[f] / divisor of its layer (average L1 of spec 1.2; |x| for BN scalars).
+// Both outputs have table.n_filters() entries.
+void filter_norm_l1_cpu(const FilterTable& table, const float* arena, float* l1, float* importance);
+
+}  // namespace revive

@@ -1,0 +1,195 @@
+#include "reactivation/we_cpu.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/error.h"
+#include "reactivation/filter_norms.h"
+#include "reactivation/we_math.h"
+#include "reactivation/we_rate.h"
+
+namespace revive {
+namespace {
+
+constexpr std::array<double, 3> kDeadThresholds{1e-3, 1e-2, 1e-1};
+constexpr std::array<const char*, 3> kDeadThresholdNames{"1e-3", "1e-2", "1e-1"};
+
+bool pool_enabled(const WeOptions& o, ReactivatableKind kind) {
+  switch (kind) {
+    case ReactivatableKind::kConvWeight: return o.apply_conv;
+    case ReactivatableKind::kBnGamma: return o.apply_bn_gamma;
+    case ReactivatableKind::kBnBeta: return o.apply_bn_beta;
+  }
+  return false;
+}
+
+double pool_base_rate(const WeOptions& o, ReactivatableKind kind) {
+  switch (kind) {
+    case ReactivatableKind::kConvWeight: return o.rate_conv;
+    case ReactivatableKind::kBnGamma: return o.rate_bn_gamma;
+    case ReactivatableKind::kBnBeta: return o.rate_bn_beta;
+  }
+  return 0;
+}
+
+nlohmann::json pool_json(const WePoolReport& p) {
+  if (!p.enabled) return {{"enabled", false}};
+  return {{"enabled", true},
+          {"pool_size", p.pool_size},
+          {"rate", p.rate},
+          {"threshold_rank", p.threshold_rank},
+          {"candidates", p.candidates},
+          {"inferior", p.inferior},
+          {"pairs", p.pairs},
+          {"fallback_forced", p.fallback_forced},
+          {"updated_elements", p.crossover.updated_elements},
+          {"skipped_zero_denominator", p.crossover.skipped_zero_denominator},
+          {"skipped_non_finite", p.crossover.skipped_non_finite}};
+}
+
+}  // namespace
+
+nlohmann::json WeState::to_json() const {
+  nlohmann::json j;
+  for (int k = 0; k < kNumReactivatableKinds; ++k)
+    j[reactivatable_kind_name(static_cast<ReactivatableKind>(k))] = fallback_counter[k];
+  return {{"fallback_counter", j}};
+}
+
+WeState WeState::from_json(const nlohmann::json& j) {
+  WeState s;
+  REVIVE_CHECK(j.is_object() && j.contains("fallback_counter") && j["fallback_counter"].is_object(),
+               "WE state: expected {\"fallback_counter\": {\"conv\": n, \"bn_gamma\": n, \"bn_beta\": n}}");
+  for (int k = 0; k < kNumReactivatableKinds; ++k) {
+    const char* name = reactivatable_kind_name(static_cast<ReactivatableKind>(k));
+    const nlohmann::json& c = j["fallback_counter"];
+    REVIVE_CHECK(c.contains(name) && c[name].is_number_integer() && c[name].get<int64_t>() >= 0,
+                 "WE state: fallback_counter." << name << " must be an integer >= 0");
+    s.fallback_counter[k] = c[name].get<int64_t>();
+  }
+  return s;
+}
+
+nlohmann::json WeReport::to_json() const {
+  nlohmann::json pools_json, below;
+  for (int k = 0; k < kNumReactivatableKinds; ++k)
+    pools_json[reactivatable_kind_name(static_cast<ReactivatableKind>(k))] = pool_json(pools[k]);
+  for (size_t i = 0; i < kDeadThresholds.size(); ++i) below[kDeadThresholdNames[i]] = conv_fraction_below[i];
+  return {{"method", "we"},         {"epoch", epoch},
+          {"stage", stage},         {"stage_start", stage_start},
+          {"divisor", divisor},     {"pools", pools_json},
+          {"conv_fraction_below", below}, {"elapsed_us", elapsed_us}};
+}
+
+WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_numel, const WeOptions& o, int epoch,
+                      const std::vector<int>& stage_boundaries, WeState& state, WeScratch* scratch) {
+  const auto t0 = std::chrono::steady_clock::now();
+  validate_we_options(o);
+  REVIVE_CHECK(arena_numel == table.arena_numel(), "WE: the arena has " << arena_numel << " elements but the filter "
+                                                                        << "table was built for " << table.arena_numel());
+  REVIVE_CHECK(arena != nullptr || arena_numel == 0, "WE: null arena");
+  WeScratch local;
+  WeScratch& s = scratch ? *scratch : local;
+  const FilterTableLayers& L = table.layers();
+  const int64_t n_filters = table.n_filters();
+
+  WeReport report;
+  report.epoch = epoch;
+  const WeStage stage = we_stage(epoch, stage_boundaries, o);
+  report.stage = stage.index;
+  report.stage_start = stage.start;
+  report.divisor = stage.divisor;
+
+  // (a) norms.
+  s.l1.resize(static_cast<size_t>(n_filters));
+  s.importance.resize(static_cast<size_t>(n_filters));
+  filter_norm_l1_cpu(table, arena, s.l1.data(), s.importance.data());
+
+  int64_t n_conv_filters = 0;
+  std::array<int64_t, 3> n_below{};
+  for (int l = 0; l < table.n_layers(); ++l) {
+    if (L.kind[l] != ReactivatableKind::kConvWeight) continue;
+    for (int32_t f = L.first_filter[l]; f < L.first_filter[l + 1]; ++f)
+      for (size_t i = 0; i < kDeadThresholds.size(); ++i) n_below[i] += s.importance[f] < kDeadThresholds[i];
+    n_conv_filters += L.n_filters[l];
+  }
+  for (size_t i = 0; i < kDeadThresholds.size(); ++i)
+    report.conv_fraction_below[i] = n_conv_filters ? static_cast<double>(n_below[i]) / n_conv_filters : 0.0;
+
+  // (b) one global threshold per pool (spec 1.3: three independent pools), the pools in parallel.
+  std::array<uint64_t, kNumReactivatableKinds> threshold{};
+  for (int k = 0; k < kNumReactivatableKinds; ++k) {
+    const auto kind = static_cast<ReactivatableKind>(k);
+    WePoolReport& p = report.pools[k];
+    p.enabled = pool_enabled(o, kind);
+    if (!p.enabled) continue;
+    p.pool_size = table.n_filters_of(kind);
+    p.rate = we_rate(pool_base_rate(o, kind), epoch, stage, o.eta);
+    p.threshold_rank = we_threshold_rank(p.pool_size, p.rate);
+    s.keys[k].resize(static_cast<size_t>(p.pool_size));  // allocations stay out of parallel regions
+  }
+#pragma omp parallel for schedule(dynamic, 1) if (n_filters > 16384)
+  for (int k = 0; k < kNumReactivatableKinds; ++k) {
+    const WePoolReport& p = report.pools[k];
+    if (!p.enabled) continue;
+    std::vector<uint32_t>& keys = s.keys[k];
+    uint32_t* key = keys.data();
+    for (int l = 0; l < table.n_layers(); ++l) {
+      if (static_cast<int>(L.kind[l]) != k) continue;
+      for (int32_t f = L.first_filter[l]; f < L.first_filter[l + 1]; ++f) *key++ = magnitude_key(s.importance[f]);
+    }
+    threshold[k] = we_global_threshold(keys, p.threshold_rank);
+  }
+
+  // (c) per-layer counts in module order, because the fallback counters depend on it (spec 1.4).
+  // The BN counters share the conv-count-based period (we.py:312).
+  const double fallback_period =
+      o.fallback_ln_c > 0 ? table.n_layers_of(ReactivatableKind::kConvWeight) / o.fallback_ln_c : 0.0;
+  s.selection.assign(static_cast<size_t>(table.n_layers()), WeLayerSelection{});
+  s.pair_offset.assign(static_cast<size_t>(table.n_layers()) + 1, 0);
+  int64_t match_work = 0;
+  int32_t max_matched = 0;
+  for (int l = 0; l < table.n_layers(); ++l) {
+    const int k = static_cast<int>(L.kind[l]);
+    WePoolReport& p = report.pools[k];
+    WeLayerSelection& sel = s.selection[l];
+    if (p.enabled) {
+      sel = we_select_layer(s.importance.data() + L.first_filter[l], L.n_filters[l], L.groups[l], threshold[k], o,
+                            fallback_period, &state.fallback_counter[k]);
+      p.candidates += sel.n_tbd;
+      p.inferior += sel.n_inferior;
+      p.pairs += sel.n_pairs;
+      p.fallback_forced += sel.fallback_forced;
+      if (sel.n_pairs > 0) {
+        match_work += sel.n_filters;
+        max_matched = std::max(max_matched, sel.n_filters);
+      }
+    }
+    s.pair_offset[l + 1] = s.pair_offset[l] + sel.n_pairs;
+  }
+
+  // (d) matching: layers are independent; each writes its pairs at its offset, so the pair list is
+  // in module order whatever the thread split.
+  s.pairs.resize(static_cast<size_t>(s.pair_offset.back()));
+  s.order.resize(static_cast<size_t>(omp_get_max_threads()));
+  for (auto& order : s.order) order.resize(std::max(order.size(), 2 * static_cast<size_t>(max_matched)));
+#pragma omp parallel for schedule(dynamic, 1) if (match_work > 16384)
+  for (int l = 0; l < table.n_layers(); ++l) {
+    if (s.selection[l].n_pairs == 0) continue;
+    we_match_layer(s.importance.data() + L.first_filter[l], L.n_filters[l], L.first_filter[l], s.selection[l],
+                   o.matching, s.order[static_cast<size_t>(omp_get_thread_num())],
+                   s.pairs.dominant.data() + s.pair_offset[l], s.pairs.inferior.data() + s.pair_offset[l]);
+  }
+
+  // (e) crossover.
+  std::array<WeCrossoverCounts, kNumReactivatableKinds> counts{};
+  we_crossover_cpu(table, arena, s.l1.data(), s.pairs, o, counts);
+  for (int k = 0; k < kNumReactivatableKinds; ++k) report.pools[k].crossover = counts[k];
+
+  report.elapsed_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  return report;
+}
+
+}  // namespace revive

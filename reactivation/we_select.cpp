@@ -1,0 +1,214 @@
+#include "reactivation/we_select.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "core/error.h"
+#include "reactivation/we_math.h"
+
+namespace revive {
+
+uint64_t we_global_threshold(std::vector<uint32_t>& keys, int64_t k) {
+  REVIVE_CHECK(k >= 0, "WE threshold rank must be >= 0, got " << k);
+  // k = |pool| is reachable with rate 1 (sorted_pool[k] would be out of range in the reference
+  // code); every entry is then below the threshold.
+  if (k >= static_cast<int64_t>(keys.size())) return uint64_t{1} << 32;
+  // Only the value of sorted_pool[k] matters, so a selection equals the spec's stable sort. Radix
+  // select, most significant byte first: each pass histograms the entries that share the bytes
+  // chosen so far and keeps the bucket holding rank k; O(|pool|), no comparisons. Four interleaved
+  // histograms keep increments of a crowded bucket (one exponent) from forming a dependency chain.
+  std::array<std::array<uint32_t, 256>, 4> hist;
+  uint32_t* v = keys.data();
+  size_t n = keys.size();
+  uint32_t prefix = 0;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    for (auto& h : hist) h.fill(0);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+      for (int u = 0; u < 4; ++u) ++hist[u][(v[i + u] >> shift) & 0xff];
+    for (; i < n; ++i) ++hist[0][(v[i] >> shift) & 0xff];
+    uint32_t bucket = 0;
+    for (;; ++bucket) {
+      const int64_t count = int64_t{hist[0][bucket]} + hist[1][bucket] + hist[2][bucket] + hist[3][bucket];
+      if (count > k) break;
+      k -= count;
+    }
+    prefix |= bucket << shift;
+    if (shift == 0) break;
+    size_t kept = 0;  // branch-free compaction: the bucket test is unpredictable
+    for (size_t j = 0; j < n; ++j) {
+      const uint32_t x = v[j];
+      v[kept] = x;
+      kept += ((x >> shift) & 0xff) == bucket;
+    }
+    n = kept;
+  }
+  return prefix;
+}
+
+namespace {
+
+struct RelativeImportance {
+  int32_t count = 0;
+  uint64_t bound = uint64_t{1} << 32;  // entries within lambda have magnitude_key < bound
+};
+
+// Entries whose relative importance is within lambda: importance <= lambda * max (or <), the max
+// taken over the layer, or over the entry's group with group_aware_ri (spec 1.4). The product is
+// float, as in the reference code's float32 tensor times a Python scalar; NaN compares false.
+RelativeImportance count_relative_importance(const float* importance, int32_t n, int32_t groups, const WeOptions& o) {
+  const int32_t n_groups = o.group_aware_ri ? groups : 1;
+  const int32_t per_group = n / n_groups;
+  const float lambda = static_cast<float>(o.ri_threshold);
+  int32_t count = 0;
+  for (int32_t g = 0; g < n_groups; ++g) {
+    const float* v = importance + static_cast<int64_t>(g) * per_group;
+    // Keys are <= 0x7fffffff, so a signed maximum (a SIMD instruction) orders them.
+    int32_t max_key = 0;
+    for (int32_t j = 0; j < per_group; ++j) max_key = std::max(max_key, static_cast<int32_t>(magnitude_key(v[j])));
+    float max_value;
+    std::memcpy(&max_value, &max_key, sizeof max_value);
+    const float limit = lambda * max_value;
+    if (o.ri_inclusive) {
+      for (int32_t j = 0; j < per_group; ++j) count += v[j] <= limit;
+    } else {
+      for (int32_t j = 0; j < per_group; ++j) count += v[j] < limit;
+    }
+    // One group: the entries within lambda are exactly those with a key below this bound.
+    if (n_groups == 1 && is_finite_float(limit)) return {count, magnitude_key(limit) + uint64_t{o.ri_inclusive}};
+  }
+  return {count, uint64_t{1} << 32};
+}
+
+// Keeps the `count` smallest keys offered to it, sorted. For the few dominants a layer usually
+// has, one pass through this small buffer (the branch that admits a key is rarely taken) is
+// several times faster than a selection over the whole layer.
+class SmallestKeys {
+ public:
+  static constexpr int32_t kCapacity = 32;
+  explicit SmallestKeys(int32_t count) : count_(count) {}
+  void offer(uint64_t key) {
+    if (size_ == count_ && key >= best_[count_ - 1]) return;
+    int32_t i = size_ < count_ ? size_++ : count_ - 1;
+    for (; i > 0 && best_[i - 1] > key; --i) best_[i] = best_[i - 1];
+    best_[i] = key;
+  }
+  const uint64_t* sorted() const { return best_; }
+
+ private:
+  int32_t count_;
+  int32_t size_ = 0;
+  uint64_t best_[kCapacity];
+};
+
+}  // namespace
+
+WeLayerSelection we_select_layer(const float* importance, int32_t n, int32_t groups, uint64_t threshold_key,
+                                 const WeOptions& o, double fallback_period, int64_t* fallback_counter) {
+  WeLayerSelection s;
+  s.n_filters = n;
+  if (o.selection != WeSelection::kLocalOnly) {
+    if (threshold_key > 0x7fffffffu) {
+      s.n_tbd = n;  // every key is <= 0x7fffffff
+    } else {
+      const int32_t th = static_cast<int32_t>(threshold_key);
+      for (int32_t j = 0; j < n; ++j) s.n_tbd += static_cast<int32_t>(magnitude_key(importance[j])) < th;
+    }
+  }
+
+  // With both selections the RI test and the fallback run only in layers with candidates
+  // (we.py:190-205); WE-L runs them in every layer; WE-G never (spec 1.10).
+  const bool local = o.selection == WeSelection::kLocalOnly || (o.selection == WeSelection::kBoth && s.n_tbd > 0);
+  uint64_t ri_bound = uint64_t{1} << 32;
+  if (local) {
+    const RelativeImportance ri = count_relative_importance(importance, n, groups, o);
+    s.n_ri = ri.count;
+    ri_bound = ri.bound;
+    if (fallback_period > 0) {
+      if (s.n_ri == 0) {
+        if (++*fallback_counter >= fallback_period) {
+          s.n_ri = 1;
+          s.fallback_forced = true;
+          ri_bound = uint64_t{1} << 32;
+          *fallback_counter = 0;
+        }
+      } else {
+        *fallback_counter = 0;
+      }
+    }
+  }
+  // The c smallest entries are all below the bound of whichever count c came from.
+  switch (o.selection) {
+    case WeSelection::kBoth:
+      s.n_inferior = s.n_tbd > 0 ? std::min(s.n_ri, s.n_tbd) : 0;
+      s.inferior_bound = threshold_key;
+      break;
+    case WeSelection::kGlobalOnly:
+      s.n_inferior = s.n_tbd;
+      s.inferior_bound = threshold_key;
+      break;
+    case WeSelection::kLocalOnly:
+      s.n_inferior = s.n_ri;
+      s.inferior_bound = ri_bound;
+      break;
+  }
+  s.n_pairs = std::min(s.n_inferior, n - s.n_inferior);
+  return s;
+}
+
+void we_match_layer(const float* importance, int32_t n, int32_t first_filter, const WeLayerSelection& sel,
+                    WeMatching matching, std::vector<uint64_t>& scratch, int32_t* dominant, int32_t* inferior_out) {
+  if (sel.n_pairs == 0) return;
+  // Keys are unique, so the order is the stable one. Only its first n_pairs (dominants) and last
+  // c (inferior) positions are used: the inferior are selected among the entries below the bound,
+  // the dominants among all, and only those are sorted.
+  const int32_t c = sel.n_inferior, p = sel.n_pairs;  // p <= n - c
+  // Grow only: shrinking and growing again would zero-fill the buffer for every other layer.
+  if (scratch.size() < 2 * static_cast<size_t>(n)) scratch.resize(2 * static_cast<size_t>(n));
+  uint64_t* order = scratch.data();  // the dominants end up in order[0, p), sorted
+  uint64_t* candidates = order + n;
+  int32_t n_candidates = 0;
+  // One pass computes every order key, keeps those below the bound as inferior candidates, and
+  // feeds the dominant selection.
+  const auto visit = [&](int32_t j) {
+    const uint32_t key = magnitude_key(importance[j]);
+    const uint64_t order_key = descending_order_key(key, static_cast<uint32_t>(j));
+    candidates[n_candidates] = order_key;
+    n_candidates += key < sel.inferior_bound;
+    return order_key;
+  };
+  if (p <= SmallestKeys::kCapacity) {
+    SmallestKeys dominants(p);
+    for (int32_t j = 0; j < n; ++j) dominants.offer(visit(j));
+    std::copy(dominants.sorted(), dominants.sorted() + p, order);
+  } else {
+    for (int32_t j = 0; j < n; ++j) order[j] = visit(j);
+    std::nth_element(order, order + p, order + n);
+    std::sort(order, order + p);
+  }
+  if (n_candidates < c) {
+    // A bound that excludes an inferior entry would be a bug upstream; stay correct (every entry
+    // a candidate) rather than throw inside a parallel loop.
+    for (int32_t j = 0; j < n; ++j)
+      candidates[j] = descending_order_key(magnitude_key(importance[j]), static_cast<uint32_t>(j));
+    n_candidates = n;
+  }
+  uint64_t* inferior = candidates + (n_candidates - c);  // the c smallest, descending once sorted
+  std::nth_element(candidates, inferior, candidates + n_candidates);
+  if (matching == WeMatching::kReverse) {
+    // The ascending inferior list is itself a stable sort ("Decisions" 2): ties keep ascending
+    // index order, so it is not the descending list reversed.
+    for (int32_t k = 0; k < c; ++k) {
+      const uint64_t key = 0xffffffffu - (inferior[k] >> 32);
+      inferior[k] = (key << 32) | order_key_index(inferior[k]);
+    }
+  }
+  std::sort(inferior, inferior + c);
+  for (int32_t k = 0; k < p; ++k) {
+    dominant[k] = first_filter + static_cast<int32_t>(order_key_index(order[k]));
+    inferior_out[k] = first_filter + static_cast<int32_t>(order_key_index(inferior[k]));
+  }
+}
+
+}  // namespace revive
