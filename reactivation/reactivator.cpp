@@ -1,6 +1,7 @@
 #include "reactivation/reactivator.h"
 
 #include "core/error.h"
+#include "reactivation/we_reactivator.h"
 
 namespace revive {
 namespace {
@@ -15,11 +16,19 @@ class NoReactivation final : public Reactivator {
 }  // namespace
 
 const std::vector<std::string>& reactivation_methods() {
-  static const std::vector<std::string> names{"none"};
+  static const std::vector<std::string> names{"none", "we"};
   return names;
 }
 
-std::unique_ptr<Reactivator> make_reactivator(const std::string& method) {
+std::unique_ptr<Reactivator> make_reactivator(const std::string& method, const ReactivationOptions& options) {
+  if (method == "we") {
+    return std::make_unique<WeReactivator>(
+        parse_we_options(options.we_preset, options.we_ablations, options.we_overrides));
+  }
+  const bool we_options_given =
+      options.we_preset != ReactivationOptions().we_preset || !options.we_ablations.empty() || !options.we_overrides.empty();
+  REVIVE_CHECK(!we_options_given || method != "none",
+               "--we-preset, --we-ablation and --we-set apply to --method we, not --method " << method);
   if (method == "none") return std::make_unique<NoReactivation>();
   std::string valid;
   for (const auto& n : reactivation_methods()) valid += (valid.empty() ? "" : ", ") + n;

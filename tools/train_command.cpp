@@ -59,6 +59,9 @@ struct TrainArgs {
   int threads = 0;
   std::string device = "cpu";
   std::string method = "none";
+  std::string we_preset = "paper";
+  std::vector<std::string> we_ablations;
+  std::vector<std::string> we_set;
   int checkpoint_every = 1;
   int keep_last = 2;
 };
@@ -66,7 +69,8 @@ struct TrainArgs {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainArgs, model, width, dataset, data_dir, limit_train, limit_test, augment,
                                    epochs, batch, eval_batch, lr, schedule, per_iteration, milestones, step_size,
                                    gamma, eta_min, warmup_epochs, momentum, weight_decay, nesterov, seed, threads,
-                                   device, method, checkpoint_every, keep_last)
+                                   device, method, we_preset, we_ablations, we_set, checkpoint_every,
+                                   keep_last)
 
 struct CommandLine {
   TrainArgs args;
@@ -180,7 +184,7 @@ int run_train(const CommandLine& cl) {
   opts.weight_decay = a.weight_decay;
   opts.nesterov = a.nesterov;
   optim::SgdOptimizer sgd(opts, arena.params());
-  std::unique_ptr<Reactivator> reactivator = make_reactivator(a.method);
+  std::unique_ptr<Reactivator> reactivator = make_reactivator(a.method, {a.we_preset, a.we_ablations, a.we_set});
   CheckpointWriter checkpoints(out + "/checkpoints", a.keep_last);
 
   TrainPosition start;
@@ -294,7 +298,14 @@ Runner add_train_command(CLI::App& app) {
   app.add_option("--seed", a.seed, "Seed of initialisation, data order and augmentation")->capture_default_str();
   app.add_option("--threads", a.threads, "Worker threads (0 = all cores)")->capture_default_str();
   app.add_option("--device", a.device, "cpu")->capture_default_str();
-  app.add_option("--method", a.method, "Reactivation method: none")->capture_default_str();
+  app.add_option("--method", a.method, "Reactivation method: none | we (Weight Evolution)")->capture_default_str();
+  app.add_option("--we-preset", a.we_preset, "WE preset: paper (the paper's formulas and rates) | reference (the "
+                                             "published code's behaviour)")->capture_default_str();
+  app.add_option("--we-ablation", a.we_ablations, "WE ablations (comma-separated or repeated): we-g, we-l, we-rm, "
+                                                  "fixed-alpha=<a>, filter-level-gl, without-bn, without-conv")
+      ->delimiter(',');
+  app.add_option("--we-set", a.we_set, "WE option overrides key=value (repeatable), e.g. rate_conv=0.1, "
+                                       "ri_threshold=0.1, eta=15, crossover=reference_code");
   app.add_option("--checkpoint-every", a.checkpoint_every, "Write a checkpoint every N epochs (0: only at the end "
                                                            "and when interrupted)")->capture_default_str();
   app.add_option("--keep-last", a.keep_last, "Checkpoints to keep")->capture_default_str();
