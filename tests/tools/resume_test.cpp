@@ -59,6 +59,27 @@ TEST(Resume, InterruptedMidEpochThenResumedEqualsUninterrupted) {
   fs::remove_all(b);
 }
 
+TEST(Resume, WeightEvolutionRunResumesExactlyWithItsState) {
+  // The reference preset's fallback counters persist across epochs: they must survive the resume.
+  const std::string run = kRun + " --method we --we-preset reference --we-set rate_conv=0.3";
+  const fs::path a = fresh_dir("we_a"), b = fresh_dir("we_b");
+  ASSERT_EQ(run_revive(run + " --out " + a.string()).status, 0);
+  EXPECT_EQ(run_revive(run + " --out " + b.string() + " --stop-after-steps 20").status, 130);
+  const auto resumed = run_revive("train --resume " + b.string() + " --no-progress");
+  ASSERT_EQ(resumed.status, 0) << resumed.output;
+  EXPECT_EQ(read_file(a / "model.safetensors"), read_file(b / "model.safetensors"));
+  const auto ma = metrics(a), mb = metrics(b);
+  ASSERT_EQ(ma.size(), mb.size());
+  for (size_t i = 0; i < ma.size(); ++i) {
+    nlohmann::json x = ma[i], y = mb[i];
+    x["reactivation"].erase("elapsed_us");
+    y["reactivation"].erase("elapsed_us");
+    EXPECT_EQ(x, y) << "epoch " << i + 1;
+  }
+  fs::remove_all(a);
+  fs::remove_all(b);
+}
+
 TEST(Resume, FromAnEpochCheckpointAfterACrash) {
   const fs::path a = fresh_dir("c"), b = fresh_dir("d");
   ASSERT_EQ(run_revive(kRun + " --out " + a.string()).status, 0);
