@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   add("train", "Train a model (default: a small CNN on Fashion-MNIST for 3 epochs on the CPU)",
       revive::cli::add_train_command);
   add("eval", "Evaluate saved weights on a dataset's test split", revive::cli::add_eval_command);
+  add("reactivate", "Apply one reactivation step to a .safetensors state dict (yours, or a revive checkpoint)",
+      revive::cli::add_reactivate_command);
   add("info", "Print the build (oneDNN, CUDA), the devices found and the thread count",
       revive::cli::add_info_command);
   try {

@@ -53,6 +53,20 @@ TEST(Cli, TrainsOnSyntheticDataThenEvaluatesTheWeights) {
   ASSERT_EQ(r.status, 0) << r.output;
   const nlohmann::json j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
   EXPECT_GT(j["test_acc"].get<double>(), 0.5);
+  // One WE step on the saved weights, as a PyTorch user would run it on theirs.
+  const fs::path we_out = out / "we.safetensors", state = out / "we_state.json";
+  r = run("reactivate --method we --we-preset reference --model cnn --epoch 5 --in " +
+          (out / "model.safetensors").string() + " --out " + we_out.string() + " --state " + state.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(fs::exists(state));
+  const nlohmann::json step = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  EXPECT_TRUE(step["report"].contains("pools")) << r.output;
+  r = run("eval --dataset synthetic --model cnn --weights " + we_out.string());
+  EXPECT_EQ(r.status, 0) << r.output;
+  r = run("reactivate --method we --model resnet20 --epoch 5 --in " + (out / "model.safetensors").string() +
+          " --out " + (out / "x.safetensors").string());
+  EXPECT_NE(r.status, 0);
+  EXPECT_FALSE(fs::exists(out / "x.safetensors"));
   // Weights of another architecture are refused with the mismatching names.
   r = run("eval --dataset synthetic --model resnet20 --weights " + (out / "model.safetensors").string());
   EXPECT_NE(r.status, 0);
