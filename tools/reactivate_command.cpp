@@ -37,11 +37,13 @@ std::unique_ptr<nn::Module> model_for(const ReactivateArgs& a, const Safetensors
   mo.width = static_cast<float>(a.width);
   auto probe = nn::models::make_model(a.model, 1, 10, mo);
   int64_t in_channels = 1, classes = 10;
+  bool first_conv_seen = false;
   for (const auto& [name, p] : probe->named_parameters()) {
     auto it = file.tensors.find(name);
     if (it == file.tensors.end()) continue;
-    if (p->kind() == nn::ParamKind::kConvWeight && in_channels == 1 && it->second.ndim() == 4) {
+    if (p->kind() == nn::ParamKind::kConvWeight && !first_conv_seen && it->second.ndim() == 4) {
       in_channels = it->second.dim(1);
+      first_conv_seen = true;
     }
     if (p->kind() == nn::ParamKind::kLinearWeight && it->second.ndim() == 2) classes = it->second.dim(0);
   }
