@@ -6,13 +6,24 @@ if(NOT REVIVE_CUDA STREQUAL "OFF")
   check_language(CUDA)
   if(CMAKE_CUDA_COMPILER)
     if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
-      # Few real architectures keep CI's compile short; override with -DCMAKE_CUDA_ARCHITECTURES.
-      set(CMAKE_CUDA_ARCHITECTURES 80 90)
+      # Few architectures keep CI's compile short (every .cu file is compiled once per entry):
+      # machine code for A100 (sm_80) and H100 (sm_90), plus compute_90 PTX that newer GPUs
+      # (Blackwell) compile at load time. Override with -DCMAKE_CUDA_ARCHITECTURES.
+      set(CMAKE_CUDA_ARCHITECTURES 80-real 90)
     endif()
+    # One CUDA runtime in the process: the libraries (cuDNN, cuBLAS) link the shared one, and a
+    # static copy beside it would keep separate state.
+    set(CMAKE_CUDA_RUNTIME_LIBRARY Shared)
     enable_language(CUDA)
     set(CMAKE_CUDA_STANDARD 17)
     set(CMAKE_CUDA_STANDARD_REQUIRED ON)
     find_package(CUDAToolkit REQUIRED)
+    find_path(REVIVE_CUDNN_INCLUDE_DIR cudnn.h HINTS ${CUDAToolkit_INCLUDE_DIRS})
+    find_library(REVIVE_CUDNN_LIBRARY cudnn HINTS ${CUDAToolkit_LIBRARY_DIR} ${CUDAToolkit_LIBRARY_ROOT}/lib)
+    if(NOT REVIVE_CUDNN_INCLUDE_DIR OR NOT REVIVE_CUDNN_LIBRARY)
+      message(FATAL_ERROR "nvcc was found but cuDNN 9 was not (cudnn.h, libcudnn): install it, or configure "
+                          "with -DREVIVE_CUDA=OFF for a CPU-only build")
+    endif()
     set(REVIVE_HAVE_CUDA ON)
   elseif(REVIVE_CUDA STREQUAL "ON")
     message(FATAL_ERROR "REVIVE_CUDA=ON but no CUDA compiler (nvcc) was found")
@@ -20,19 +31,24 @@ if(NOT REVIVE_CUDA STREQUAL "OFF")
 endif()
 message(STATUS "revive: CUDA backend ${REVIVE_HAVE_CUDA}")
 
-# Adds the CUDA sources of kernels/cuda to a target when the backend is built.
+# Adds the device backend to a target: kernels/cuda (nvcc for .cu, the host compiler for the .cpp
+# files that only call the CUDA, cuDNN and cuBLAS host APIs) when CUDA is built, else kernels/no_cuda,
+# which defines the device-runtime API (kernels/device_runtime.h) for a build without one.
 function(revive_attach_cuda target)
   if(REVIVE_HAVE_CUDA)
     file(GLOB cuda_srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/kernels/cuda/*.cu ${PROJECT_SOURCE_DIR}/kernels/cuda/*.cpp)
-    if(cuda_srcs)
-      target_sources(${target} PRIVATE ${cuda_srcs})
-      set_target_properties(${target} PROPERTIES CUDA_SEPARABLE_COMPILATION OFF)
-      target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -Xcompiler=-Wall>)
-      if(REVIVE_WERROR)
-        target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-Werror=all-warnings>)
-      endif()
+    target_sources(${target} PRIVATE ${cuda_srcs})
+    set_target_properties(${target} PROPERTIES CUDA_SEPARABLE_COMPILATION OFF)
+    target_compile_options(${target} PRIVATE
+                           $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -Xcompiler=-Wall,-Wextra>)
+    if(REVIVE_WERROR)
+      target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-Werror=all-warnings -Xcompiler=-Werror>)
     endif()
+    target_include_directories(${target} PRIVATE ${REVIVE_CUDNN_INCLUDE_DIR})
     target_compile_definitions(${target} PUBLIC REVIVE_WITH_CUDA=1)
-    target_link_libraries(${target} PUBLIC CUDA::cudart CUDA::cublas)
+    target_link_libraries(${target} PUBLIC CUDA::cudart CUDA::cublas ${REVIVE_CUDNN_LIBRARY})
+  else()
+    file(GLOB no_cuda_srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/kernels/no_cuda/*.cpp)
+    target_sources(${target} PRIVATE ${no_cuda_srcs})
   endif()
 endfunction()

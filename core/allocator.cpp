@@ -85,7 +85,8 @@ Allocator& allocator_for(Device d) {
     return *cpu;
   }
   REVIVE_CHECK(g_cuda_allocator != nullptr,
-               "device " << d.str() << " requested but this build of revive has no CUDA backend");
+               "device " << d.str() << " requested but the CUDA backend is not initialised: this build has none, "
+                         "or revive::cuda_available() was not called first");
   return *g_cuda_allocator;
 }
 

@@ -66,7 +66,8 @@ void run_backward(const Tensor& root) {
   REVIVE_CHECK(root.numel() == 1, "backward() from a tensor with " << root.numel()
                                                                     << " elements: reduce it to a scalar first");
   REVIVE_CHECK(root.requires_grad(), "backward() from a tensor that does not require a gradient");
-  Tensor seed = Tensor::full(root.shape(), 1.0f, Device::cpu()).to(root.device());
+  // Filled where it lives: a host-to-device copy here would wait for the device every step.
+  Tensor seed = Tensor::full(root.shape(), 1.0f, root.device());
   if (!root.grad_fn()) {
     Tensor leaf = root;
     Tensor g = leaf.grad();

@@ -22,8 +22,4 @@ Device parse_device(const std::string& s) {
   REVIVE_THROW("unknown device '" << s << "': expected cpu, cuda or cuda:N");
 }
 
-#ifndef REVIVE_WITH_CUDA
-bool cuda_available() { return false; }
-#endif
-
 }  // namespace revive

@@ -10,6 +10,12 @@ namespace revive {
 namespace {
 
 DeviceCopyFn g_device_copy = nullptr;
+DeviceFillFn g_device_fill = nullptr;
+
+void device_fill(Tensor& t, float value) {
+  REVIVE_CHECK(g_device_fill != nullptr, "filling a tensor on " << t.device().str() << " needs the CUDA backend");
+  g_device_fill(t, value);
+}
 
 void copy_bytes(void* dst, Device dd, const void* src, Device sd, size_t bytes) {
   if (bytes == 0) return;
@@ -25,6 +31,7 @@ void copy_bytes(void* dst, Device dd, const void* src, Device sd, size_t bytes) 
 }  // namespace
 
 void register_device_copy(DeviceCopyFn fn) { g_device_copy = fn; }
+void register_device_fill(DeviceFillFn fn) { g_device_fill = fn; }
 
 std::string shape_str(const Shape& s) {
   std::ostringstream os;
@@ -243,7 +250,10 @@ void Tensor::copy_from(const Tensor& src) {
 }
 
 void Tensor::fill_(float value) {
-  REVIVE_CHECK(device().is_cpu(), "fill_ on " << device().str() << ": use the device kernels");
+  if (!device().is_cpu()) {
+    device_fill(*this, value);
+    return;
+  }
   const int64_t n = physical_numel();
   if (dtype() == DType::kFloat32) {
     float* p = data<float>();
@@ -270,8 +280,7 @@ void Tensor::zero_() {
   if (device().is_cpu()) {
     std::memset(raw_data(), 0, nbytes());
   } else {
-    Tensor host = zeros(shape(), dtype(), Device::cpu(), layout());
-    copy_from(host);
+    device_fill(*this, 0.0f);
   }
 }
 

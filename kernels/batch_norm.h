@@ -10,12 +10,18 @@
 //
 // Versions:
 //  - batch_norm_*_cpu<T>: plain NCHW buffers, float or double; gradient checks run them in double.
-//  - batch_norm_forward / batch_norm_backward (Tensor entry points): the same template body run on
-//    plain or blocked tensors (kernels/cpu/channel_blocks.h), layout kept, padding channels zero.
-//    Each direction is two passes over the data: a per-channel reduction (the forward's shifted sum
-//    and sum of squares, the backward's sum dy and sum dy (x - mean); short runs in float, their
-//    totals in double), then one element-wise pass y = a x + b (dx = a dy + b x + d) with
-//    per-channel coefficients.
+//  - batch_norm_*_cpu (Tensor): the same template body run on plain or blocked tensors
+//    (kernels/cpu/channel_blocks.h), layout kept, padding channels zero. Each direction is two
+//    passes over the data: a per-channel reduction (the forward's shifted sum and sum of squares,
+//    the backward's sum dy and sum dy (x - mean); short runs in float, their totals in double),
+//    then one element-wise pass y = a x + b (dx = a dy + b x + d) with per-channel coefficients.
+//  - batch_norm_*_cuda (kernels/cuda/batch_norm.cu): the same three stages as three kernels, all
+//    on the device: a reduction over a (channel, slice) grid writing partial sums in double, a
+//    per-channel kernel that adds the slices in a fixed order and derives the statistics and
+//    coefficients through batch_norm_channel_* below (shared with the CPU), and the element-wise
+//    pass. No atomics: the result does not depend on timing. Own kernels rather than cuDNN's
+//    batch norm, whose legacy API cuDNN 9 deprecates and whose eval-mode backward and statistics
+//    differ from this op's.
 #pragma once
 
 #include <cmath>
@@ -26,10 +32,54 @@
 
 namespace revive::kernels {
 
-// Per-channel math the CUDA kernels will share.
+// Per-channel math shared by both backends.
 REVIVE_HD double batch_norm_istd(double var, double eps) { return 1.0 / std::sqrt(var + eps); }
 REVIVE_HD double batch_norm_running(double running, double stat, double momentum) {
   return (1.0 - momentum) * running + momentum * stat;
+}
+
+// Training statistics of one channel from the sums over its M values shifted by `pivot`
+// (s1 = sum (x - pivot), s2 = sum (x - pivot)^2): mean and biased variance, and the running
+// statistics updated (unbiased variance) when running_mean is non-null.
+template <class T>
+REVIVE_HD void batch_norm_channel_stats(double* mean, double* var, double s1, double s2, double pivot, double M,
+                                        T* running_mean, T* running_var, double momentum) {
+  const double d = s1 / M;
+  *mean = pivot + d;
+  const double v = s2 / M - d * d;
+  *var = v < 0.0 ? 0.0 : v;  // rounding may push a constant channel's variance below zero
+  if (running_mean != nullptr) {
+    *running_mean = static_cast<T>(batch_norm_running(*running_mean, *mean, momentum));
+    *running_var = static_cast<T>(batch_norm_running(*running_var, *var * M / (M - 1), momentum));
+  }
+}
+
+// One channel's normalisation y = scale x + shift from its statistics, and the statistics as the
+// forward returns them (mean, istd in T).
+template <class T>
+REVIVE_HD void batch_norm_channel_affine(T* mean_out, T* istd_out, T* scale, T* shift, double mean, double var,
+                                         double gamma, double beta, double eps) {
+  const double is = batch_norm_istd(var, eps);
+  *mean_out = static_cast<T>(mean);
+  *istd_out = static_cast<T>(is);
+  *scale = static_cast<T>(gamma * is);
+  *shift = static_cast<T>(beta - mean * gamma * is);
+}
+
+// The coefficients of dx = a dy + b x + d for one channel (batch_stats: through mean and istd too)
+// from sum_dy and sum_dy_xmu = sum dy (x - mean).
+template <class T>
+REVIVE_HD void batch_norm_channel_dx_coeffs(T* a, T* b, T* d, double gamma, double mean, double istd, double sum_dy,
+                                            double sum_dy_xmu, double M, bool batch_stats) {
+  const double k = gamma * istd;
+  *a = static_cast<T>(k);
+  *b = T(0);
+  *d = T(0);
+  if (batch_stats) {
+    const double bc = -k * istd * istd * sum_dy_xmu / M;
+    *b = static_cast<T>(bc);
+    *d = static_cast<T>(-k * sum_dy / M - bc * mean);
+  }
 }
 
 // Training (batch statistics): writes y and the batch mean and istd; updates running_mean/var in
@@ -64,5 +114,18 @@ struct BatchNormGrads {
 
 BatchNormGrads batch_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma, const Tensor& mean,
                                    const Tensor& istd, bool batch_stats, bool need_dx, bool need_dparams);
+
+// Backends, called by the entry points after validation (running_mean/var defined or not as
+// above; dy of x's shape).
+BatchNormForward batch_norm_forward_cpu(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                        const Tensor& running_mean, const Tensor& running_var, bool training,
+                                        float momentum, float eps);
+BatchNormGrads batch_norm_backward_cpu(const Tensor& dy, const Tensor& x, const Tensor& gamma, const Tensor& mean,
+                                       const Tensor& istd, bool batch_stats, bool need_dx, bool need_dparams);
+BatchNormForward batch_norm_forward_cuda(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                         const Tensor& running_mean, const Tensor& running_var, bool training,
+                                         float momentum, float eps);
+BatchNormGrads batch_norm_backward_cuda(const Tensor& dy, const Tensor& x, const Tensor& gamma, const Tensor& mean,
+                                        const Tensor& istd, bool batch_stats, bool need_dx, bool need_dparams);
 
 }  // namespace revive::kernels

@@ -5,8 +5,12 @@
 // Versions:
 //  - conv2d_*_ref<T>: plain loops templated on float/double; the spec the tests trust (gradient
 //    checks run on it in double).
-//  - conv2d_forward / _backward_data / _backward_weights (Tensor entry points): oneDNN on the CPU,
-//    blocked activation layouts, primitives and weight reorders cached per shape.
+//  - conv2d_*_cpu (kernels/cpu/conv2d_onednn.cpp): oneDNN, blocked activation layouts,
+//    primitives and weight reorders cached per shape.
+//  - conv2d_*_cuda (kernels/cuda/conv2d_cudnn.cpp): cuDNN (grouped and depthwise through the
+//    convolution's group count), plain NCHW, algorithms chosen once per shape and options.
+//  - conv2d_forward / _backward_data / _backward_weights (Tensor entry points, kernels/conv2d.cpp):
+//    validate, then dispatch on the device.
 #pragma once
 
 #include <cstdint>
@@ -41,7 +45,8 @@ void conv2d_backward_data_ref(T* dx, const T* dy, const T* w, const Conv2dShape&
 template <class T>
 void conv2d_backward_weights_ref(T* dw, T* db, const T* x, const T* dy, const Conv2dShape& s, const Conv2dParams& p);
 
-// Tensor entry points. x may be plain or blocked; y is returned in preferred_layout().
+// Tensor entry points. x may be plain or blocked; y is returned in preferred_layout() on the CPU,
+// plain on CUDA. All operands on one device.
 Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p);
 // The same with the output layout chosen by the caller (tests and benchmarks compare layouts).
 Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p, Layout y_layout);
@@ -50,5 +55,15 @@ Tensor conv2d_backward_data(const Tensor& dy, const Tensor& w, const Shape& x_sh
                             const Conv2dParams& p);
 // dw += ..., dbias += ... (dbias may be undefined). dw and dbias are plain.
 void conv2d_backward_weights(Tensor& dw, Tensor* dbias, const Tensor& x, const Tensor& dy, const Conv2dParams& p);
+
+// Backends, called by the entry points after validation (dbias null when there is none; CUDA
+// layouts plain).
+Tensor conv2d_forward_cpu(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p, Layout y_layout);
+Tensor conv2d_backward_data_cpu(const Tensor& dy, const Tensor& w, const Shape& x_shape, Layout x_layout,
+                                const Conv2dParams& p);
+void conv2d_backward_weights_cpu(Tensor& dw, Tensor* dbias, const Tensor& x, const Tensor& dy, const Conv2dParams& p);
+Tensor conv2d_forward_cuda(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p);
+Tensor conv2d_backward_data_cuda(const Tensor& dy, const Tensor& w, const Shape& x_shape, const Conv2dParams& p);
+void conv2d_backward_weights_cuda(Tensor& dw, Tensor* dbias, const Tensor& x, const Tensor& dy, const Conv2dParams& p);
 
 }  // namespace revive::kernels

@@ -5,9 +5,13 @@
 // Versions:
 //  - linear_*_ref<T>: plain loops templated on float/double (below); the spec the tests trust and
 //    the functions the gradient checks run on.
-//  - linear_forward / _backward_data / _backward_weights (Tensor entry points): oneDNN matmul
-//    primitives, cached per shape; transposes are expressed as strides, so nothing is copied, and
-//    dw += dy^T x is one matmul with a sum post-op.
+//  - linear_*_cpu (kernels/cpu/linear.cpp): oneDNN matmul primitives, cached per shape;
+//    transposes are expressed as strides, so nothing is copied, and dw += dy^T x is one matmul
+//    with a sum post-op.
+//  - linear_*_cuda (kernels/cuda/linear_cublas.cpp): one cuBLAS SGEMM each, transposes as
+//    operation flags, dw += through beta = 1; the bias through kernels/cuda/bias.h.
+//  - linear_forward / _backward_data / _backward_weights (Tensor entry points, kernels/linear.cpp):
+//    validate, then dispatch on the device.
 #pragma once
 
 #include <cstdint>
@@ -57,5 +61,13 @@ Tensor linear_forward(const Tensor& x, const Tensor& w, const Tensor& bias);
 Tensor linear_backward_data(const Tensor& dy, const Tensor& w);
 // dw [OUT, IN] += dy^T x; *db [OUT] += sum_n dy when db is non-null and defined.
 void linear_backward_weights(Tensor& dw, Tensor* db, const Tensor& x, const Tensor& dy);
+
+// Backends, called by the entry points after validation (db null when there is none).
+Tensor linear_forward_cpu(const Tensor& x, const Tensor& w, const Tensor& bias);
+Tensor linear_backward_data_cpu(const Tensor& dy, const Tensor& w);
+void linear_backward_weights_cpu(Tensor& dw, Tensor* db, const Tensor& x, const Tensor& dy);
+Tensor linear_forward_cuda(const Tensor& x, const Tensor& w, const Tensor& bias);
+Tensor linear_backward_data_cuda(const Tensor& dy, const Tensor& w);
+void linear_backward_weights_cuda(Tensor& dw, Tensor* db, const Tensor& x, const Tensor& dy);
 
 }  // namespace revive::kernels

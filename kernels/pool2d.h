@@ -10,8 +10,11 @@
 //
 // Versions:
 //  - *_pool2d_*_cpu<T>: plain NCHW buffers, float or double; gradient checks run them in double.
-//  - Tensor entry points: the same template body on plain or blocked tensors (layout kept), the
-//    innermost loop over a block of 8/16 channels; padding channels pool zeros into zeros.
+//  - *_pool2d_*_cpu (Tensor): the same template body on plain or blocked tensors (layout kept),
+//    the innermost loop over a block of 8/16 channels; padding channels pool zeros into zeros.
+//  - *_pool2d_*_cuda: one thread per output (forward) or per input element (backward, a gather
+//    over the windows that contain it, so no atomics and the CPU's summation order), sharing
+//    pool_window / max_pool_takes / pool_windows_containing below (kernels/cuda/pool2d.cu).
 #pragma once
 
 #include <cstdint>
@@ -51,6 +54,38 @@ REVIVE_HD bool max_pool_takes(T v, T best) {
   return v > best || v != v;
 }
 
+// The outputs whose windows contain input row h: [first, last] (empty when first > last).
+struct PoolRange {
+  int64_t first, last;
+};
+REVIVE_HD PoolRange pool_windows_containing(int64_t h, int64_t P, int kernel, int stride, int pad) {
+  // Window p covers rows p*stride - pad + [0, kernel): p*stride <= h + pad < p*stride + kernel.
+  const int64_t hp = h + pad;
+  const int64_t first = hp < kernel ? 0 : (hp - kernel) / stride + 1;
+  const int64_t last = hp / stride < P - 1 ? hp / stride : P - 1;
+  return {first, last};
+}
+
+// The index (row-major within the window's image plane) of the first maximum of window (p, q)
+// of the H x W plane xp: the element the max-pool backward routes dy to.
+template <class T>
+REVIVE_HD int64_t max_pool_argmax(const T* xp, int64_t H, int64_t W, int kernel, int stride, int pad, int64_t p,
+                                  int64_t q) {
+  const PoolWindow w = pool_window(H, W, kernel, stride, pad, p, q);
+  int64_t arg = (w.h0 + w.r0) * W + w.w0 + w.s0;
+  T best = xp[arg];
+  for (int64_t r = w.r0; r < w.r1; ++r) {
+    for (int64_t c = w.s0; c < w.s1; ++c) {
+      const int64_t i = (w.h0 + r) * W + w.w0 + c;
+      if (max_pool_takes(xp[i], best)) {
+        best = xp[i];
+        arg = i;
+      }
+    }
+  }
+  return arg;
+}
+
 template <class T>
 void max_pool2d_forward_cpu(T* y, const T* x, const Pool2dShape& s, const Pool2dParams& p);
 template <class T>
@@ -65,5 +100,15 @@ Tensor max_pool2d_forward(const Tensor& x, const Pool2dParams& p);
 Tensor max_pool2d_backward(const Tensor& dy, const Tensor& x, const Pool2dParams& p);
 Tensor avg_pool2d_forward(const Tensor& x, const Pool2dParams& p);
 Tensor avg_pool2d_backward(const Tensor& dy, const Shape& x_shape, Layout x_layout, const Pool2dParams& p);
+
+// Backends, called by the entry points after validation (dy of the right shape, on x's device).
+Tensor max_pool2d_forward_cpu(const Tensor& x, const Pool2dParams& p);
+Tensor max_pool2d_backward_cpu(const Tensor& dy, const Tensor& x, const Pool2dParams& p);
+Tensor avg_pool2d_forward_cpu(const Tensor& x, const Pool2dParams& p);
+Tensor avg_pool2d_backward_cpu(const Tensor& dy, const Shape& x_shape, Layout x_layout, const Pool2dParams& p);
+Tensor max_pool2d_forward_cuda(const Tensor& x, const Pool2dParams& p);
+Tensor max_pool2d_backward_cuda(const Tensor& dy, const Tensor& x, const Pool2dParams& p);
+Tensor avg_pool2d_forward_cuda(const Tensor& x, const Pool2dParams& p);
+Tensor avg_pool2d_backward_cuda(const Tensor& dy, const Shape& x_shape, Layout x_layout, const Pool2dParams& p);
 
 }  // namespace revive::kernels

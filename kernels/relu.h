@@ -4,8 +4,11 @@
 // All outputs `=`. The backward reads y, not x: the two masks agree, and y is what the autograd
 // node keeps alive anyway. NaN propagates as in PyTorch.
 //
-// Versions: relu*_cpu<T> (raw buffers, float or double) are also what the Tensor entry points run,
-// over the physical buffer of plain or blocked tensors.
+// Versions:
+//  - relu*_cpu<T> (raw buffers, float or double), run by the CPU backend over the physical buffer
+//    of plain or blocked tensors.
+//  - relu*_cuda: one grid-stride kernel per direction (kernels/cuda/relu.cu), templated on the
+//    rectifier; relu_value, relu_grad, ... below are the per-element math both backends share.
 #pragma once
 
 #include <cstdint>
@@ -46,5 +49,12 @@ Tensor relu_forward(const Tensor& x);
 Tensor relu_backward(const Tensor& dy, const Tensor& y);
 Tensor relu6_forward(const Tensor& x);
 Tensor relu6_backward(const Tensor& dy, const Tensor& y);
+
+// Backends, called by the entry points after validation.
+enum class Rectifier { kRelu, kRelu6 };
+Tensor rectifier_forward_cpu(const Tensor& x, Rectifier r);
+Tensor rectifier_backward_cpu(const Tensor& dy, const Tensor& y, Rectifier r);
+Tensor rectifier_forward_cuda(const Tensor& x, Rectifier r);
+Tensor rectifier_backward_cuda(const Tensor& dy, const Tensor& y, Rectifier r);
 
 }  // namespace revive::kernels

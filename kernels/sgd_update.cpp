@@ -1,5 +1,7 @@
 #include "kernels/sgd_update.h"
 
+#include "kernels/dispatch.h"
+
 namespace revive::kernels {
 
 namespace {
@@ -22,12 +24,10 @@ void sgd_update(Tensor& param, Tensor& momentum_buf, const Tensor& dparam, const
   check_arena(dparam, "dparam", param);
   const bool uses_momentum = h.momentum != 0.0f;
   if (uses_momentum) check_arena(momentum_buf, "momentum_buf", param);
-  if (param.device().is_cuda()) {
-    REVIVE_THROW("sgd_update on " << param.device().str()
-                                  << ": the CUDA kernel is not built yet; keep the parameter arena on the CPU");
-  }
-  sgd_update_cpu(param.data<float>(), uses_momentum ? momentum_buf.data<float>() : nullptr, dparam.data<float>(),
-                 param.numel(), h);
+  float* buf = uses_momentum ? momentum_buf.data<float>() : nullptr;
+  dispatch("sgd_update", param.device(),
+           [&] { sgd_update_cpu(param.data<float>(), buf, dparam.data<float>(), param.numel(), h); },
+           [&] { sgd_update_cuda(param.data<float>(), buf, dparam.data<float>(), param.numel(), h); });
 }
 
 }  // namespace revive::kernels

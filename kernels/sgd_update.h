@@ -21,7 +21,9 @@
 // Versions:
 //  - sgd_update_element: the per-element math, shared by the CPU loop and the CUDA kernel.
 //  - sgd_update_cpu: OpenMP-parallel, vectorisable loop over raw buffers.
-//  - sgd_update (Tensor entry): validates and dispatches on the device (the CUDA kernel is not built yet).
+//  - sgd_update_cuda: one grid-stride kernel over the whole arena, one launch per step
+//    (kernels/cuda/sgd_update.cu), the hyper-parameters passed by value.
+//  - sgd_update (Tensor entry): validates and dispatches on the device.
 #pragma once
 
 #include <cstdint>
@@ -54,6 +56,8 @@ REVIVE_HD void sgd_update_element(float* param, float* momentum_buf, const float
 }
 
 void sgd_update_cpu(float* param, float* momentum_buf, const float* dparam, int64_t n, const SgdUpdateParams& h);
+// Device pointers; queued on the process-wide stream.
+void sgd_update_cuda(float* param, float* momentum_buf, const float* dparam, int64_t n, const SgdUpdateParams& h);
 
 // Tensor entry point: param, momentum_buf and dparam are plain float32 tensors of equal numel on
 // one device (any shape; the arena is treated as flat). momentum_buf may be undefined when

@@ -5,9 +5,15 @@
 // The forward also writes probs = softmax(logits) [N, K], which is all the backward needs.
 // Backward (`=`): dlogits = (probs - onehot(labels)) dloss / N.
 //
-// Versions: softmax_cross_entropy_*_cpu<T> on plain buffers, float or double (gradient checks run
-// them in double), also run by the Tensor entry points. Rows run serially: a batch of logits is a
-// few thousand numbers, and a serial sum keeps the loss bit-identical across thread counts.
+// Versions:
+//  - softmax_cross_entropy_*_cpu<T> on plain buffers, float or double (gradient checks run them in
+//    double), also run by the CPU backend. Rows run serially: a batch of logits is a few thousand
+//    numbers, and a serial sum keeps the loss bit-identical across thread counts.
+//  - softmax_cross_entropy_*_cuda (kernels/cuda/softmax_cross_entropy.cu): the forward is one fused
+//    launch of one block, a thread per row running softmax_cross_entropy_row (the CPU's function),
+//    the row losses summed in double by a fixed-order block reduction; the backward is one
+//    grid-stride kernel that reads dloss on the device (no host round trip). A label outside
+//    [0, K), which the CPU entry rejects by reading the labels, makes the CUDA loss NaN instead.
 #pragma once
 
 #include <cmath>
@@ -33,6 +39,13 @@ REVIVE_HD T softmax_cross_entropy_row(T* probs, const T* logits, int64_t label, 
   return std::log(sum) + m - logits[label];
 }
 
+// dlogits of one element: p dloss/N, minus dloss/N at the label.
+template <class T>
+REVIVE_HD T softmax_cross_entropy_grad(T p, bool is_label, T scale) {
+  const T g = p * scale;
+  return is_label ? g - scale : g;
+}
+
 // Returns the mean loss.
 template <class T>
 T softmax_cross_entropy_forward_cpu(T* probs, const T* logits, const int64_t* labels, int64_t N, int64_t K);
@@ -49,5 +62,11 @@ struct SoftmaxCrossEntropy {
 SoftmaxCrossEntropy softmax_cross_entropy_forward(const Tensor& logits, const Tensor& labels);
 // dloss: the one-element gradient of the loss.
 Tensor softmax_cross_entropy_backward(const Tensor& probs, const Tensor& labels, const Tensor& dloss);
+
+// Backends, called by the entry points after validation.
+SoftmaxCrossEntropy softmax_cross_entropy_forward_cpu(const Tensor& logits, const Tensor& labels);
+Tensor softmax_cross_entropy_backward_cpu(const Tensor& probs, const Tensor& labels, const Tensor& dloss);
+SoftmaxCrossEntropy softmax_cross_entropy_forward_cuda(const Tensor& logits, const Tensor& labels);
+Tensor softmax_cross_entropy_backward_cuda(const Tensor& probs, const Tensor& labels, const Tensor& dloss);
 
 }  // namespace revive::kernels

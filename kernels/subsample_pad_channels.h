@@ -6,11 +6,15 @@
 //
 // Versions:
 //  - subsample_pad_channels_*_cpu<T>: plain NCHW buffers, float or double.
-//  - Tensor entry points: a blocked x is converted to plain first; y is plain, dx has x's layout.
+//  - subsample_pad_channels_*_cpu (Tensor): a blocked x is converted to plain first; y is plain,
+//    dx has x's layout.
+//  - subsample_pad_channels_*_cuda: one grid-stride gather kernel per direction, a thread per
+//    output element (kernels/cuda/subsample_pad_channels.cu).
 #pragma once
 
 #include <cstdint>
 
+#include "core/hd.h"
 #include "core/tensor.h"
 
 namespace revive::kernels {
@@ -21,6 +25,9 @@ struct SubsamplePad {
   int pad_back = 0;
 };
 
+// The subsampled extent: ceil(extent / stride).
+REVIVE_HD int64_t subsampled(int64_t extent, int stride) { return (extent + stride - 1) / stride; }
+
 template <class T>
 void subsample_pad_channels_forward_cpu(T* y, const T* x, int64_t N, int64_t C, int64_t H, int64_t W,
                                         const SubsamplePad& p);
@@ -30,5 +37,13 @@ void subsample_pad_channels_backward_cpu(T* dx, const T* dy, int64_t N, int64_t 
 
 Tensor subsample_pad_channels_forward(const Tensor& x, const SubsamplePad& p);
 Tensor subsample_pad_channels_backward(const Tensor& dy, const Shape& x_shape, Layout x_layout, const SubsamplePad& p);
+
+// Backends, called by the entry points after validation (y_shape: the output's shape).
+Tensor subsample_pad_channels_forward_cpu(const Tensor& x, const Shape& y_shape, const SubsamplePad& p);
+Tensor subsample_pad_channels_backward_cpu(const Tensor& dy, const Shape& x_shape, Layout x_layout,
+                                           const SubsamplePad& p);
+Tensor subsample_pad_channels_forward_cuda(const Tensor& x, const Shape& y_shape, const SubsamplePad& p);
+Tensor subsample_pad_channels_backward_cuda(const Tensor& dy, const Shape& x_shape, Layout x_layout,
+                                            const SubsamplePad& p);
 
 }  // namespace revive::kernels

@@ -1,5 +1,6 @@
 #include "nn/batch_norm2d.h"
 
+#include "kernels/counter.h"
 #include "nn/functional.h"
 
 namespace revive::nn {
@@ -27,17 +28,9 @@ Tensor BatchNorm2d::forward_impl(const Tensor& x) {
                               << shape_str(x.shape()));
   Tensor y = F::batch_norm(x, weight_->value(), bias_->value(), *running_mean_, *running_var_, is_training(),
                            momentum_, eps_);
-  if (is_training()) {
-    Tensor& count = *num_batches_tracked_;
-    if (count.device().is_cpu()) {
-      ++count.data<int64_t>()[0];
-    } else {
-      // One element: the round trip through the host costs nothing worth a device kernel.
-      Tensor host = count.to(Device::cpu());
-      ++host.data<int64_t>()[0];
-      count.copy_from(host);
-    }
-  }
+  // Counted where the buffer lives: a round trip through the host would make every training step
+  // wait for the GPU.
+  if (is_training()) kernels::counter_increment(*num_batches_tracked_);
   return y;
 }
 

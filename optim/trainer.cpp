@@ -5,7 +5,6 @@
 #include <cstdio>
 
 #include "core/autograd.h"
-#include "kernels/count_correct.h"
 #include "nn/functional.h"
 #include "optim/progress.h"
 
@@ -14,6 +13,23 @@ namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+Device model_device(const nn::Module& model) {
+  const auto params = model.named_parameters();
+  REVIVE_CHECK(!params.empty(), model.type_name() << " has no parameters");
+  return params.front().second->value().device();
+}
+
+// Steps whose results are read back together: every step on the CPU (no device to wait for, and
+// a non-finite loss is caught before its backward), `interval` on a GPU.
+int64_t metrics_capacity(Device d, int64_t interval) { return d.is_cpu() ? 1 : interval; }
+
+// The batch on the model's device: uploaded through `uploader` on CUDA, as is on the CPU.
+Batch on_device(const Batch& b, kernels::BatchUploader* uploader) {
+  if (uploader == nullptr) return b;
+  std::vector<Tensor> d = uploader->upload({b.images, b.labels});
+  return Batch{d[0], d[1]};
 }
 
 }  // namespace
@@ -39,18 +55,30 @@ TrainPosition TrainPosition::from_json(const nlohmann::json& j) {
 EvalResult evaluate(nn::Module& model, DataLoader& loader) {
   NoGradGuard no_grad;
   model.eval();
+  const Device device = model_device(model);
+  std::unique_ptr<kernels::BatchUploader> uploader;
+  if (device.is_cuda()) uploader = kernels::make_batch_uploader(device);
+  StepMetrics metrics(device, metrics_capacity(device, 64));
   EvalResult r;
   double loss_sum = 0;
   int64_t correct = 0;
+  auto take = [&] {
+    for (const StepMetrics::Step& s : metrics.flush()) {
+      loss_sum += static_cast<double>(s.loss) * static_cast<double>(s.n);
+      correct += s.correct;
+      r.n_samples += s.n;
+    }
+  };
   loader.start_epoch(0);
-  Batch batch;
-  while (loader.next(batch)) {
+  Batch host;
+  int64_t index = 0;
+  while (loader.next(host)) {
+    const Batch batch = on_device(host, uploader.get());
     Tensor logits = model.forward(batch.images);
-    const int64_t n = batch.labels.numel();
-    loss_sum += static_cast<double>(F::softmax_cross_entropy(logits, batch.labels).item()) * static_cast<double>(n);
-    correct += kernels::count_correct(logits, batch.labels);
-    r.n_samples += n;
+    metrics.add(index++, F::softmax_cross_entropy(logits, batch.labels), logits, batch.labels);
+    if (metrics.full()) take();
   }
+  take();
   if (r.n_samples > 0) {
     r.loss = loss_sum / static_cast<double>(r.n_samples);
     r.accuracy = static_cast<double>(correct) / static_cast<double>(r.n_samples);
@@ -68,6 +96,8 @@ Trainer::Trainer(nn::Module& model, nn::ParameterArena& arena, optim::SgdOptimiz
       test_(test),
       options_(options) {
   REVIVE_CHECK(options_.epochs >= 1, "epochs must be at least 1, got " << options_.epochs);
+  REVIVE_CHECK(options_.log_interval >= 1, "log_interval must be at least 1, got " << options_.log_interval);
+  if (arena_.device().is_cuda()) uploader_ = kernels::make_batch_uploader(arena_.device());
 }
 
 bool Trainer::stop_requested() {
@@ -76,7 +106,7 @@ bool Trainer::stop_requested() {
 }
 
 void Trainer::check_finite_weights(const char* when) const {
-  const Tensor& p = arena_.params();
+  const Tensor p = arena_.params().to(Device::cpu());
   const float* v = p.data<float>();
   const int64_t n = p.numel();
   int64_t bad = -1;
@@ -102,39 +132,52 @@ bool Trainer::train_epoch() {
   char label[48];
   std::snprintf(label, sizeof label, "epoch %d/%d", pos_.epoch + 1, options_.epochs);
   Progress progress(label, iters, options_.progress);
-  Batch batch;
+  StepMetrics metrics(arena_.device(), metrics_capacity(arena_.device(), options_.log_interval));
+  auto report = [&] {
+    if (metrics.empty()) return;
+    take_metrics(metrics);
+    char status[64];
+    std::snprintf(status, sizeof status, "loss %.4f acc %.2f%%", pos_.loss_sum / static_cast<double>(pos_.seen),
+                  100.0 * static_cast<double>(pos_.correct) / static_cast<double>(pos_.seen));
+    progress.update(pos_.step, status);
+  };
+  Batch host;
   while (true) {
     if (stop_requested()) {
       stopped_ = true;
       break;
     }
-    if (!train_.next(batch)) break;
+    if (!train_.next(host)) break;
+    const Batch batch = on_device(host, uploader_.get());
     const double lr = schedule_.lr_at(pos_.epoch, static_cast<int>(pos_.step), static_cast<int>(iters));
     arena_.zero_grad();
     Tensor logits = model_.forward(batch.images);
     Tensor loss = F::softmax_cross_entropy(logits, batch.labels);
-    const float l = loss.item();
-    REVIVE_CHECK(std::isfinite(l), "non-finite training loss (" << l << ") at epoch " << pos_.epoch + 1 << ", step "
-                                                                 << pos_.step + 1
-                                                                 << ": training stopped; lower the learning rate");
+    metrics.add(pos_.step, loss, logits, batch.labels);
+    // On the CPU this reads the loss now, so a non-finite one stops training before its backward.
+    if (metrics.full()) report();
     loss.backward();
     Tensor params = arena_.params();  // a handle: the step updates the arena in place
     optimizer_.step(params, arena_.grads(), static_cast<float>(lr));
-    const int64_t n = batch.labels.numel();
-    pos_.loss_sum += static_cast<double>(l) * static_cast<double>(n);
-    pos_.correct += kernels::count_correct(logits, batch.labels);
-    pos_.seen += n;
     ++pos_.step;
     ++total_steps_;
-    char status[64];
-    std::snprintf(status, sizeof status, "loss %.4f acc %.2f%%", pos_.loss_sum / static_cast<double>(pos_.seen),
-                  100.0 * static_cast<double>(pos_.correct) / static_cast<double>(pos_.seen));
-    progress.update(pos_.step, status);
   }
+  report();
   progress.finish();
   pos_.train_seconds = seconds_before + seconds_since(t0);
   check_finite_weights("after the training steps");
   return !stopped_;
+}
+
+void Trainer::take_metrics(StepMetrics& metrics) {
+  for (const StepMetrics::Step& s : metrics.flush()) {
+    REVIVE_CHECK(std::isfinite(s.loss), "non-finite training loss ("
+                                            << s.loss << ") at epoch " << pos_.epoch + 1 << ", step " << s.index + 1
+                                            << ": training stopped; lower the learning rate");
+    pos_.loss_sum += static_cast<double>(s.loss) * static_cast<double>(s.n);
+    pos_.correct += s.correct;
+    pos_.seen += s.n;
+  }
 }
 
 nlohmann::json Trainer::finish_epoch() {

@@ -2,19 +2,26 @@
 // one fused SGD step), evaluate on the test set, call the post-evaluation hook (where reactivation
 // runs, spec reactivation.md "Decisions" 3), write the epoch's metrics line, then call the epoch-end
 // callback (where checkpoints are written).
+//
+// Devices: the Trainer runs where the arena lives. On a GPU, batches are uploaded asynchronously
+// from pinned memory (kernels/batch_upload.h) and nothing inside a step waits for the device: the
+// loss and accuracy are read back every TrainerOptions::log_interval steps (optim/step_metrics.h).
 #pragma once
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "data/loader.h"
+#include "kernels/batch_upload.h"
 #include "nn/module.h"
 #include "nn/parameter_arena.h"
 #include "optim/metrics.h"
 #include "optim/schedule.h"
 #include "optim/sgd.h"
+#include "optim/step_metrics.h"
 
 namespace revive {
 
@@ -24,7 +31,8 @@ struct EvalResult {
   int64_t n_samples = 0;
 };
 
-// Test loss and accuracy of `model` in eval mode, under no-grad, over one pass of `loader`.
+// Test loss and accuracy of `model` in eval mode, under no-grad, over one pass of `loader`, on the
+// device the model's parameters live on (batches are uploaded there).
 EvalResult evaluate(nn::Module& model, DataLoader& loader);
 
 // Where training stands: everything besides the weights, buffers and optimiser state that a resumed
@@ -47,6 +55,9 @@ struct TrainerOptions {
   // Debugging and tests: raise the stop flag after this many steps in total (-1: never), which
   // behaves exactly like an interrupting signal at that point.
   int64_t stop_after_steps = -1;
+  // On a GPU, steps between reads of the training loss and accuracy (optim/step_metrics.h): the
+  // progress line and the non-finite-loss check follow at that pace. The CPU reads every step.
+  int64_t log_interval = 50;
 };
 
 class Trainer {
@@ -75,6 +86,8 @@ class Trainer {
  private:
   // Trains the rest of pos_.epoch; false when stopped before its end.
   bool train_epoch();
+  // Adds the queued steps' loss and accuracy to the position; throws on a non-finite loss.
+  void take_metrics(StepMetrics& metrics);
   nlohmann::json finish_epoch();
   bool stop_requested();
   void check_finite_weights(const char* when) const;
@@ -86,6 +99,7 @@ class Trainer {
   DataLoader& train_;
   DataLoader& test_;
   TrainerOptions options_;
+  std::unique_ptr<kernels::BatchUploader> uploader_;  // CUDA models only
   AfterEvalHook hook_;
   PositionCallback position_cb_;
   MetricsLog* log_ = nullptr;

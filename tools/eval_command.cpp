@@ -8,6 +8,7 @@
 #include "data/loader.h"
 #include "data/registry.h"
 #include "data/transforms.h"
+#include "kernels/device_runtime.h"
 #include "nn/models/registry.h"
 #include "nn/parameter_arena.h"
 #include "nn/state_dict.h"
@@ -25,17 +26,20 @@ struct EvalArgs {
   std::string data_dir;
   int batch = 500;
   int threads = 0;
+  std::string device;  // empty: kernels::default_device_name()
 };
 
 int run_eval(const EvalArgs& a) {
   set_num_threads(a.threads);
+  const Device device = parse_device(a.device.empty() ? kernels::default_device_name() : a.device);
+  kernels::use_device(device);
   SafetensorsFile file = load_safetensors(a.weights);
   DatasetSplits splits = load_dataset(a.dataset, a.data_dir);
   nn::models::ModelOptions mopts;
   mopts.width = static_cast<float>(a.width);
   std::unique_ptr<nn::Module> model =
       nn::models::make_model(a.model, splits.test.channels(), splits.test.num_classes(), mopts);
-  nn::ParameterArena arena = nn::ParameterArena::build(*model, Device::cpu(), 0);
+  nn::ParameterArena arena = nn::ParameterArena::build(*model, device, 0);
   nn::load_state_dict(*model, file.tensors, a.weights);
 
   TransformOptions tf;
@@ -59,6 +63,7 @@ Runner add_eval_command(CLI::App& app) {
   app.add_option("--data-dir", a->data_dir, "Dataset folder");
   app.add_option("--batch", a->batch, "Batch size")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--threads", a->threads, "Worker threads (0 = all cores)")->capture_default_str();
+  app.add_option("--device", a->device, "cpu, cuda or cuda:N (default: cuda when present, else cpu)");
   return [a] { return run_eval(*a); };
 }
 

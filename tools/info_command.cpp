@@ -5,6 +5,7 @@
 
 #include "core/device.h"
 #include "core/parallel.h"
+#include "kernels/device_runtime.h"
 #include "tools/commands.h"
 
 namespace revive::cli {
@@ -15,12 +16,10 @@ Runner add_info_command(CLI::App& app) {
     const dnnl_version_t* v = dnnl_version();
     std::printf("revive %s\n", REVIVE_VERSION);
     std::printf("oneDNN %d.%d.%d (CPU runtime: OpenMP)\n", v->major, v->minor, v->patch);
-#ifdef REVIVE_WITH_CUDA
-    std::printf("CUDA backend: built\n");
-#else
-    std::printf("CUDA backend: not built (configure with nvcc available and REVIVE_CUDA=AUTO|ON)\n");
-#endif
-    std::printf("devices: cpu%s\n", cuda_available() ? ", cuda" : "");
+    std::printf("CUDA backend:\n");
+    for (const std::string& line : kernels::cuda_report()) std::printf("  %s\n", line.c_str());
+    std::printf("devices: cpu%s (default %s)\n", cuda_available() ? ", cuda" : "",
+                kernels::default_device_name().c_str());
     std::printf("threads: %d\n", num_threads());
     return 0;
   };

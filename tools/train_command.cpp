@@ -18,6 +18,7 @@
 #include "data/loader.h"
 #include "data/registry.h"
 #include "data/transforms.h"
+#include "kernels/device_runtime.h"
 #include "nn/models/registry.h"
 #include "nn/parameter_arena.h"
 #include "optim/checkpoint.h"
@@ -57,7 +58,7 @@ struct TrainArgs {
   bool nesterov = false;
   uint64_t seed = 0;
   int threads = 0;
-  std::string device = "cpu";
+  std::string device;  // empty: kernels::default_device_name(); config.json records the device used
   std::string method = "none";
   std::string we_preset = "paper";
   std::vector<std::string> we_ablations;
@@ -135,10 +136,11 @@ TrainArgs read_config(const std::string& dir) {
 
 int run_train(const CommandLine& cl) {
   const bool resuming = !cl.resume.empty();
-  const TrainArgs a = resuming ? read_config(cl.resume) : cl.args;
+  TrainArgs a = resuming ? read_config(cl.resume) : cl.args;
   set_num_threads(a.threads);
-  const Device device = parse_device(a.device);
-  REVIVE_CHECK(device.is_cpu(), "--device " << a.device << ": this build trains on the CPU only");
+  const Device device = parse_device(a.device.empty() ? kernels::default_device_name() : a.device);
+  kernels::use_device(device);  // a clear error when CUDA is asked for and absent
+  a.device = device.str();
   REVIVE_CHECK(a.checkpoint_every >= 0, "--checkpoint-every must be >= 0 (0: only when interrupted)");
   const std::string out = resuming ? cl.resume : (cl.out.empty() ? default_out_dir(a) : cl.out);
   ensure_writable_dir(out);  // fail before any work when the output cannot be written
@@ -206,9 +208,9 @@ int run_train(const CommandLine& cl) {
     write_file_atomically(out + "/config.json", [&](std::ostream& os) { os << config.dump(2) << "\n"; });
   }
 
-  std::fprintf(stderr, "revive: %s (%lld parameters) on %s: %lld train / %lld test images, %d epochs, batch %d, %s, "
-                       "%d threads, method %s\nrevive: writing %s/\n",
-               a.model.c_str(), static_cast<long long>(arena.params().numel()), a.dataset.c_str(),
+  std::fprintf(stderr, "revive: %s (%lld parameters) on %s, device %s: %lld train / %lld test images, %d epochs, "
+                       "batch %d, %s, %d threads, method %s\nrevive: writing %s/\n",
+               a.model.c_str(), static_cast<long long>(arena.params().numel()), a.dataset.c_str(), a.device.c_str(),
                static_cast<long long>(splits.train.size()), static_cast<long long>(splits.test.size()), a.epochs,
                a.batch, schedule.describe().c_str(), num_threads(), a.method.c_str(), out.c_str());
 
@@ -297,7 +299,8 @@ Runner add_train_command(CLI::App& app) {
   app.add_flag("--nesterov", a.nesterov, "Nesterov momentum");
   app.add_option("--seed", a.seed, "Seed of initialisation, data order and augmentation")->capture_default_str();
   app.add_option("--threads", a.threads, "Worker threads (0 = all cores)")->capture_default_str();
-  app.add_option("--device", a.device, "cpu")->capture_default_str();
+  app.add_option("--device", a.device,
+                 "cpu, cuda or cuda:N (default: cuda when this build has CUDA and a GPU is present, else cpu)");
   app.add_option("--method", a.method, "Reactivation method: none | we (Weight Evolution)")->capture_default_str();
   app.add_option("--we-preset", a.we_preset, "WE preset: paper (the paper's formulas and rates) | reference (the "
                                              "published code's behaviour)")->capture_default_str();

@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "kernels/cpu/channel_blocks.h"
-#include "kernels/entry_checks.h"
 #include "kernels/layout.h"
 
 namespace revive::kernels {
@@ -147,13 +146,9 @@ void forward_impl(T* y, T* mean, T* istd, const T* x, const T* gamma, const T* b
     reduce_channels<T, B>(m.data(), var.data(), x, x, pivot.data(), pivot.data(), g);
     const double M = static_cast<double>(N * HW);
     for (int64_t c = 0; c < C; ++c) {
-      const double d = m[c] / M;
-      m[c] = pivot[c] + d;
-      var[c] = std::max(var[c] / M - d * d, 0.0);
-      if (running_mean != nullptr) {
-        running_mean[c] = static_cast<T>(batch_norm_running(running_mean[c], m[c], momentum));
-        running_var[c] = static_cast<T>(batch_norm_running(running_var[c], var[c] * M / (M - 1), momentum));
-      }
+      batch_norm_channel_stats(&m[c], &var[c], m[c], var[c], pivot[c], M,
+                               running_mean != nullptr ? running_mean + c : nullptr,
+                               running_var != nullptr ? running_var + c : nullptr, momentum);
     }
   } else {
     for (int64_t c = 0; c < C; ++c) {
@@ -163,11 +158,7 @@ void forward_impl(T* y, T* mean, T* istd, const T* x, const T* gamma, const T* b
   }
   std::vector<T> scale(n_channels, T(0)), shift(n_channels, T(0));
   for (int64_t c = 0; c < C; ++c) {
-    const double is = batch_norm_istd(var[c], eps);
-    mean[c] = static_cast<T>(m[c]);
-    istd[c] = static_cast<T>(is);
-    scale[c] = static_cast<T>(gamma[c] * is);
-    shift[c] = static_cast<T>(beta[c] - m[c] * gamma[c] * is);
+    batch_norm_channel_affine(&mean[c], &istd[c], &scale[c], &shift[c], m[c], var[c], gamma[c], beta[c], eps);
   }
   combine<T, B>(y, x, nullptr, scale.data(), nullptr, shift.data(), g);
 }
@@ -194,21 +185,10 @@ void backward_impl(T* dx, T* dgamma, T* dbeta, const T* dy, const T* x, const T*
   std::vector<T> a(n_channels, T(0)), b(n_channels, T(0)), d(n_channels, T(0));
   const double M = static_cast<double>(N * HW);
   for (int64_t c = 0; c < C; ++c) {
-    const double k = static_cast<double>(gamma[c]) * istd[c];
-    a[c] = static_cast<T>(k);
-    if (batch_stats) {
-      const double bc = -k * istd[c] * istd[c] * sum_dy_xmu[c] / M;
-      b[c] = static_cast<T>(bc);
-      d[c] = static_cast<T>(-k * sum_dy[c] / M - bc * mean[c]);
-    }
+    batch_norm_channel_dx_coeffs(&a[c], &b[c], &d[c], gamma[c], mean[c], istd[c], sum_dy[c], sum_dy_xmu[c], M,
+                                 batch_stats);
   }
   combine<T, B>(dx, dy, batch_stats ? x : nullptr, a.data(), b.data(), d.data(), g);
-}
-
-void check_channel_vector(const Tensor& t, int64_t C, const char* arg) {
-  check_cpu_float(t, "batch_norm", arg);
-  REVIVE_CHECK(t.shape() == Shape{C}, "batch_norm: " << arg << " must have shape [" << C << "] (one value per channel), got "
-                                                     << shape_str(t.shape()));
 }
 
 }  // namespace
@@ -235,26 +215,11 @@ REVIVE_INSTANTIATE(float)
 REVIVE_INSTANTIATE(double)
 #undef REVIVE_INSTANTIATE
 
-BatchNormForward batch_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                                    const Tensor& running_mean, const Tensor& running_var, bool training,
-                                    float momentum, float eps) {
-  check_cpu_nchw(x, "batch_norm", "x");
+BatchNormForward batch_norm_forward_cpu(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                        const Tensor& running_mean, const Tensor& running_var, bool training,
+                                        float momentum, float eps) {
   const int64_t N = x.dim(0), C = x.dim(1), HW = x.dim(2) * x.dim(3);
-  check_channel_vector(gamma, C, "gamma");
-  check_channel_vector(beta, C, "beta");
-  REVIVE_CHECK(eps > 0, "batch_norm: eps must be positive, got " << eps);
-  const bool update = running_mean.defined() || running_var.defined();
-  if (training) {
-    REVIVE_CHECK(N * HW > 1, "batch_norm: training needs more than one value per channel, got x "
-                                 << shape_str(x.shape()));
-    REVIVE_CHECK(momentum >= 0 && momentum <= 1, "batch_norm: momentum must lie in [0, 1], got " << momentum);
-  } else {
-    REVIVE_CHECK(update, "batch_norm: eval mode needs running_mean and running_var");
-  }
-  if (update) {
-    check_channel_vector(running_mean, C, "running_mean");
-    check_channel_vector(running_var, C, "running_var");
-  }
+  const bool update = running_mean.defined();
   BatchNormForward out{Tensor::empty(x.shape(), DType::kFloat32, Device::cpu(), x.layout()), Tensor::empty({C}),
                        Tensor::empty({C})};
   float* rm = update ? running_mean.data<float>() : nullptr;
@@ -267,16 +232,9 @@ BatchNormForward batch_norm_forward(const Tensor& x, const Tensor& gamma, const 
   return out;
 }
 
-BatchNormGrads batch_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma, const Tensor& mean,
-                                   const Tensor& istd, bool batch_stats, bool need_dx, bool need_dparams) {
-  check_cpu_nchw(x, "batch_norm backward", "x");
-  check_cpu_nchw(dy, "batch_norm backward", "dy");
-  REVIVE_CHECK(dy.shape() == x.shape(), "batch_norm backward: dy " << shape_str(dy.shape()) << " does not match x "
-                                                                  << shape_str(x.shape()));
+BatchNormGrads batch_norm_backward_cpu(const Tensor& dy, const Tensor& x, const Tensor& gamma, const Tensor& mean,
+                                       const Tensor& istd, bool batch_stats, bool need_dx, bool need_dparams) {
   const int64_t N = x.dim(0), C = x.dim(1), HW = x.dim(2) * x.dim(3);
-  check_channel_vector(gamma, C, "gamma");
-  check_channel_vector(mean, C, "mean");
-  check_channel_vector(istd, C, "istd");
   const Tensor g = to_layout(dy, x.layout());
   BatchNormGrads out;
   if (need_dx) out.dx = Tensor::empty(x.shape(), DType::kFloat32, Device::cpu(), x.layout());

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "kernels/entry_checks.h"
 #include "kernels/layout.h"
 
 namespace revive::kernels {
@@ -45,43 +44,19 @@ REVIVE_INSTANTIATE(float)
 REVIVE_INSTANTIATE(double)
 #undef REVIVE_INSTANTIATE
 
-Tensor concat_forward(const std::vector<Tensor>& xs) {
-  REVIVE_CHECK(!xs.empty(), "concat: no inputs");
-  for (size_t i = 0; i < xs.size(); ++i) {
-    check_cpu_float(xs[i], "concat", ("xs[" + std::to_string(i) + "]").c_str());
-  }
-  Shape out = xs[0].shape();
-  REVIVE_CHECK(out.size() >= 2, "concat: inputs need a channel dimension, got " << shape_str(out));
-  out[1] = 0;
-  for (size_t i = 0; i < xs.size(); ++i) {
-    Shape s = xs[i].shape();
-    REVIVE_CHECK(s.size() == out.size(), "concat: xs[" << i << "] " << shape_str(s) << " and xs[0] "
-                                                       << shape_str(xs[0].shape()) << " differ in rank");
-    out[1] += s[1];
-    s[1] = out[1];
-    REVIVE_CHECK(s == out, "concat: xs[" << i << "] " << shape_str(xs[i].shape()) << " differs from xs[0] "
-                                         << shape_str(xs[0].shape()) << " outside the channel dimension");
-  }
-  Tensor y = Tensor::empty(out);
-  const int64_t inner = inner_size(out);
+Tensor concat_forward_cpu(const std::vector<Tensor>& xs, const Shape& y_shape) {
+  Tensor y = Tensor::empty(y_shape);
+  const int64_t inner = inner_size(y_shape);
   int64_t c_begin = 0;
   for (const Tensor& x : xs) {
     const Tensor xp = to_plain(x);
-    concat_forward_cpu(y.data<float>(), xp.data<float>(), out[0], out[1], c_begin, x.dim(1), inner);
+    concat_forward_cpu(y.data<float>(), xp.data<float>(), y_shape[0], y_shape[1], c_begin, x.dim(1), inner);
     c_begin += x.dim(1);
   }
   return y;
 }
 
-Tensor concat_backward(const Tensor& dy, int64_t c_begin, const Shape& x_shape, Layout x_layout) {
-  check_cpu_float(dy, "concat backward", "dy");
-  Shape expect = x_shape;
-  REVIVE_CHECK(expect.size() >= 2 && dy.ndim() == static_cast<int>(expect.size()),
-               "concat backward: dy " << shape_str(dy.shape()) << " does not fit x " << shape_str(x_shape));
-  expect[1] = dy.dim(1);
-  REVIVE_CHECK(dy.shape() == expect && c_begin >= 0 && c_begin + x_shape[1] <= dy.dim(1),
-               "concat backward: channels [" << c_begin << ", " << c_begin + x_shape[1] << ") of dy "
-                                             << shape_str(dy.shape()) << " do not fit x " << shape_str(x_shape));
+Tensor concat_backward_cpu(const Tensor& dy, int64_t c_begin, const Shape& x_shape, Layout x_layout) {
   const Tensor g = to_plain(dy);
   Tensor dx = Tensor::empty(x_shape);
   concat_backward_cpu(dx.data<float>(), g.data<float>(), x_shape[0], dy.dim(1), c_begin, x_shape[1],

@@ -1,7 +1,6 @@
 #include "kernels/global_avg_pool.h"
 
 #include "kernels/cpu/channel_blocks.h"
-#include "kernels/entry_checks.h"
 
 namespace revive::kernels {
 namespace {
@@ -53,10 +52,8 @@ template void global_avg_pool_forward_cpu<double>(double*, const double*, int64_
 template void global_avg_pool_backward_cpu<float>(float*, const float*, int64_t, int64_t, int64_t);
 template void global_avg_pool_backward_cpu<double>(double*, const double*, int64_t, int64_t, int64_t);
 
-Tensor global_avg_pool_forward(const Tensor& x) {
-  check_cpu_nchw(x, "global_avg_pool", "x");
+Tensor global_avg_pool_forward_cpu(const Tensor& x) {
   const int64_t N = x.dim(0), C = x.dim(1), HW = x.dim(2) * x.dim(3);
-  REVIVE_CHECK(HW > 0, "global_avg_pool: x has no pixels, shape " << shape_str(x.shape()));
   Tensor y = Tensor::empty({N, C});
   cpu::with_block_size(x.layout(), [&](auto block) {
     forward_impl<float, decltype(block)::value>(y.data<float>(), x.data<float>(), N, C, HW);
@@ -64,11 +61,7 @@ Tensor global_avg_pool_forward(const Tensor& x) {
   return y;
 }
 
-Tensor global_avg_pool_backward(const Tensor& dy, const Shape& x_shape, Layout x_layout) {
-  check_cpu_float(dy, "global_avg_pool backward", "dy");
-  REVIVE_CHECK(x_shape.size() == 4 && dy.shape() == (Shape{x_shape[0], x_shape[1]}) && dy.is_plain(),
-               "global_avg_pool backward: dy must be plain [N, C] for x " << shape_str(x_shape) << ", got "
-                                                                          << shape_str(dy.shape()));
+Tensor global_avg_pool_backward_cpu(const Tensor& dy, const Shape& x_shape, Layout x_layout) {
   const int64_t N = x_shape[0], C = x_shape[1], HW = x_shape[2] * x_shape[3];
   Tensor dx = Tensor::empty(x_shape, DType::kFloat32, Device::cpu(), x_layout);
   cpu::with_block_size(x_layout, [&](auto block) {

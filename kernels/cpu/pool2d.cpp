@@ -4,7 +4,6 @@
 #include <limits>
 
 #include "kernels/cpu/channel_blocks.h"
-#include "kernels/entry_checks.h"
 #include "kernels/layout.h"
 
 namespace revive::kernels {
@@ -53,8 +52,10 @@ void max_backward(T* dx, const T* dy, const T* x, const Pool2dShape& s, const Po
       for (int64_t oq = 0; oq < s.Q; ++oq) {
         const PoolWindow w = pool_window(s.H, s.W, p.kernel, p.stride, p.pad, op, oq);
         T best[B];
-        int64_t arg[B] = {};
+        int64_t arg[B];
         std::fill(best, best + B, -std::numeric_limits<T>::infinity());
+        // A window of -inf only routes dy to its first pixel, as max_pool_argmax and PyTorch do.
+        std::fill(arg, arg + B, (w.h0 + w.r0) * s.W + w.w0 + w.s0);
         for (int64_t r = w.r0; r < w.r1; ++r) {
           for (int64_t c = w.s0; c < w.s1; ++c) {
             const int64_t pixel = (w.h0 + r) * s.W + w.w0 + c;
@@ -122,28 +123,7 @@ Tensor empty_like_layout(const Shape& shape, Layout layout) {
   return Tensor::empty(shape, DType::kFloat32, Device::cpu(), layout);
 }
 
-// dy must be [N, C, P, Q] for x_shape; returns it in x's layout.
-Tensor check_dy(const Tensor& dy, const Pool2dShape& s, Layout x_layout, const char* op) {
-  check_cpu_nchw(dy, op, "dy");
-  REVIVE_CHECK(dy.shape() == (Shape{s.N, s.C, s.P, s.Q}),
-               op << ": dy must have shape " << shape_str({s.N, s.C, s.P, s.Q}) << ", got " << shape_str(dy.shape()));
-  return to_layout(dy, x_layout);
-}
-
 }  // namespace
-
-Pool2dShape pool2d_shape(const Shape& x, const Pool2dParams& p) {
-  REVIVE_CHECK(x.size() == 4, "pool2d: x must be 4-D [N, C, H, W], got " << shape_str(x));
-  REVIVE_CHECK(p.kernel >= 1 && p.stride >= 1 && p.pad >= 0,
-               "pool2d: need kernel >= 1, stride >= 1, pad >= 0; got kernel " << p.kernel << ", stride " << p.stride
-                                                                              << ", pad " << p.pad);
-  REVIVE_CHECK(2 * p.pad <= p.kernel, "pool2d: pad " << p.pad << " exceeds half the kernel " << p.kernel);
-  REVIVE_CHECK(x[2] + 2 * p.pad >= p.kernel && x[3] + 2 * p.pad >= p.kernel,
-               "pool2d: the " << p.kernel << "x" << p.kernel << " window does not fit the padded input "
-                              << shape_str(x));
-  return {x[0], x[1], x[2], x[3], (x[2] + 2 * p.pad - p.kernel) / p.stride + 1,
-          (x[3] + 2 * p.pad - p.kernel) / p.stride + 1};
-}
 
 template <class T>
 void max_pool2d_forward_cpu(T* y, const T* x, const Pool2dShape& s, const Pool2dParams& p) {
@@ -171,8 +151,7 @@ REVIVE_INSTANTIATE(float)
 REVIVE_INSTANTIATE(double)
 #undef REVIVE_INSTANTIATE
 
-Tensor max_pool2d_forward(const Tensor& x, const Pool2dParams& p) {
-  check_cpu_nchw(x, "max_pool2d", "x");
+Tensor max_pool2d_forward_cpu(const Tensor& x, const Pool2dParams& p) {
   const Pool2dShape s = pool2d_shape(x.shape(), p);
   Tensor y = empty_like_layout({s.N, s.C, s.P, s.Q}, x.layout());
   cpu::with_block_size(x.layout(), [&](auto block) {
@@ -181,10 +160,9 @@ Tensor max_pool2d_forward(const Tensor& x, const Pool2dParams& p) {
   return y;
 }
 
-Tensor max_pool2d_backward(const Tensor& dy, const Tensor& x, const Pool2dParams& p) {
-  check_cpu_nchw(x, "max_pool2d backward", "x");
+Tensor max_pool2d_backward_cpu(const Tensor& dy, const Tensor& x, const Pool2dParams& p) {
   const Pool2dShape s = pool2d_shape(x.shape(), p);
-  const Tensor g = check_dy(dy, s, x.layout(), "max_pool2d backward");
+  const Tensor g = to_layout(dy, x.layout());
   Tensor dx = empty_like_layout(x.shape(), x.layout());
   cpu::with_block_size(x.layout(), [&](auto block) {
     max_backward<float, decltype(block)::value>(dx.data<float>(), g.data<float>(), x.data<float>(), s, p);
@@ -192,8 +170,7 @@ Tensor max_pool2d_backward(const Tensor& dy, const Tensor& x, const Pool2dParams
   return dx;
 }
 
-Tensor avg_pool2d_forward(const Tensor& x, const Pool2dParams& p) {
-  check_cpu_nchw(x, "avg_pool2d", "x");
+Tensor avg_pool2d_forward_cpu(const Tensor& x, const Pool2dParams& p) {
   const Pool2dShape s = pool2d_shape(x.shape(), p);
   Tensor y = empty_like_layout({s.N, s.C, s.P, s.Q}, x.layout());
   cpu::with_block_size(x.layout(), [&](auto block) {
@@ -202,9 +179,9 @@ Tensor avg_pool2d_forward(const Tensor& x, const Pool2dParams& p) {
   return y;
 }
 
-Tensor avg_pool2d_backward(const Tensor& dy, const Shape& x_shape, Layout x_layout, const Pool2dParams& p) {
+Tensor avg_pool2d_backward_cpu(const Tensor& dy, const Shape& x_shape, Layout x_layout, const Pool2dParams& p) {
   const Pool2dShape s = pool2d_shape(x_shape, p);
-  const Tensor g = check_dy(dy, s, x_layout, "avg_pool2d backward");
+  const Tensor g = to_layout(dy, x_layout);
   Tensor dx = empty_like_layout(x_shape, x_layout);
   cpu::with_block_size(x_layout, [&](auto block) {
     avg_backward<float, decltype(block)::value>(dx.data<float>(), g.data<float>(), s, p);

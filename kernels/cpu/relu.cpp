@@ -1,33 +1,9 @@
 #include "kernels/relu.h"
 
 #include "kernels/cpu/elementwise.h"
-#include "kernels/entry_checks.h"
 #include "kernels/layout.h"
 
 namespace revive::kernels {
-namespace {
-
-template <class F>
-Tensor forward(const Tensor& x, const char* op, F f) {
-  check_cpu_float(x, op, "x");
-  Tensor y = Tensor::empty(x.shape(), DType::kFloat32, Device::cpu(), x.layout());
-  f(y.data<float>(), x.data<float>(), x.physical_numel());
-  return y;
-}
-
-template <class F>
-Tensor backward(const Tensor& dy, const Tensor& y, const char* op, F f) {
-  check_cpu_float(y, op, "y");
-  check_cpu_float(dy, op, "dy");
-  REVIVE_CHECK(dy.shape() == y.shape(), op << ": dy " << shape_str(dy.shape()) << " does not match y "
-                                           << shape_str(y.shape()));
-  const Tensor g = to_layout(dy, y.layout());
-  Tensor dx = Tensor::empty(y.shape(), DType::kFloat32, Device::cpu(), y.layout());
-  f(dx.data<float>(), g.data<float>(), y.data<float>(), y.physical_numel());
-  return dx;
-}
-
-}  // namespace
 
 template <class T>
 void relu_forward_cpu(T* y, const T* x, int64_t n) {
@@ -55,11 +31,19 @@ REVIVE_INSTANTIATE(float)
 REVIVE_INSTANTIATE(double)
 #undef REVIVE_INSTANTIATE
 
-Tensor relu_forward(const Tensor& x) { return forward(x, "relu", relu_forward_cpu<float>); }
-Tensor relu_backward(const Tensor& dy, const Tensor& y) { return backward(dy, y, "relu backward", relu_backward_cpu<float>); }
-Tensor relu6_forward(const Tensor& x) { return forward(x, "relu6", relu6_forward_cpu<float>); }
-Tensor relu6_backward(const Tensor& dy, const Tensor& y) {
-  return backward(dy, y, "relu6 backward", relu6_backward_cpu<float>);
+Tensor rectifier_forward_cpu(const Tensor& x, Rectifier r) {
+  Tensor y = Tensor::empty(x.shape(), DType::kFloat32, Device::cpu(), x.layout());
+  auto f = r == Rectifier::kRelu ? relu_forward_cpu<float> : relu6_forward_cpu<float>;
+  f(y.data<float>(), x.data<float>(), x.physical_numel());
+  return y;
+}
+
+Tensor rectifier_backward_cpu(const Tensor& dy, const Tensor& y, Rectifier r) {
+  const Tensor g = to_layout(dy, y.layout());
+  Tensor dx = Tensor::empty(y.shape(), DType::kFloat32, Device::cpu(), y.layout());
+  auto f = r == Rectifier::kRelu ? relu_backward_cpu<float> : relu6_backward_cpu<float>;
+  f(dx.data<float>(), g.data<float>(), y.data<float>(), y.physical_numel());
+  return dx;
 }
 
 }  // namespace revive::kernels

@@ -1,6 +1,5 @@
 #include "kernels/softmax_cross_entropy.h"
 
-#include "kernels/entry_checks.h"
 
 namespace revive::kernels {
 
@@ -16,8 +15,9 @@ void softmax_cross_entropy_backward_cpu(T* dlogits, const T* probs, const int64_
                                         int64_t K) {
   const T scale = dloss / static_cast<T>(N);
   for (int64_t n = 0; n < N; ++n) {
-    for (int64_t k = 0; k < K; ++k) dlogits[n * K + k] = probs[n * K + k] * scale;
-    dlogits[n * K + labels[n]] -= scale;
+    for (int64_t k = 0; k < K; ++k) {
+      dlogits[n * K + k] = softmax_cross_entropy_grad(probs[n * K + k], k == labels[n], scale);
+    }
   }
 }
 
@@ -28,20 +28,15 @@ REVIVE_INSTANTIATE(float)
 REVIVE_INSTANTIATE(double)
 #undef REVIVE_INSTANTIATE
 
-SoftmaxCrossEntropy softmax_cross_entropy_forward(const Tensor& logits, const Tensor& labels) {
-  check_logits_and_labels(logits, labels, "softmax_cross_entropy");
+SoftmaxCrossEntropy softmax_cross_entropy_forward_cpu(const Tensor& logits, const Tensor& labels) {
   const int64_t N = logits.dim(0), K = logits.dim(1);
-  REVIVE_CHECK(N >= 1, "softmax_cross_entropy: the mean over an empty batch is undefined (logits "
-                           << shape_str(logits.shape()) << ")");
   SoftmaxCrossEntropy out{Tensor::empty({}), Tensor::empty({N, K})};
   out.loss.data<float>()[0] = softmax_cross_entropy_forward_cpu(out.probs.data<float>(), logits.data<float>(),
                                                                 labels.data<int64_t>(), N, K);
   return out;
 }
 
-Tensor softmax_cross_entropy_backward(const Tensor& probs, const Tensor& labels, const Tensor& dloss) {
-  check_logits_and_labels(probs, labels, "softmax_cross_entropy backward");
-  check_cpu_float(dloss, "softmax_cross_entropy backward", "dloss");
+Tensor softmax_cross_entropy_backward_cpu(const Tensor& probs, const Tensor& labels, const Tensor& dloss) {
   const int64_t N = probs.dim(0), K = probs.dim(1);
   Tensor dlogits = Tensor::empty({N, K});
   softmax_cross_entropy_backward_cpu(dlogits.data<float>(), probs.data<float>(), labels.data<int64_t>(), dloss.item(),

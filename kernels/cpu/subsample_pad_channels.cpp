@@ -2,25 +2,9 @@
 
 #include <algorithm>
 
-#include "kernels/entry_checks.h"
 #include "kernels/layout.h"
 
 namespace revive::kernels {
-namespace {
-
-int64_t subsampled(int64_t extent, int stride) { return (extent + stride - 1) / stride; }
-
-Shape output_shape(const Shape& x, const SubsamplePad& p) {
-  return {x[0], p.pad_front + x[1] + p.pad_back, subsampled(x[2], p.stride), subsampled(x[3], p.stride)};
-}
-
-void check_params(const SubsamplePad& p, const char* op) {
-  REVIVE_CHECK(p.stride >= 1 && p.pad_front >= 0 && p.pad_back >= 0,
-               op << ": need stride >= 1 and non-negative channel padding, got stride " << p.stride << ", pad "
-                  << p.pad_front << " + " << p.pad_back);
-}
-
-}  // namespace
 
 template <class T>
 void subsample_pad_channels_forward_cpu(T* y, const T* x, int64_t N, int64_t C, int64_t H, int64_t W,
@@ -69,21 +53,15 @@ REVIVE_INSTANTIATE(float)
 REVIVE_INSTANTIATE(double)
 #undef REVIVE_INSTANTIATE
 
-Tensor subsample_pad_channels_forward(const Tensor& x, const SubsamplePad& p) {
-  check_cpu_nchw(x, "subsample_pad_channels", "x");
-  check_params(p, "subsample_pad_channels");
+Tensor subsample_pad_channels_forward_cpu(const Tensor& x, const Shape& y_shape, const SubsamplePad& p) {
   const Tensor xp = to_plain(x);
-  Tensor y = Tensor::empty(output_shape(x.shape(), p));
+  Tensor y = Tensor::empty(y_shape);
   subsample_pad_channels_forward_cpu(y.data<float>(), xp.data<float>(), x.dim(0), x.dim(1), x.dim(2), x.dim(3), p);
   return y;
 }
 
-Tensor subsample_pad_channels_backward(const Tensor& dy, const Shape& x_shape, Layout x_layout, const SubsamplePad& p) {
-  check_cpu_nchw(dy, "subsample_pad_channels backward", "dy");
-  check_params(p, "subsample_pad_channels backward");
-  REVIVE_CHECK(x_shape.size() == 4 && dy.shape() == output_shape(x_shape, p),
-               "subsample_pad_channels backward: dy " << shape_str(dy.shape()) << " does not fit x "
-                                                      << shape_str(x_shape));
+Tensor subsample_pad_channels_backward_cpu(const Tensor& dy, const Shape& x_shape, Layout x_layout,
+                                           const SubsamplePad& p) {
   const Tensor g = to_plain(dy);
   Tensor dx = Tensor::empty(x_shape);
   subsample_pad_channels_backward_cpu(dx.data<float>(), g.data<float>(), x_shape[0], x_shape[1], x_shape[2],

@@ -15,6 +15,7 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const kernel
   const Tensor x_saved = need_w || need_bias ? x.detach() : Tensor();
   const Tensor w_saved = need_x ? w.detach() : Tensor();
   const Shape w_shape = w.shape();
+  const Device device = w.device();
   const Shape x_shape = x.shape();
   const Layout x_layout = x.layout();
   const Shape bias_shape = bias.defined() ? bias.shape() : Shape{};
@@ -22,8 +23,8 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const kernel
     std::vector<Tensor> grads(3);
     if (need_x) grads[0] = kernels::conv2d_backward_data(dy, w_saved, x_shape, x_layout, p);
     if (need_w || need_bias) {
-      Tensor dw = Tensor::zeros(w_shape);
-      Tensor dbias = need_bias ? Tensor::zeros(bias_shape) : Tensor();
+      Tensor dw = Tensor::zeros(w_shape, DType::kFloat32, device);
+      Tensor dbias = need_bias ? Tensor::zeros(bias_shape, DType::kFloat32, device) : Tensor();
       kernels::conv2d_backward_weights(dw, &dbias, x_saved, dy, p);
       if (need_w) grads[1] = dw;
       grads[2] = dbias;

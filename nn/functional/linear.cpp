@@ -14,13 +14,14 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias) {
   const Tensor x_saved = need_w || need_bias ? x.detach() : Tensor();
   const Tensor w_saved = need_x ? w.detach() : Tensor();
   const Shape w_shape = w.shape();
+  const Device device = w.device();
   const Shape bias_shape = bias.defined() ? bias.shape() : Shape{};
   record("linear", {x, w, bias}, y, [=](const Tensor& dy) {
     std::vector<Tensor> grads(3);
     if (need_x) grads[0] = kernels::linear_backward_data(dy, w_saved);
     if (need_w || need_bias) {
-      Tensor dw = Tensor::zeros(w_shape);
-      Tensor dbias = need_bias ? Tensor::zeros(bias_shape) : Tensor();
+      Tensor dw = Tensor::zeros(w_shape, DType::kFloat32, device);
+      Tensor dbias = need_bias ? Tensor::zeros(bias_shape, DType::kFloat32, device) : Tensor();
       kernels::linear_backward_weights(dw, &dbias, x_saved, dy);
       if (need_w) grads[1] = dw;
       grads[2] = dbias;

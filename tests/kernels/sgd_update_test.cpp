@@ -119,18 +119,5 @@ TEST(SgdUpdate, RejectsMismatchedArenas) {
   EXPECT_THROW(sgd_update(blocked, buf, dp, h), Error);
 }
 
-TEST(SgdUpdate, CudaArenaReportsKernelNotBuilt) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device in this build";
-  Tensor p = Tensor::zeros({4}, DType::kFloat32, Device::cuda());
-  Tensor buf = Tensor::zeros({4}, DType::kFloat32, Device::cuda());
-  Tensor dp = Tensor::zeros({4}, DType::kFloat32, Device::cuda());
-  try {
-    sgd_update(p, buf, dp, make_params(0.9f, 0.0f, 0.0f, false, true));
-    FAIL() << "expected revive::Error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("not built yet"), std::string::npos) << e.what();
-  }
-}
-
 }  // namespace
 }  // namespace revive::kernels

@@ -41,7 +41,9 @@ std::vector<nlohmann::json> metrics(const fs::path& dir) {
   return out;
 }
 
-const std::string kRun = "train --dataset synthetic --model cnn --epochs 3 --batch 32 --threads 2 --no-progress";
+// On the CPU: this is the bit-exact check; the default device is a GPU where one is present.
+const std::string kRun =
+    "train --dataset synthetic --model cnn --epochs 3 --batch 32 --threads 2 --device cpu --no-progress";
 
 TEST(Resume, InterruptedMidEpochThenResumedEqualsUninterrupted) {
   const fs::path a = fresh_dir("a"), b = fresh_dir("b");

@@ -1,0 +1,33 @@
+// cuda::fill (kernels/cuda/runtime.h), registered with core as Tensor::fill_ / zero_ for device
+// tensors: every element set to value, converted to the tensor's dtype as the CPU loop in
+// core/tensor.cpp converts it (static_cast). Zero is a cudaMemsetAsync; other values one
+// grid-stride kernel per dtype.
+#include "kernels/cuda/launch.cuh"
+
+namespace revive::kernels::cuda {
+
+template <class T>
+static __global__ void fill_kernel(int64_t n, T* p, T value) {
+  REVIVE_CUDA_KERNEL_LOOP(i, n) { p[i] = value; }
+}
+
+template <class T>
+static void launch_fill(Tensor& t, float value) {
+  launch_linear(fill_kernel<T>, t.numel(), t.data<T>(), static_cast<T>(value));
+}
+
+void fill(Tensor& t, float value) {
+  check_operand(t, "fill", "tensor");
+  if (value == 0.0f) {
+    REVIVE_CUDA_CHECK(cudaMemsetAsync(t.raw_data(), 0, t.nbytes(), stream()));
+    return;
+  }
+  switch (t.dtype()) {
+    case DType::kFloat32: launch_fill<float>(t, value); return;
+    case DType::kInt32: launch_fill<int32_t>(t, value); return;
+    case DType::kInt64: launch_fill<int64_t>(t, value); return;
+  }
+  REVIVE_THROW("fill: unsupported dtype " << dtype_name(t.dtype()));
+}
+
+}  // namespace revive::kernels::cuda

@@ -1,0 +1,38 @@
+#include "optim/step_metrics.h"
+
+#include "kernels/count_correct.h"
+
+namespace revive {
+
+StepMetrics::StepMetrics(Device device, int64_t capacity)
+    : capacity_(capacity),
+      losses_(Tensor::zeros({capacity}, DType::kFloat32, device)),
+      corrects_(Tensor::zeros({capacity}, DType::kInt64, device)) {
+  REVIVE_CHECK(capacity >= 1, "StepMetrics: capacity must be at least 1, got " << capacity);
+  queued_.reserve(static_cast<size_t>(capacity));
+}
+
+void StepMetrics::add(int64_t index, const Tensor& loss, const Tensor& logits, const Tensor& labels) {
+  REVIVE_CHECK(!full(), "StepMetrics: " << capacity_ << " steps queued; flush() before adding more");
+  REVIVE_CHECK(loss.defined() && loss.numel() == 1, "StepMetrics: the loss must have one element");
+  const int64_t slot = static_cast<int64_t>(queued_.size());
+  Tensor::view_of(losses_, slot, {1}).copy_from(loss.reshape({1}));
+  Tensor correct = Tensor::view_of(corrects_, slot, {1});
+  kernels::count_correct_accumulate(correct, logits, labels);
+  queued_.push_back({index, labels.numel()});
+}
+
+std::vector<StepMetrics::Step> StepMetrics::flush() {
+  std::vector<Step> steps;
+  if (queued_.empty()) return steps;
+  const std::vector<float> losses = losses_.to_vector<float>();
+  const std::vector<int64_t> corrects = corrects_.to_vector<int64_t>();
+  for (size_t i = 0; i < queued_.size(); ++i) {
+    steps.push_back({queued_[i].index, queued_[i].n, losses[i], corrects[i]});
+  }
+  corrects_.zero_();
+  queued_.clear();
+  return steps;
+}
+
+}  // namespace revive

@@ -1,0 +1,46 @@
+// add_forward and the gradient accumulation (dst += src) on CUDA against the CPU.
+#include "kernels/add.h"
+
+#include <gtest/gtest.h>
+
+#include "core/autograd.h"
+#include "cuda/cuda_test_util.h"
+
+namespace revive::kernels {
+namespace {
+
+using testing::random_tensor;
+using testing::to_cuda;
+
+TEST(CudaAdd, ForwardMatchesCpu) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  unsigned seed = 1;
+  for (const Shape& s : testing::elementwise_shapes()) {
+    const Tensor a = random_tensor(s, seed++), b = random_tensor(s, seed++);
+    const Tensor got = add_forward(to_cuda(a), to_cuda(b));
+    EXPECT_TRUE(got.device().is_cuda());
+    EXPECT_ALLCLOSE(add_forward(a, b), got, 0.0, 0.0) << shape_str(s);  // one float add: exact
+  }
+}
+
+TEST(CudaAdd, GradientAccumulationMatchesCpu) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  unsigned seed = 11;
+  for (const Shape& s : testing::elementwise_shapes()) {
+    Tensor dst = random_tensor(s, seed++);
+    const Tensor src = random_tensor(s, seed++);
+    Tensor dst_cuda = to_cuda(dst);
+    accumulate_(dst_cuda, to_cuda(src));
+    accumulate_(dst, src);
+    EXPECT_ALLCLOSE(dst, dst_cuda, 0.0, 0.0) << shape_str(s);
+  }
+}
+
+TEST(CudaAdd, OperandsOnDifferentDevicesAreAnError) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  const Tensor a = random_tensor({4}, 1);
+  EXPECT_THROW(add_forward(a, to_cuda(a)), Error);
+}
+
+}  // namespace
+}  // namespace revive::kernels

@@ -1,0 +1,104 @@
+// Batch norm on CUDA against the CPU: training forward (y, batch statistics, running statistics
+// updated in place), eval forward, and every backward variant. Reductions: 1e-4. The inputs sit
+// around 10 with a spread of 1, so the shifted sums (x - x[0, c, 0, 0]) matter.
+#include "kernels/batch_norm.h"
+
+#include <gtest/gtest.h>
+
+#include "cuda/cuda_test_util.h"
+
+namespace revive::kernels {
+namespace {
+
+using testing::random_tensor;
+using testing::to_cuda;
+
+// Includes a channel count past one CUDA block of channels' worth of threads, a single pixel
+// per channel, and planes larger than one 4096-value reduction slice.
+const std::vector<Shape> kShapes{{2, 3, 4, 5}, {2, 1, 1, 1}, {3, 17, 7, 9}, {5, 2, 40, 41}, {1, 300, 2, 2}};
+
+TEST(CudaBatchNorm, TrainingForwardMatchesCpu) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  unsigned seed = 1;
+  for (const Shape& s : kShapes) {
+    const int64_t C = s[1];
+    const Tensor x = random_tensor(s, seed++, 9.0, 11.0);
+    const Tensor gamma = random_tensor({C}, seed++, 0.5, 1.5), beta = random_tensor({C}, seed++);
+    Tensor rm = random_tensor({C}, seed++), rv = random_tensor({C}, seed++, 0.5, 2.0);
+    Tensor rm_cuda = to_cuda(rm), rv_cuda = to_cuda(rv);
+    const BatchNormForward ref = batch_norm_forward(x, gamma, beta, rm, rv, true, 0.1f, 1e-5f);
+    const BatchNormForward got =
+        batch_norm_forward(to_cuda(x), to_cuda(gamma), to_cuda(beta), rm_cuda, rv_cuda, true, 0.1f, 1e-5f);
+    EXPECT_ALLCLOSE(ref.y, got.y, 1e-4, 1e-4) << shape_str(s);
+    EXPECT_ALLCLOSE(ref.mean, got.mean, 1e-4, 1e-4) << shape_str(s);
+    EXPECT_ALLCLOSE(ref.istd, got.istd, 1e-4, 1e-4) << shape_str(s);
+    EXPECT_ALLCLOSE(rm, rm_cuda, 1e-4, 1e-4) << shape_str(s);
+    EXPECT_ALLCLOSE(rv, rv_cuda, 1e-4, 1e-4) << shape_str(s);
+  }
+}
+
+TEST(CudaBatchNorm, TrainingWithoutRunningStatisticsMatchesCpu) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  const Shape s{4, 6, 3, 5};
+  const Tensor x = random_tensor(s, 1), gamma = random_tensor({6}, 2), beta = random_tensor({6}, 3);
+  const BatchNormForward ref = batch_norm_forward(x, gamma, beta, Tensor(), Tensor(), true, 0.1f, 1e-5f);
+  const BatchNormForward got =
+      batch_norm_forward(to_cuda(x), to_cuda(gamma), to_cuda(beta), Tensor(), Tensor(), true, 0.1f, 1e-5f);
+  EXPECT_ALLCLOSE(ref.y, got.y, 1e-4, 1e-4);
+}
+
+TEST(CudaBatchNorm, EvalForwardMatchesCpu) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  unsigned seed = 21;
+  for (Shape s : kShapes) {
+    const int64_t C = s[1];
+    const Tensor x = random_tensor(s, seed++, 9.0, 11.0);
+    const Tensor gamma = random_tensor({C}, seed++, 0.5, 1.5), beta = random_tensor({C}, seed++);
+    const Tensor rm = random_tensor({C}, seed++, 9.0, 11.0), rv = random_tensor({C}, seed++, 0.5, 2.0);
+    Tensor rm_cuda = to_cuda(rm), rv_cuda = to_cuda(rv);
+    const BatchNormForward ref = batch_norm_forward(x, gamma, beta, rm, rv, false, 0.1f, 1e-5f);
+    const BatchNormForward got =
+        batch_norm_forward(to_cuda(x), to_cuda(gamma), to_cuda(beta), rm_cuda, rv_cuda, false, 0.1f, 1e-5f);
+    EXPECT_ALLCLOSE(ref.y, got.y, 1e-5, 1e-5) << shape_str(s);  // no reduction in eval
+    EXPECT_ALLCLOSE(ref.mean, got.mean, 0.0, 0.0) << shape_str(s);
+    EXPECT_ALLCLOSE(ref.istd, got.istd, 1e-6, 1e-6) << shape_str(s);
+  }
+  // An empty batch in eval mode is a valid no-op.
+  const Tensor empty = Tensor::empty({0, 3, 2, 2});
+  Tensor rm = Tensor::zeros({3}), rv = Tensor::full({3}, 1.0f), g = Tensor::full({3}, 1.0f), b = Tensor::zeros({3});
+  Tensor rm_cuda = to_cuda(rm), rv_cuda = to_cuda(rv);
+  EXPECT_EQ(batch_norm_forward(to_cuda(empty), to_cuda(g), to_cuda(b), rm_cuda, rv_cuda, false, 0.1f, 1e-5f).y.numel(),
+            0);
+}
+
+TEST(CudaBatchNorm, BackwardMatchesCpuInEveryMode) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  unsigned seed = 41;
+  for (const Shape& s : kShapes) {
+    const int64_t C = s[1];
+    const Tensor x = random_tensor(s, seed++, 9.0, 11.0), dy = random_tensor(s, seed++);
+    const Tensor gamma = random_tensor({C}, seed++, 0.5, 1.5), beta = random_tensor({C}, seed++);
+    const BatchNormForward f = batch_norm_forward(x, gamma, beta, Tensor(), Tensor(), true, 0.1f, 1e-5f);
+    for (bool batch_stats : {true, false}) {
+      for (bool need_dx : {true, false}) {
+        for (bool need_dparams : {true, false}) {
+          const BatchNormGrads ref = batch_norm_backward(dy, x, gamma, f.mean, f.istd, batch_stats, need_dx, need_dparams);
+          const BatchNormGrads got = batch_norm_backward(to_cuda(dy), to_cuda(x), to_cuda(gamma), to_cuda(f.mean),
+                                                         to_cuda(f.istd), batch_stats, need_dx, need_dparams);
+          ASSERT_EQ(got.dx.defined(), need_dx);
+          ASSERT_EQ(got.dgamma.defined(), need_dparams);
+          if (need_dx) {
+            EXPECT_ALLCLOSE(ref.dx, got.dx, 1e-4, 1e-4) << shape_str(s) << " batch_stats " << batch_stats;
+          }
+          if (need_dparams) {
+            EXPECT_ALLCLOSE(ref.dgamma, got.dgamma, 1e-4, 1e-4) << shape_str(s);
+            EXPECT_ALLCLOSE(ref.dbeta, got.dbeta, 1e-4, 1e-4) << shape_str(s);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace revive::kernels

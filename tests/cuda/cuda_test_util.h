@@ -1,0 +1,29 @@
+// Shared by the CUDA-vs-CPU tests of tests/cuda (STYLE.md "The CUDA <-> CPU pairing"): each test
+// runs an op's CUDA path and its CPU path (the reference) on the same seeded inputs and compares
+// outputs and gradients. Every test starts with
+//   if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+// so a machine without a GPU (or a build without CUDA) reports it skipped, never passed.
+//
+// Tolerances (STYLE.md): ops that only move data, and those whose CUDA kernel does the CPU's float
+// operations in the CPU's order, are compared exactly; element-wise arithmetic that nvcc may fuse
+// into FMAs at atol = rtol = 1e-5; reductions and convolutions at 1e-4. Looser ones say why.
+#pragma once
+
+#include <vector>
+
+#include "core/device.h"
+#include "core/tensor.h"
+#include "support/allclose.h"
+#include "support/tensor_utils.h"
+
+namespace revive::testing {
+
+// The same values on the GPU.
+inline Tensor to_cuda(const Tensor& t) { return t.to(Device::cuda()); }
+
+// Element counts around the 256-thread block, one element, none, and multi-dimensional shapes.
+inline std::vector<Shape> elementwise_shapes() {
+  return {{0}, {1}, {255}, {256}, {257}, {3, 5, 7, 11}, {2, 0, 3, 3}, {70001}};
+}
+
+}  // namespace revive::testing
