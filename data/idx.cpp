@@ -131,14 +131,16 @@ IdxArray parse_idx(const std::string& bytes, const std::string& origin, int ndim
     out.dims.push_back(read_be32(header.data() + 4 * (1 + d)));
     shape << (d ? "x" : "") << out.dims.back();
   }
-  // Each factor is below 2^32 and the running product is checked against kIdxMaxBytes after every
-  // step, so it never overflows.
-  uint64_t n_bytes = 1;
+  // Each factor is below 2^32 and the running products are checked against kIdxMaxBytes after every
+  // step, so they never overflow. The extent (the product of the non-zero sizes) is bounded too: a
+  // zero must not let [0, 2^32-1, 2^32-1] through to code that multiplies the other sizes.
+  uint64_t n_bytes = 1, extent = 1;
   for (int64_t dim : out.dims) {
     n_bytes *= static_cast<uint64_t>(dim);
-    REVIVE_CHECK(n_bytes <= kIdxMaxBytes, "IDX file " << origin << " declares dimensions " << shape.str()
-                                                      << ", more than the " << kIdxMaxBytes
-                                                      << "-byte limit: the header is corrupt");
+    extent *= std::max<uint64_t>(static_cast<uint64_t>(dim), 1);
+    REVIVE_CHECK(extent <= kIdxMaxBytes, "IDX file " << origin << " declares dimensions " << shape.str()
+                                                     << ", more than the " << kIdxMaxBytes
+                                                     << "-byte limit: the header is corrupt");
   }
 
   // The input's size bounds the real payload: a short input with a hostile header fails on its

@@ -9,8 +9,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string bytes = revive::fuzz::bytes_of(data + 1, size - 1);
   revive::fuzz::accept_or_reject([&] {
     const revive::IdxArray a = revive::parse_idx(bytes, "fuzz.idx", ndim);
-    uint64_t n = 1;
-    for (int64_t d : a.dims) n *= static_cast<uint64_t>(d);
+    // Consumers multiply the sizes (strides, H*W): even with a zero among them, the product of the
+    // others must stay within the limit.
+    uint64_t n = 1, extent = 1;
+    for (int64_t d : a.dims) {
+      n *= static_cast<uint64_t>(d);
+      extent *= d > 0 ? static_cast<uint64_t>(d) : 1;
+      revive::fuzz::require(extent <= revive::kIdxMaxBytes, "the non-zero sizes stay within the limit");
+    }
     revive::fuzz::require(a.dims.size() == static_cast<size_t>(ndim), "ndim dimensions");
     revive::fuzz::require(a.data.size() == n, "payload size is the product of the dimensions");
   });

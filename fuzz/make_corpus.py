@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of every fuzz target to fuzz/corpus/<target>/: a few tiny valid files and
 a few invalid ones near the edges the readers check. Deterministic; re-run after a format change.
-Regression inputs found by fuzzing live beside these as regression-*; this script leaves them."""
+The regression-* seeds reproduce bugs fixed in the readers."""
 import gzip
 import json
 import pathlib
@@ -36,6 +36,9 @@ def idx_seeds():
     write("idx", "truncated-data", b"\x02" + images[:-3])
     write("idx", "truncated-gz", b"\x02" + gz(images)[:-9])
     write("idx", "extra-bytes", b"\x00" + idx([1], [1]) + b"\x07")
+    # Found by fuzz_idx: no bytes, but the non-zero sizes multiply far beyond the limit.
+    write("idx", "regression-zero-then-huge-dims", bytes.fromhex("03" "00000804" "00000000" "00000007"
+                                                                 "00000007" "40000001"))
     write("idx", "absurd-dims", b"\x02" + idx([0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF], [1]))
 
 
@@ -79,6 +82,9 @@ def safetensors_seeds():
     write("safetensors", "bf16", safetensors({"a": {"dtype": "BF16", "shape": [1], "data_offsets": [0, 2]}}, bytes(2)))
     write("safetensors", "huge-shape", safetensors(
         {"a": {"dtype": "F32", "shape": [0, 9223372036854775808], "data_offsets": [0, 0]}}))
+    # Zero elements, but the other sizes' product overflows the strides every reader computes.
+    write("safetensors", "regression-zero-then-huge-dims", safetensors(
+        {"a": {"dtype": "F32", "shape": [0, 4294967296, 4294967296], "data_offsets": [0, 0]}}))
     write("safetensors", "header-length-too-big", struct.pack("<Q", 1 << 40) + b"{}")
     write("safetensors", "not-json", struct.pack("<Q", 4) + b"{{{{")
 

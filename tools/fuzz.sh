@@ -24,7 +24,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 for t in "${targets[@]}"; do
   mkdir -p "$build/corpus/$t" "$build/crashes/$t"
   dict=()
-  case $t in checkpoint_sidecar|run_config) dict=(-dict=fuzz/json.dict) ;; esac
+  case $t in checkpoint_sidecar|run_config|safetensors) dict=(-dict=fuzz/json.dict) ;; esac
   echo "fuzz: $t for ${seconds} s" >&2
   # New inputs go to the first folder; the committed seeds are read only. 16 KiB covers a few CIFAR
   # records; -rss_limit_mb keeps a hostile size from exhausting the machine.

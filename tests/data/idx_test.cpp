@@ -124,6 +124,9 @@ TEST(Idx, AbsurdDimensionsAreRejectedWithoutOverflow) {
   testing::write_gzip(dir.file("big.gz"), idx_bytes({100000, 100000, 100000}, {1, 2, 3}));
   expect_error([&] { read_idx(dir.file("wrap"), 3); }, {dir.file("wrap"), "4294967295x4294967295", "limit"});
   expect_error([&] { read_idx(dir.file("big.gz"), 3); }, {dir.file("big.gz"), "100000x100000", "limit"});
+  // No bytes at all, but sizes whose product other code would compute: still over the limit.
+  testing::write_file(dir.file("zero"), idx_bytes({0, 0xFFFFFFFFu, 0xFFFFFFFFu}, {}));
+  expect_error([&] { read_idx(dir.file("zero"), 3); }, {dir.file("zero"), "0x4294967295x4294967295", "limit"});
   // Within the limit but far longer than the file: reported as truncation, not allocated.
   testing::write_file(dir.file("claims"), idx_bytes({1000, 1000, 1000}, {1, 2, 3}));
   expect_error([&] { read_idx(dir.file("claims"), 3); }, {"truncated", "need 1000000000 bytes", "got 3"});
