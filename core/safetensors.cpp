@@ -100,13 +100,15 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& o
     const auto& shape_j = entry["shape"];
     REVIVE_CHECK(shape_j.is_array() && shape_j.size() <= 8, where << ": shape must be an array of at most 8 sizes");
     Shape shape;
-    uint64_t count = 1;
+    // extent, the product of the non-zero sizes, bounds every stride: a zero does not excuse
+    // [0, 2^32, 2^32], whose strides would overflow.
+    uint64_t count = 1, extent = 1;
     for (const auto& d : shape_j) {
       REVIVE_CHECK(d.is_number_unsigned(), where << ": shape entries must be non-negative integers");
       const uint64_t v = d.get<uint64_t>();
-      REVIVE_CHECK(v == 0 || count <= std::numeric_limits<uint64_t>::max() / 8 / v,
-                   where << ": shape overflows");
+      REVIVE_CHECK(v == 0 || extent <= std::numeric_limits<int64_t>::max() / 8 / v, where << ": shape overflows");
       count *= v;
+      extent *= std::max<uint64_t>(v, 1);
       shape.push_back(static_cast<int64_t>(v));
     }
     const auto& off = entry["data_offsets"];

@@ -57,34 +57,31 @@ std::filesystem::path resolve_dir(const std::filesystem::path& dir, const CifarF
                                 << probe);
 }
 
-void append_file(const std::filesystem::path& path, const CifarFormat& fmt, std::vector<uint8_t>& images,
-                 std::vector<int64_t>& labels) {
-  REVIVE_CHECK(std::filesystem::is_regular_file(path), fmt.display_name << " file not found: " << path.string());
-  const uint64_t n_label_bytes = fmt.label_limits.size();
-  const uint64_t record = n_label_bytes + kCifarPixels;
-  const uint64_t size = std::filesystem::file_size(path);
-  REVIVE_CHECK(size <= kCifarMaxFileBytes, fmt.display_name << " file " << path.string() << " is " << size
+void check_size_limit(uint64_t size, const std::string& origin, const CifarFormat& fmt) {
+  REVIVE_CHECK(size <= kCifarMaxFileBytes, fmt.display_name << " file " << origin << " is " << size
                                                             << " bytes, more than the " << kCifarMaxFileBytes
                                                             << "-byte limit: not a CIFAR binary file");
+}
+
+// Checks every record of one file's bytes and appends its images and class labels.
+void append_records(const std::string& bytes, const std::string& origin, const CifarFormat& fmt,
+                    std::vector<uint8_t>& images, std::vector<int64_t>& labels) {
+  const uint64_t n_label_bytes = fmt.label_limits.size();
+  const uint64_t record = n_label_bytes + kCifarPixels;
+  const uint64_t size = bytes.size();
+  check_size_limit(size, origin, fmt);
   REVIVE_CHECK(size > 0 && size % record == 0,
-               fmt.display_name << " file " << path.string() << " is truncated: its size " << size
+               fmt.display_name << " file " << origin << " is truncated: its size " << size
                                 << " bytes is not a positive multiple of the " << record << "-byte record ("
                                 << size / record << " whole records and " << size % record << " stray bytes)");
-
-  std::vector<uint8_t> bytes(size);
-  std::ifstream in(path, std::ios::binary);
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
-  REVIVE_CHECK(in.gcount() == static_cast<std::streamsize>(size),
-               "cannot read " << fmt.display_name << " file " << path.string() << ": expected " << size
-                              << " bytes, got " << in.gcount());
-
   const uint64_t n_records = size / record;
   images.reserve(images.size() + n_records * kCifarPixels);
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
   for (uint64_t r = 0; r < n_records; ++r) {
-    const uint8_t* rec = bytes.data() + r * record;
+    const uint8_t* rec = data + r * record;
     for (size_t k = 0; k < n_label_bytes; ++k) {
       REVIVE_CHECK(rec[k] < fmt.label_limits[k],
-                   fmt.display_name << " file " << path.string() << ": " << fmt.label_names[k] << " " << int{rec[k]}
+                   fmt.display_name << " file " << origin << ": " << fmt.label_names[k] << " " << int{rec[k]}
                                     << " of record " << r << " is outside [0, " << fmt.label_limits[k] << ")");
     }
     labels.push_back(rec[n_label_bytes - 1]);
@@ -92,12 +89,31 @@ void append_file(const std::filesystem::path& path, const CifarFormat& fmt, std:
   }
 }
 
+void append_file(const std::filesystem::path& path, const CifarFormat& fmt, std::vector<uint8_t>& images,
+                 std::vector<int64_t>& labels) {
+  REVIVE_CHECK(std::filesystem::is_regular_file(path), fmt.display_name << " file not found: " << path.string());
+  // Checked before reading, so a huge file is refused without being loaded.
+  const uint64_t size = std::filesystem::file_size(path);
+  check_size_limit(size, path.string(), fmt);
+  std::string bytes(static_cast<size_t>(size), '\0');
+  std::ifstream in(path, std::ios::binary);
+  in.read(bytes.data(), static_cast<std::streamsize>(size));
+  REVIVE_CHECK(in.gcount() == static_cast<std::streamsize>(size),
+               "cannot read " << fmt.display_name << " file " << path.string() << ": expected " << size
+                              << " bytes, got " << in.gcount());
+  append_records(bytes, path.string(), fmt, images, labels);
+}
+
+Dataset make_dataset(const CifarFormat& fmt, std::vector<uint8_t> images, std::vector<int64_t> labels) {
+  return Dataset(fmt.dataset_name, kCifarChannels, kCifarSide, kCifarSide, fmt.label_limits.back(), std::move(images),
+                 std::move(labels));
+}
+
 Dataset load_split(const std::filesystem::path& dir, const CifarFormat& fmt, const std::vector<std::string>& files) {
   std::vector<uint8_t> images;
   std::vector<int64_t> labels;
   for (const std::string& f : files) append_file(dir / f, fmt, images, labels);
-  return Dataset(fmt.dataset_name, kCifarChannels, kCifarSide, kCifarSide, fmt.label_limits.back(), std::move(images),
-                 std::move(labels));
+  return make_dataset(fmt, std::move(images), std::move(labels));
 }
 
 DatasetSplits load_cifar(const std::string& dir, const CifarFormat& fmt) {
@@ -106,6 +122,14 @@ DatasetSplits load_cifar(const std::string& dir, const CifarFormat& fmt) {
 }
 
 }  // namespace
+
+Dataset parse_cifar_batch(const std::string& bytes, const std::string& origin, CifarVariant variant) {
+  const CifarFormat& fmt = variant == CifarVariant::k10 ? cifar10_format() : cifar100_format();
+  std::vector<uint8_t> images;
+  std::vector<int64_t> labels;
+  append_records(bytes, origin, fmt, images, labels);
+  return make_dataset(fmt, std::move(images), std::move(labels));
+}
 
 DatasetSplits load_cifar10(const std::string& dir) { return load_cifar(dir, cifar10_format()); }
 

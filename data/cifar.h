@@ -19,4 +19,9 @@ namespace revive {
 DatasetSplits load_cifar10(const std::string& dir);
 DatasetSplits load_cifar100(const std::string& dir);
 
+enum class CifarVariant { k10, k100 };
+// One binary file's bytes in memory (`origin` names them in errors) as a dataset of its records,
+// with the same checks as the loaders.
+Dataset parse_cifar_batch(const std::string& bytes, const std::string& origin, CifarVariant variant);
+
 }  // namespace revive

@@ -3,14 +3,20 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
-#include <memory>
+#include <sstream>
 
 #include "core/error.h"
 
 namespace revive {
 namespace {
+
+// gzip's magic bytes; deflate expands at most ~1032:1, which bounds what a compressed file can hold.
+constexpr unsigned char kGzipMagic[2] = {0x1f, 0x8b};
+constexpr uint64_t kMaxDeflateRatio = 1032;
 
 std::string hex32(uint32_t v) {
   std::ostringstream os;
@@ -22,31 +28,72 @@ uint32_t read_be32(const uint8_t* p) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
 }
 
-struct GzCloser {
-  void operator()(gzFile_s* f) const { gzclose(f); }
-};
-using GzHandle = std::unique_ptr<gzFile_s, GzCloser>;
-
-// Reads up to n bytes; returns how many arrived (fewer only at the end of the data). A gzip stream
-// that stops early counts as the end of the data, so the caller reports it as truncation.
-size_t read_some(gzFile f, const std::string& path, uint8_t* dst, size_t n) {
-  size_t got = 0;
-  while (got < n) {
-    const unsigned ask = static_cast<unsigned>(std::min<size_t>(n - got, size_t{1} << 24));
-    const int r = gzread(f, dst + got, ask);
-    if (r < 0) {
-      int errnum = Z_OK;
-      std::string msg = gzerror(f, &errnum);
-      if (errnum == Z_BUF_ERROR) break;
-      // zlib prefixes its message with the path; drop it so the path appears once.
-      if (msg.rfind(path + ": ", 0) == 0) msg.erase(0, path.size() + 2);
-      REVIVE_THROW("cannot read IDX file " << path << ": " << msg << " (the gzip data is corrupt)");
-    }
-    if (r == 0) break;
-    got += static_cast<size_t>(r);
+// The bytes of an IDX file held in memory, read front to back and inflated on the fly when they are
+// gzip-compressed (one or more concatenated members, as gzip writes them).
+class IdxReader {
+ public:
+  IdxReader(const std::string& bytes, const std::string& origin) : bytes_(bytes), origin_(origin) {
+    gzip_ = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == kGzipMagic[0] &&
+            static_cast<unsigned char>(bytes[1]) == kGzipMagic[1];
+    if (!gzip_) return;
+    zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+    zs_.avail_in = 0;
+    REVIVE_CHECK(inflateInit2(&zs_, 16 + MAX_WBITS) == Z_OK, "cannot start zlib to read " << origin);
   }
-  return got;
-}
+  ~IdxReader() {
+    if (gzip_) inflateEnd(&zs_);
+  }
+  IdxReader(const IdxReader&) = delete;
+  IdxReader& operator=(const IdxReader&) = delete;
+
+  // Most bytes the payload can hold: the input size, or its deflate bound when compressed.
+  uint64_t max_output() const { return bytes_.size() * (gzip_ ? kMaxDeflateRatio : 1); }
+
+  // Reads up to n bytes; returns how many arrived (fewer only at the end of the data). A gzip
+  // stream that stops early counts as the end of the data, so the caller reports it as truncation.
+  size_t read(uint8_t* dst, size_t n) {
+    if (!gzip_) {
+      const size_t got = std::min(n, bytes_.size() - pos_);
+      if (got > 0) std::memcpy(dst, bytes_.data() + pos_, got);
+      pos_ += got;
+      return got;
+    }
+    size_t got = 0;
+    while (got < n && !done_) {
+      if (zs_.avail_in == 0) {
+        if (pos_ == bytes_.size()) break;
+        // zlib counts in 32-bit units: feed the input in slices.
+        zs_.avail_in = static_cast<uInt>(std::min<size_t>(bytes_.size() - pos_, size_t{1} << 30));
+        zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes_.data() + pos_));
+        pos_ += zs_.avail_in;
+      }
+      zs_.next_out = dst + got;
+      zs_.avail_out = static_cast<uInt>(std::min<size_t>(n - got, size_t{1} << 30));
+      const uInt before = zs_.avail_out;
+      const int r = inflate(&zs_, Z_NO_FLUSH);
+      got += before - zs_.avail_out;
+      if (r == Z_STREAM_END) {
+        // Another member may follow; anything else after the stream is corrupt data.
+        if (zs_.avail_in == 0 && pos_ == bytes_.size()) done_ = true;
+        else REVIVE_CHECK(inflateReset(&zs_) == Z_OK, "cannot restart zlib reading " << origin_);
+      } else if (r == Z_BUF_ERROR && zs_.avail_in == 0) {
+        if (pos_ == bytes_.size()) break;  // the stream stops early
+      } else if (r != Z_OK) {
+        REVIVE_THROW("cannot read IDX file " << origin_ << ": " << (zs_.msg ? zs_.msg : "zlib error " + std::to_string(r))
+                                             << " (the gzip data is corrupt)");
+      }
+    }
+    return got;
+  }
+
+ private:
+  const std::string& bytes_;
+  const std::string& origin_;
+  bool gzip_ = false;
+  bool done_ = false;
+  size_t pos_ = 0;
+  z_stream zs_{};
+};
 
 // dir/base.gz or dir/base, whichever exists (the compressed name first, as Debian ships it).
 std::string find_fashion_file(const std::string& dir, const std::string& base) {
@@ -62,24 +109,20 @@ std::string find_fashion_file(const std::string& dir, const std::string& base) {
 
 }  // namespace
 
-IdxArray read_idx(const std::string& path, int ndim) {
+IdxArray parse_idx(const std::string& bytes, const std::string& origin, int ndim) {
   REVIVE_CHECK(ndim >= 1 && ndim <= 255, "read_idx: ndim " << ndim << " must be in [1, 255]");
-  REVIVE_CHECK(std::filesystem::is_regular_file(path), "IDX file not found: " << path);
-  GzHandle f(gzopen(path.c_str(), "rb"));
-  REVIVE_CHECK(f != nullptr, "cannot open IDX file " << path);
-  gzbuffer(f.get(), 1 << 17);
-
+  IdxReader in(bytes, origin);
   const size_t header_bytes = 4 * (1 + static_cast<size_t>(ndim));
   std::vector<uint8_t> header(header_bytes);
-  const size_t got_header = read_some(f.get(), path, header.data(), header_bytes);
-  REVIVE_CHECK(got_header >= 4, "IDX file " << path << " is truncated: expected at least a 4-byte magic number, got "
+  const size_t got_header = in.read(header.data(), header_bytes);
+  REVIVE_CHECK(got_header >= 4, "IDX file " << origin << " is truncated: expected at least a 4-byte magic number, got "
                                             << got_header << " bytes");
   const uint32_t magic = read_be32(header.data());
   const uint32_t expected_magic = 0x00000800u | static_cast<uint32_t>(ndim);
-  REVIVE_CHECK(magic == expected_magic, "IDX file " << path << " has the wrong magic number: found " << hex32(magic)
+  REVIVE_CHECK(magic == expected_magic, "IDX file " << origin << " has the wrong magic number: found " << hex32(magic)
                                                     << ", expected " << hex32(expected_magic) << " (unsigned bytes, "
                                                     << ndim << " dimension" << (ndim == 1 ? "" : "s") << ")");
-  REVIVE_CHECK(got_header == header_bytes, "IDX file " << path << " is truncated: expected a " << header_bytes
+  REVIVE_CHECK(got_header == header_bytes, "IDX file " << origin << " is truncated: expected a " << header_bytes
                                                        << "-byte header, got " << got_header << " bytes");
 
   IdxArray out;
@@ -88,38 +131,54 @@ IdxArray read_idx(const std::string& path, int ndim) {
     out.dims.push_back(read_be32(header.data() + 4 * (1 + d)));
     shape << (d ? "x" : "") << out.dims.back();
   }
-  // Each factor is below 2^32 and the running product is checked against kIdxMaxBytes after every
-  // step, so it never overflows.
-  uint64_t n_bytes = 1;
+  // Each factor is below 2^32 and the running products are checked against kIdxMaxBytes after every
+  // step, so they never overflow. The extent (the product of the non-zero sizes) is bounded too: a
+  // zero must not let [0, 2^32-1, 2^32-1] through to code that multiplies the other sizes.
+  uint64_t n_bytes = 1, extent = 1;
   for (int64_t dim : out.dims) {
     n_bytes *= static_cast<uint64_t>(dim);
-    REVIVE_CHECK(n_bytes <= kIdxMaxBytes, "IDX file " << path << " declares dimensions " << shape.str()
-                                                      << ", more than the " << kIdxMaxBytes
-                                                      << "-byte limit: the header is corrupt");
+    extent *= std::max<uint64_t>(static_cast<uint64_t>(dim), 1);
+    REVIVE_CHECK(extent <= kIdxMaxBytes, "IDX file " << origin << " declares dimensions " << shape.str()
+                                                     << ", more than the " << kIdxMaxBytes
+                                                     << "-byte limit: the header is corrupt");
   }
 
-  // Deflate expands at most ~1032:1, so the file size bounds the real payload: a short file with a
-  // hostile header fails on its real size without first allocating what the header claims.
-  const uint64_t file_bytes = std::filesystem::file_size(path);
-  out.data.reserve(static_cast<size_t>(std::min<uint64_t>(n_bytes, file_bytes * 1032)));
+  // The input's size bounds the real payload: a short input with a hostile header fails on its
+  // real size without first allocating what the header claims.
+  out.data.reserve(static_cast<size_t>(std::min<uint64_t>(n_bytes, in.max_output())));
   const size_t chunk = size_t{1} << 20;
   size_t have = 0;
   while (have < n_bytes) {
     const size_t want = std::min<size_t>(chunk, n_bytes - have);
     out.data.resize(have + want);
-    const size_t got = read_some(f.get(), path, out.data.data() + have, want);
+    const size_t got = in.read(out.data.data() + have, want);
     have += got;
     if (got < want) break;
   }
-  REVIVE_CHECK(have == n_bytes, "IDX file " << path << " is truncated: dimensions " << shape.str() << " need "
+  out.data.resize(have);
+  REVIVE_CHECK(have == n_bytes, "IDX file " << origin << " is truncated: dimensions " << shape.str() << " need "
                                             << n_bytes << " bytes of data, got " << have);
   uint8_t extra = 0;
-  REVIVE_CHECK(read_some(f.get(), path, &extra, 1) == 0, "IDX file " << path << " has bytes after the " << n_bytes
-                                                                     << " its dimensions " << shape.str()
-                                                                     << " declare: the header does not match the data");
+  REVIVE_CHECK(in.read(&extra, 1) == 0, "IDX file " << origin << " has bytes after the " << n_bytes
+                                                    << " its dimensions " << shape.str()
+                                                    << " declare: the header does not match the data");
   return out;
 }
 
+IdxArray read_idx(const std::string& path, int ndim) {
+  REVIVE_CHECK(std::filesystem::is_regular_file(path), "IDX file not found: " << path);
+  // A plain file holds its payload and at most a 1 KiB header; a gzip file is smaller still.
+  const uint64_t size = std::filesystem::file_size(path);
+  REVIVE_CHECK(size <= kIdxMaxBytes + 1024, "IDX file " << path << " is " << size << " bytes, more than the "
+                                                        << kIdxMaxBytes << "-byte limit: not a dataset file");
+  std::ifstream is(path, std::ios::binary);
+  REVIVE_CHECK(is.good(), "cannot open IDX file " << path << ": " << std::strerror(errno));
+  std::string bytes(static_cast<size_t>(size), '\0');
+  is.read(bytes.data(), static_cast<std::streamsize>(size));
+  REVIVE_CHECK(static_cast<uint64_t>(is.gcount()) == size,
+               "cannot read IDX file " << path << ": expected " << size << " bytes, got " << is.gcount());
+  return parse_idx(bytes, path, ndim);
+}
 Dataset load_idx_dataset(const std::string& images_path, const std::string& labels_path, const std::string& name,
                          int num_classes) {
   IdxArray images = read_idx(images_path, 3);

@@ -27,6 +27,8 @@ struct IdxArray {
 // it is missing, its magic is not 0x00000800 + ndim, the dimensions exceed kIdxMaxBytes, or the data
 // is shorter or longer than the dimensions say.
 IdxArray read_idx(const std::string& path, int ndim);
+// The same from the file's bytes (plain or gzip) in memory; `origin` names them in errors.
+IdxArray parse_idx(const std::string& bytes, const std::string& origin, int ndim);
 
 // One split from an images file [N, H, W] and a labels file [N]: a 1xHxW dataset. Throws when the
 // counts differ or a label is outside [0, num_classes).

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "core/atomic_file.h"
 #include "core/safetensors.h"
@@ -13,8 +14,6 @@ namespace revive {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr const char* kFormat = "revive-checkpoint";
-constexpr int kVersion = 1;
 
 std::string checkpoint_name(const TrainPosition& p) {
   char buf[64];
@@ -53,20 +52,14 @@ std::string CheckpointWriter::write(const nn::Module& model, const nn::Parameter
   save_safetensors(weights, model.state_dict(), {{"format", "pt"}});
   const optim::SgdState st = sgd.state();
   if (st.momentum.defined()) save_safetensors(momentum, momentum_tensors(arena, st.momentum));
-  const nlohmann::json sidecar{{"format", kFormat},
-                               {"version", kVersion},
-                               {"position", c.position.to_json()},
-                               {"weights", fs::path(weights).filename().string()},
-                               {"momentum", st.momentum.defined() ? fs::path(momentum).filename().string() : ""},
-                               {"momentum_initialised", st.momentum_initialised},
-                               {"n_parameters", arena.params().numel()},
-                               {"rng", {{"seed", c.seed},
-                                        {"generator", "philox4x32-10"},
-                                        {"streams", "init: (seed, parameter index); data order: (seed, epoch); "
-                                                    "augmentation: (seed, epoch, sample position)"}}},
-                               {"reactivation", c.reactivation_state}};
+  CheckpointSidecar sidecar;
+  sidecar.contents = c;
+  sidecar.weights = fs::path(weights).filename().string();
+  sidecar.momentum = st.momentum.defined() ? fs::path(momentum).filename().string() : "";
+  sidecar.momentum_initialised = st.momentum_initialised;
+  sidecar.n_parameters = arena.params().numel();
   const std::string path = base + ".json";
-  write_file_atomically(path, [&](std::ostream& os) { os << sidecar.dump(2) << "\n"; });
+  write_file_atomically(path, [&](std::ostream& os) { os << sidecar.to_json().dump(2) << "\n"; });
   prune();
   return path;
 }
@@ -92,43 +85,30 @@ CheckpointContents load_checkpoint(const std::string& sidecar_path, nn::Module& 
                                    optim::SgdOptimizer& sgd) {
   std::ifstream is(sidecar_path);
   REVIVE_CHECK(is.good(), "cannot open checkpoint " << sidecar_path);
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(is);
-  } catch (const nlohmann::json::exception& e) {
-    REVIVE_THROW("checkpoint " << sidecar_path << " is not valid JSON (" << e.what() << ")");
-  }
-  REVIVE_CHECK(j.is_object() && j.value("format", "") == kFormat,
-               sidecar_path << " is not a revive checkpoint sidecar");
-  REVIVE_CHECK(j.value("version", 0) == kVersion,
-               sidecar_path << ": checkpoint version " << j.value("version", 0) << ", this revive reads " << kVersion);
-  CheckpointContents c;
-  try {
-    c.position = TrainPosition::from_json(j.at("position"));
-    c.seed = j.at("rng").at("seed").get<uint64_t>();
-    c.reactivation_state = j.value("reactivation", nlohmann::json());
-    const fs::path dir = fs::path(sidecar_path).parent_path();
-    const std::string weights = (dir / j.at("weights").get<std::string>()).string();
-    nn::load_state_dict(model, load_safetensors(weights).tensors, weights);
-    const std::string momentum_name = j.at("momentum").get<std::string>();
-    optim::SgdState st;
-    st.momentum_initialised = j.at("momentum_initialised").get<bool>();
-    if (!momentum_name.empty()) {
-      const std::string path = (dir / momentum_name).string();
-      const SafetensorsFile m = load_safetensors(path);
-      st.momentum = Tensor::zeros({arena.params().numel()});
-      for (const auto& e : arena.entries()) {
-        auto it = m.tensors.find(e.name);
-        REVIVE_CHECK(it != m.tensors.end() && it->second.shape() == e.shape && it->second.dtype() == DType::kFloat32,
-                     path << ": momentum for " << e.name << " " << shape_str(e.shape) << " missing or mismatched");
-        Tensor::view_of(st.momentum, e.offset, e.shape).copy_from(it->second);
-      }
+  std::stringstream text;
+  text << is.rdbuf();
+  const CheckpointSidecar s = CheckpointSidecar::parse(text.str(), sidecar_path);
+  REVIVE_CHECK(s.n_parameters == arena.params().numel(),
+               sidecar_path << " is a checkpoint of a model with " << s.n_parameters << " parameters; this one has "
+                            << arena.params().numel());
+  const fs::path dir = fs::path(sidecar_path).parent_path();
+  const std::string weights = (dir / s.weights).string();
+  nn::load_state_dict(model, load_safetensors(weights).tensors, weights);
+  optim::SgdState st;
+  st.momentum_initialised = s.momentum_initialised;
+  if (!s.momentum.empty()) {
+    const std::string path = (dir / s.momentum).string();
+    const SafetensorsFile m = load_safetensors(path);
+    st.momentum = Tensor::zeros({arena.params().numel()});
+    for (const auto& e : arena.entries()) {
+      auto it = m.tensors.find(e.name);
+      REVIVE_CHECK(it != m.tensors.end() && it->second.shape() == e.shape && it->second.dtype() == DType::kFloat32,
+                   path << ": momentum for " << e.name << " " << shape_str(e.shape) << " missing or mismatched");
+      Tensor::view_of(st.momentum, e.offset, e.shape).copy_from(it->second);
     }
-    sgd.load_state(st);
-  } catch (const nlohmann::json::exception& e) {
-    REVIVE_THROW("checkpoint " << sidecar_path << " is incomplete (" << e.what() << ")");
   }
-  return c;
+  sgd.load_state(st);
+  return s.contents;
 }
 
 }  // namespace revive

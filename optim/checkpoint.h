@@ -12,22 +12,15 @@
 // sidecar does: a failure while writing leaves the previous checkpoints as they were.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
 #include "nn/module.h"
 #include "nn/parameter_arena.h"
+#include "optim/checkpoint_sidecar.h"
 #include "optim/sgd.h"
-#include "optim/trainer.h"
 
 namespace revive {
-
-struct CheckpointContents {
-  TrainPosition position;
-  nlohmann::json reactivation_state;  // the method's state() (null when it keeps none)
-  uint64_t seed = 0;
-};
 
 class CheckpointWriter {
  public:
@@ -48,7 +41,7 @@ class CheckpointWriter {
 std::optional<std::string> find_latest_checkpoint(const std::string& dir);
 
 // Loads a checkpoint (by its sidecar's path) into a model with a built arena and its optimiser,
-// checking that everything matches; returns the rest of its contents.
+// checking that everything matches (optim/checkpoint_sidecar.h); returns the rest of its contents.
 CheckpointContents load_checkpoint(const std::string& sidecar_path, nn::Module& model, nn::ParameterArena& arena,
                                    optim::SgdOptimizer& sgd);
 

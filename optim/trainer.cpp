@@ -34,24 +34,6 @@ Batch on_device(const Batch& b, kernels::BatchUploader* uploader) {
 
 }  // namespace
 
-nlohmann::json TrainPosition::to_json() const {
-  return {{"epoch", epoch}, {"step", step},          {"loss_sum", loss_sum},
-          {"correct", correct}, {"seen", seen},      {"train_seconds", train_seconds}};
-}
-
-TrainPosition TrainPosition::from_json(const nlohmann::json& j) {
-  TrainPosition p;
-  p.epoch = j.at("epoch").get<int>();
-  p.step = j.at("step").get<int64_t>();
-  p.loss_sum = j.at("loss_sum").get<double>();
-  p.correct = j.at("correct").get<int64_t>();
-  p.seen = j.at("seen").get<int64_t>();
-  p.train_seconds = j.at("train_seconds").get<double>();
-  REVIVE_CHECK(p.epoch >= 0 && p.step >= 0 && p.seen >= 0 && p.correct >= 0 && p.correct <= p.seen,
-               "invalid training position " << j.dump());
-  return p;
-}
-
 EvalResult evaluate(nn::Module& model, DataLoader& loader) {
   NoGradGuard no_grad;
   model.eval();

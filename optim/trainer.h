@@ -22,6 +22,7 @@
 #include "optim/schedule.h"
 #include "optim/sgd.h"
 #include "optim/step_metrics.h"
+#include "optim/train_position.h"
 
 namespace revive {
 
@@ -34,19 +35,6 @@ struct EvalResult {
 // Test loss and accuracy of `model` in eval mode, under no-grad, over one pass of `loader`, on the
 // device the model's parameters live on (batches are uploaded there).
 EvalResult evaluate(nn::Module& model, DataLoader& loader);
-
-// Where training stands: everything besides the weights, buffers and optimiser state that a resumed
-// run needs to continue exactly as the uninterrupted one would have.
-struct TrainPosition {
-  int epoch = 0;      // the epoch in progress (0-based)
-  int64_t step = 0;   // steps of that epoch already taken
-  double loss_sum = 0;  // running training sums of that epoch
-  int64_t correct = 0, seen = 0;
-  double train_seconds = 0;
-
-  nlohmann::json to_json() const;
-  static TrainPosition from_json(const nlohmann::json& j);
-};
 
 struct TrainerOptions {
   int epochs = 1;

@@ -3,7 +3,7 @@
 # REVIVE_BUILD_DIR picks the build folder (default build), REVIVE_CMAKE_FLAGS adds configure flags.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/deps.sh
+tools/deps.sh python3-venv  # the Python safetensors interop test's virtual environment
 build=${REVIVE_BUILD_DIR:-build}
 jobs=$(nproc 2>/dev/null || echo 2)
 # shellcheck disable=SC2086

@@ -10,9 +10,11 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "core/atomic_file.h"
 #include "core/autograd.h"
+#include "core/json_fields.h"
 #include "core/parallel.h"
 #include "core/safetensors.h"
 #include "data/loader.h"
@@ -29,49 +31,12 @@
 #include "reactivation/reactivator.h"
 #include "tools/commands.h"
 #include "tools/signals.h"
+#include "tools/train_args.h"
 
 namespace revive::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct TrainArgs {
-  std::string model = "cnn";
-  double width = 1.0;
-  std::string dataset = "fashion-mnist";
-  std::string data_dir;
-  int64_t limit_train = 0, limit_test = 0;
-  std::string augment = "auto";
-  int epochs = 3;
-  int batch = 128;
-  int eval_batch = 500;
-  double lr = 0.05;
-  std::string schedule = "cosine";
-  bool per_iteration = false;
-  std::vector<int> milestones;
-  int step_size = 0;
-  double gamma = 0.1;
-  double eta_min = 0.0;
-  int warmup_epochs = 0;
-  double momentum = 0.9;
-  double weight_decay = 5e-4;
-  bool nesterov = false;
-  uint64_t seed = 0;
-  int threads = 0;
-  std::string device;  // empty: kernels::default_device_name(); config.json records the device used
-  std::string method = "none";
-  std::string we_preset = "paper";
-  std::vector<std::string> we_ablations;
-  std::vector<std::string> we_set;
-  int checkpoint_every = 1;
-  int keep_last = 2;
-};
-
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainArgs, model, width, dataset, data_dir, limit_train, limit_test, augment,
-                                   epochs, batch, eval_batch, lr, schedule, per_iteration, milestones, step_size,
-                                   gamma, eta_min, warmup_epochs, momentum, weight_decay, nesterov, seed, threads,
-                                   device, method, we_preset, we_ablations, we_set, checkpoint_every,
-                                   keep_last)
 
 struct CommandLine {
   TrainArgs args;
@@ -97,17 +62,17 @@ Dataset take_first(const Dataset& d, int64_t n) {
   return Dataset(d.name(), d.channels(), d.height(), d.width(), d.num_classes(), std::move(images), std::move(labels));
 }
 
+// The usable lines of metrics.jsonl: they end at the first line that is not a JSON object with an
+// integer epoch (a line cut short by a crash, or damage).
 std::vector<nlohmann::json> read_metrics(const std::string& path) {
   std::vector<nlohmann::json> lines;
   std::ifstream is(path);
   std::string line;
   while (std::getline(is, line)) {
     if (line.empty()) continue;
-    try {
-      lines.push_back(nlohmann::json::parse(line));
-    } catch (const nlohmann::json::exception&) {
-      break;  // a line cut short by a crash ends the usable log
-    }
+    nlohmann::json l = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!l.is_object() || !l.contains("epoch") || !l["epoch"].is_number_integer()) break;
+    lines.push_back(std::move(l));
   }
   return lines;
 }
@@ -116,7 +81,8 @@ std::vector<nlohmann::json> read_metrics(const std::string& path) {
 void truncate_metrics(const std::string& path, int finished_epochs) {
   std::vector<nlohmann::json> keep;
   for (auto& l : read_metrics(path)) {
-    if (!l.value("interrupted", false) && l.value("epoch", 0) <= finished_epochs) keep.push_back(std::move(l));
+    const bool interrupted = l.contains("interrupted") && l["interrupted"] == true;
+    if (!interrupted && l["epoch"] <= finished_epochs) keep.push_back(std::move(l));
   }
   write_file_atomically(path, [&](std::ostream& os) {
     for (const auto& l : keep) os << l.dump() << '\n';
@@ -127,11 +93,9 @@ TrainArgs read_config(const std::string& dir) {
   const std::string path = dir + "/config.json";
   std::ifstream is(path);
   REVIVE_CHECK(is.good(), "--resume " << dir << ": no config.json there (is it a revive run folder?)");
-  try {
-    return nlohmann::json::parse(is).get<TrainArgs>();
-  } catch (const nlohmann::json::exception& e) {
-    REVIVE_THROW(path << " is not a valid revive run configuration (" << e.what() << ")");
-  }
+  std::stringstream text;
+  text << is.rdbuf();
+  return train_args_from_json(json_parse(text.str(), path), path);
 }
 
 int run_train(const CommandLine& cl) {
@@ -200,7 +164,7 @@ int run_train(const CommandLine& cl) {
     std::fprintf(stderr, "revive: resuming %s from %s (epoch %d, step %lld)\n", out.c_str(), latest->c_str(),
                  start.epoch + 1, static_cast<long long>(start.step));
   } else {
-    nlohmann::json config = a;
+    nlohmann::json config = train_args_to_json(a);
     config["revive_version"] = REVIVE_VERSION;
     config["n_parameters"] = arena.params().numel();
     config["threads_used"] = num_threads();

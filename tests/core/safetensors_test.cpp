@@ -46,6 +46,8 @@ TEST(Safetensors, RejectsHostileHeaders) {
   EXPECT_THROW(parse_safetensors(with_header(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,16]}})", four_floats), "t"), Error);
   EXPECT_THROW(parse_safetensors(with_header(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,16]}})", four_floats), "t"), Error);
   EXPECT_THROW(parse_safetensors(with_header(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})", four_floats), "t"), Error);
+  // No elements, but strides that overflow int64.
+  EXPECT_THROW(parse_safetensors(with_header(R"({"a":{"dtype":"F32","shape":[0,4294967296,4294967296],"data_offsets":[0,0]}})", ""), "t"), Error);
   std::string huge(8, '\xff');
   EXPECT_THROW(parse_safetensors(huge, "t"), Error);
   SafetensorsFile ok = parse_safetensors(with_header(R"({"a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}})", four_floats), "t");

@@ -81,6 +81,16 @@ TEST(Cifar10, MissingFilesAreNamed) {
   expect_error([&] { load_cifar10(dir.path()); }, {"not found", dir.file("data_batch_4.bin")});
 }
 
+TEST(Cifar, ParsesABatchInMemory) {
+  const std::vector<uint8_t> bytes = cifar_file({{4, 77}, {19, 3}}, 2);
+  const Dataset d = parse_cifar_batch(std::string(bytes.begin(), bytes.end()), "mem.bin", CifarVariant::k100);
+  EXPECT_EQ(d.labels(), (std::vector<int64_t>{77, 3}));
+  EXPECT_EQ(d.num_classes(), 100);
+  EXPECT_EQ(d.image(1)[0], bytes[3074 + 2]);
+  expect_error([&] { parse_cifar_batch(std::string(bytes.begin(), bytes.end()), "mem.bin", CifarVariant::k10); },
+               {"CIFAR-10 file mem.bin is truncated", "3073-byte record"});
+}
+
 TEST(Cifar100, UsesTheFineLabel) {
   TempDir dir;
   testing::write_file(dir.file("train.bin"), cifar_file({{19, 99}, {0, 0}, {3, 42}}, 1));

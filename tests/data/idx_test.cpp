@@ -124,9 +124,35 @@ TEST(Idx, AbsurdDimensionsAreRejectedWithoutOverflow) {
   testing::write_gzip(dir.file("big.gz"), idx_bytes({100000, 100000, 100000}, {1, 2, 3}));
   expect_error([&] { read_idx(dir.file("wrap"), 3); }, {dir.file("wrap"), "4294967295x4294967295", "limit"});
   expect_error([&] { read_idx(dir.file("big.gz"), 3); }, {dir.file("big.gz"), "100000x100000", "limit"});
+  // No bytes at all, but sizes whose product other code would compute: still over the limit.
+  testing::write_file(dir.file("zero"), idx_bytes({0, 0xFFFFFFFFu, 0xFFFFFFFFu}, {}));
+  expect_error([&] { read_idx(dir.file("zero"), 3); }, {dir.file("zero"), "0x4294967295x4294967295", "limit"});
   // Within the limit but far longer than the file: reported as truncation, not allocated.
   testing::write_file(dir.file("claims"), idx_bytes({1000, 1000, 1000}, {1, 2, 3}));
   expect_error([&] { read_idx(dir.file("claims"), 3); }, {"truncated", "need 1000000000 bytes", "got 3"});
+}
+
+TEST(Idx, ParsesBytesInMemory) {
+  const std::vector<uint8_t> file = idx_bytes({2, 3}, ramp(6));
+  const IdxArray a = parse_idx(std::string(file.begin(), file.end()), "mem", 2);
+  EXPECT_EQ(a.dims, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(a.data, ramp(6));
+  expect_error([&] { parse_idx(std::string(file.begin(), file.end() - 1), "mem", 2); }, {"mem", "truncated"});
+}
+
+TEST(Idx, ReadsConcatenatedGzipMembersAndRejectsGarbageAfterThem) {
+  TempDir dir;
+  const std::vector<uint8_t> file = idx_bytes({4}, {1, 2, 3, 4});
+  testing::write_gzip(dir.file("head.gz"), std::vector<uint8_t>(file.begin(), file.begin() + 6));
+  testing::write_gzip(dir.file("tail.gz"), std::vector<uint8_t>(file.begin() + 6, file.end()));
+  std::vector<uint8_t> two = testing::read_file(dir.file("head.gz"));
+  const std::vector<uint8_t> tail = testing::read_file(dir.file("tail.gz"));
+  two.insert(two.end(), tail.begin(), tail.end());
+  EXPECT_EQ(parse_idx(std::string(two.begin(), two.end()), "two.gz", 1).data, (std::vector<uint8_t>{1, 2, 3, 4}));
+  std::vector<uint8_t> garbage = testing::read_file(dir.file("head.gz"));
+  garbage.insert(garbage.end(), {'j', 'u', 'n', 'k'});
+  expect_error([&] { parse_idx(std::string(garbage.begin(), garbage.end()), "junk.gz", 1); },
+               {"junk.gz", "the gzip data is corrupt"});
 }
 
 TEST(Idx, CountMismatchNamesBothFiles) {

@@ -122,6 +122,33 @@ TEST(Resume, ClearErrorsForWhatCannotBeResumed) {
   fs::remove_all(empty);
 }
 
+// A run folder edited or damaged since: each bad field is a clear error (status 1), never an
+// internal error or a crash.
+TEST(Resume, DamagedRunFilesAreClearErrors) {
+  const fs::path a = fresh_dir("damaged");
+  ASSERT_EQ(run_revive("train --dataset synthetic --model cnn --epochs 1 --batch 32 --threads 2 --no-progress "
+                       "--out " + a.string()).status, 0);
+  const std::string config = read_file(a / "config.json");
+  const auto resume_with = [&](const fs::path& file, const std::string& key, const nlohmann::json& value) {
+    nlohmann::json j = nlohmann::json::parse(read_file(file));
+    j[key] = value;
+    std::ofstream(file) << j.dump();
+    return run_revive("train --resume " + a.string() + " --no-progress");
+  };
+  auto r = resume_with(a / "config.json", "batch", 1e300);
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("config.json: field 'batch' must be an integer"), std::string::npos) << r.output;
+  r = resume_with(a / "config.json", "batch", 0);
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("field 'batch' is outside [1, "), std::string::npos) << r.output;
+  std::ofstream(a / "config.json") << config;
+  r = resume_with(a / "checkpoints" / "ckpt-e0001-s000000.json", "weights", "../config.json");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("field 'weights' must name a file in the checkpoint's folder"), std::string::npos)
+      << r.output;
+  fs::remove_all(a);
+}
+
 TEST(Resume, SigintWritesACheckpointAndTheRunResumesExactly) {
   if (!fs::exists("/usr/share/datasets/fashion-mnist")) GTEST_SKIP() << "needs the dataset-fashion-mnist package";
   const std::string run = "train --model cnn --limit-train 1024 --limit-test 256 --epochs 2 --batch 64 --threads 2 "

@@ -1,0 +1,33 @@
+// The JSON sidecar of a checkpoint (optim/checkpoint.h): written last, so a checkpoint exists
+// exactly when its sidecar does, and read first on resume. Resuming trusts nothing in it: every
+// field is checked (core/json_fields.h) and the file names must stay inside the checkpoint folder.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "optim/train_position.h"
+
+namespace revive {
+
+struct CheckpointContents {
+  TrainPosition position;
+  nlohmann::json reactivation_state;  // the method's state() (null when it keeps none)
+  uint64_t seed = 0;
+};
+
+struct CheckpointSidecar {
+  CheckpointContents contents;
+  std::string weights;   // file names in the sidecar's folder
+  std::string momentum;  // "" when the optimiser keeps no momentum
+  bool momentum_initialised = false;
+  int64_t n_parameters = 0;
+
+  nlohmann::json to_json() const;
+  // Throws revive::Error naming `origin` unless `text` is a complete sidecar of a version this
+  // revive reads.
+  static CheckpointSidecar parse(const std::string& text, const std::string& origin);
+};
+
+}  // namespace revive
