@@ -26,6 +26,7 @@
 #include "kernels/cuda/bias.h"
 #include "kernels/cuda/cudnn_descriptors.h"
 #include "kernels/cuda/device_buffer.h"
+#include "kernels/cuda/libraries.h"
 #include "kernels/plan_cache.h"
 
 namespace revive::kernels {

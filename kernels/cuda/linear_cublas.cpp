@@ -9,6 +9,7 @@
 // Math mode: cuBLAS's default (full float32) unless CudaOptions::allow_tf32. The handle's
 // workspace is its own (runtime.cpp), so the calls allocate nothing and can be graph-captured.
 #include "kernels/cuda/bias.h"
+#include "kernels/cuda/libraries.h"
 #include "kernels/cuda/runtime.h"
 #include "kernels/linear.h"
 

@@ -1,5 +1,5 @@
-// The CUDA backend's process state (kernels/cuda/runtime.h) and the device-runtime API
-// (kernels/device_runtime.h) for builds with CUDA.
+// The CUDA backend's process state (kernels/cuda/runtime.h, libraries.h) and the device-runtime
+// API (kernels/device_runtime.h) for builds with CUDA.
 #include "kernels/cuda/runtime.h"
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 
 #include "core/autograd.h"
 #include "core/error.h"
+#include "kernels/cuda/libraries.h"
 
 namespace revive::kernels::cuda {
 namespace {

@@ -1,6 +1,6 @@
 // The CUDA backend's process-wide state, for the files of kernels/cuda: the device, the stream all
-// work goes to, per-thread cuDNN and cuBLAS handles bound to it, the caching device allocator, and
-// the functions registered with core (device copies, fills, gradient accumulation).
+// work goes to, the caching device allocator, and the functions registered with core (device
+// copies, fills, gradient accumulation). The cuDNN and cuBLAS handles are in libraries.h.
 //
 // Initialisation is explicit: cuda_available() (core/device.h) or use_device()
 // (kernels/device_runtime.h) registers the backend with core on first call. Everything is static
@@ -8,9 +8,7 @@
 // the linker; a call from the code that needs the device cannot be.
 #pragma once
 
-#include <cublas_v2.h>
 #include <cuda_runtime_api.h>
-#include <cudnn.h>
 
 #include "core/allocator.h"
 #include "core/tensor.h"
@@ -31,11 +29,6 @@ cudaStream_t stream();
 bool capturing();
 // REVIVE_SYNC_AFTER_LAUNCH=1 in the environment (read once).
 bool sync_after_launch();
-
-// This thread's handles, bound to stream() (cuBLAS with a workspace of its own from the caching
-// allocator, so that captured GEMMs allocate nothing).
-cudnnHandle_t cudnn();
-cublasHandle_t cublas();
 
 // The caching device allocator (allocator.cpp); core's allocator_for(cuda) returns it.
 Allocator& device_allocator();
