@@ -28,6 +28,7 @@ void gemm(cublasOperation_t op_a, cublasOperation_t op_b, int64_t m, int64_t n, 
   REVIVE_CUBLAS_CHECK(cublasSgemm(h, op_a, op_b, cuda::checked_int(m, op), cuda::checked_int(n, op),
                                   cuda::checked_int(k, op), &kOne, a, cuda::checked_int(lda, op), b,
                                   cuda::checked_int(ldb, op), beta, c, cuda::checked_int(m, op)));
+  REVIVE_CUDA_CHECK_LAUNCH();  // REVIVE_SYNC_AFTER_LAUNCH covers library kernels too
 }
 
 }  // namespace
