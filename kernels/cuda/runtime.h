@@ -33,6 +33,10 @@ bool sync_after_launch();
 // The caching device allocator (allocator.cpp); core's allocator_for(cuda) returns it.
 Allocator& device_allocator();
 
+// Whether this build holds machine code or PTX the calling thread's current device can run
+// (fill.cu asks about one of its kernels: all are compiled for the same architectures).
+bool kernels_run_here();
+
 // Implementations registered with core.
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes);  // copy.cpp
 void fill(Tensor& t, float value);                                                               // fill.cu
