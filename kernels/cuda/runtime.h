@@ -49,7 +49,7 @@ void check_operand(const Tensor& t, const char* op, const char* arg);
 // The layout a CPU-side caller recorded for a CUDA tensor (a backward's x_layout) must be plain.
 void check_plain_layout(Layout layout, const char* op);
 
-// A launch size that fits a 32-bit CUDA index where kernels use one: throws above 2^31 - 1 elements.
+// A size for cuDNN or cuBLAS, which take int: throws above 2^31 - 1.
 int checked_int(int64_t n, const char* op);
 
 }  // namespace revive::kernels::cuda
