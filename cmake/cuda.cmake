@@ -7,8 +7,9 @@ if(NOT REVIVE_CUDA STREQUAL "OFF")
   if(CMAKE_CUDA_COMPILER)
     if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
       # Few architectures keep CI's compile short (every .cu file is compiled once per entry):
-      # machine code for A100 (sm_80) and H100 (sm_90), plus compute_90 PTX that newer GPUs
-      # (Blackwell) compile at load time. Override with -DCMAKE_CUDA_ARCHITECTURES.
+      # machine code for sm_80 (A100; also runs on the other Ampere and Ada GPUs, sm_86/89) and
+      # sm_90 (H100/H200), plus compute_90 PTX that newer GPUs (Blackwell) compile at load time.
+      # Older GPUs need their own entry (a T4 is 75): -DCMAKE_CUDA_ARCHITECTURES=75;80-real;90.
       set(CMAKE_CUDA_ARCHITECTURES 80-real 90)
     endif()
     # One CUDA runtime in the process: the libraries (cuDNN, cuBLAS) link the shared one, and a
@@ -46,6 +47,10 @@ function(revive_attach_cuda target)
     endif()
     target_include_directories(${target} PRIVATE ${REVIVE_CUDNN_INCLUDE_DIR})
     target_compile_definitions(${target} PUBLIC REVIVE_WITH_CUDA=1)
+    # For the message that names a GPU the build has no code for (kernels/cuda/runtime.cpp).
+    string(REPLACE ";" "," archs "${CMAKE_CUDA_ARCHITECTURES}")
+    set_property(SOURCE ${PROJECT_SOURCE_DIR}/kernels/cuda/runtime.cpp APPEND PROPERTY COMPILE_DEFINITIONS
+                 "REVIVE_CUDA_ARCHITECTURES=\"${archs}\"")
     target_link_libraries(${target} PUBLIC CUDA::cudart CUDA::cublas ${REVIVE_CUDNN_LIBRARY})
   else()
     file(GLOB no_cuda_srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/kernels/no_cuda/*.cpp)

@@ -18,6 +18,19 @@ inline void check_nchw(const Tensor& t, const char* op, const char* arg) {
   REVIVE_CHECK(t.ndim() == 4, op << ": " << arg << " must be 4-D [N, C, H, W], got " << shape_str(t.shape()));
 }
 
+// For ops that have no CUDA path yet: a defined float32 tensor on the CPU, and a message saying
+// so rather than host loops reading device memory.
+inline void check_cpu_float(const Tensor& t, const char* op, const char* arg) {
+  check_float(t, op, arg);
+  REVIVE_CHECK(t.device().is_cpu(), op << ": the CUDA backend of this op is not built yet (" << arg << " is on "
+                                       << t.device().str() << ")");
+}
+
+inline void check_cpu_nchw(const Tensor& t, const char* op, const char* arg) {
+  check_cpu_float(t, op, arg);
+  check_nchw(t, op, arg);
+}
+
 // Operands of one op live on one device.
 inline void check_same_device(const Tensor& a, const Tensor& b, const char* op, const char* b_name) {
   REVIVE_CHECK(a.device() == b.device(), op << ": " << b_name << " is on " << b.device().str() << " but the input is on "

@@ -3,7 +3,8 @@
 // tensors its node saves and the gradient it returns. One .cpp per op in nn/functional/.
 //
 // Layouts: ops marked "keeps layout" return their input's layout (plain or blocked); conv2d
-// returns kernels::preferred_layout(); ops marked "plain" return plain tensors.
+// returns kernels::preferred_layout() on the CPU; ops marked "plain" return plain tensors. CUDA
+// tensors are always plain.
 #pragma once
 
 #include <vector>

@@ -1,6 +1,8 @@
-// Error checks for every CUDA, cuDNN and cuBLAS call (STYLE.md "Error handling"; tiny-cuda-nn's
-// CUDA_CHECK_THROW). A failure throws revive::Error carrying file:line, the failed call and the
-// library's own error string. The *_CHECK_PRINT forms log instead of throwing, for destructors.
+// Error checks for every CUDA runtime call (STYLE.md "Error handling"; tiny-cuda-nn's
+// CUDA_CHECK_THROW); the cuDNN and cuBLAS ones are in kernels/cuda/libraries.h, which only the files
+// calling those libraries include (their headers are slow to compile into every kernel). A failure
+// throws revive::Error carrying file:line, the failed call and the runtime's own error string. The
+// *_CHECK_PRINT forms log instead of throwing, for destructors.
 //
 // REVIVE_CUDA_CHECK_LAUNCH() follows every kernel launch: it reports launch errors (bad
 // configuration, missing kernel image for this GPU) at once, and with REVIVE_SYNC_AFTER_LAUNCH=1 in
@@ -8,18 +10,12 @@
 // is reported by the launch that caused it instead of by some later call.
 #pragma once
 
-#include <cublas_v2.h>
 #include <cuda_runtime_api.h>
-#include <cudnn.h>
 
 namespace revive::kernels::cuda {
 
 [[noreturn]] void throw_cuda_error(cudaError_t e, const char* call, const char* file, int line);
-[[noreturn]] void throw_cudnn_error(cudnnStatus_t s, const char* call, const char* file, int line);
-[[noreturn]] void throw_cublas_error(cublasStatus_t s, const char* call, const char* file, int line);
 void print_cuda_error(cudaError_t e, const char* call, const char* file, int line);
-void print_cudnn_error(cudnnStatus_t s, const char* call, const char* file, int line);
-void print_cublas_error(cublasStatus_t s, const char* call, const char* file, int line);
 void check_launch(const char* file, int line);
 
 }  // namespace revive::kernels::cuda
@@ -31,39 +27,11 @@ void check_launch(const char* file, int line);
       ::revive::kernels::cuda::throw_cuda_error(revive_cuda_e_, #call, __FILE__, __LINE__);            \
   } while (0)
 
-#define REVIVE_CUDNN_CHECK(call)                                                                       \
-  do {                                                                                                 \
-    const cudnnStatus_t revive_cudnn_s_ = (call);                                                      \
-    if (revive_cudnn_s_ != CUDNN_STATUS_SUCCESS)                                                       \
-      ::revive::kernels::cuda::throw_cudnn_error(revive_cudnn_s_, #call, __FILE__, __LINE__);          \
-  } while (0)
-
-#define REVIVE_CUBLAS_CHECK(call)                                                                      \
-  do {                                                                                                 \
-    const cublasStatus_t revive_cublas_s_ = (call);                                                    \
-    if (revive_cublas_s_ != CUBLAS_STATUS_SUCCESS)                                                     \
-      ::revive::kernels::cuda::throw_cublas_error(revive_cublas_s_, #call, __FILE__, __LINE__);        \
-  } while (0)
-
 #define REVIVE_CUDA_CHECK_PRINT(call)                                                                  \
   do {                                                                                                 \
     const cudaError_t revive_cuda_e_ = (call);                                                         \
     if (revive_cuda_e_ != cudaSuccess)                                                                 \
       ::revive::kernels::cuda::print_cuda_error(revive_cuda_e_, #call, __FILE__, __LINE__);            \
-  } while (0)
-
-#define REVIVE_CUDNN_CHECK_PRINT(call)                                                                 \
-  do {                                                                                                 \
-    const cudnnStatus_t revive_cudnn_s_ = (call);                                                      \
-    if (revive_cudnn_s_ != CUDNN_STATUS_SUCCESS)                                                       \
-      ::revive::kernels::cuda::print_cudnn_error(revive_cudnn_s_, #call, __FILE__, __LINE__);          \
-  } while (0)
-
-#define REVIVE_CUBLAS_CHECK_PRINT(call)                                                                \
-  do {                                                                                                 \
-    const cublasStatus_t revive_cublas_s_ = (call);                                                    \
-    if (revive_cublas_s_ != CUBLAS_STATUS_SUCCESS)                                                     \
-      ::revive::kernels::cuda::print_cublas_error(revive_cublas_s_, #call, __FILE__, __LINE__);        \
   } while (0)
 
 #define REVIVE_CUDA_CHECK_LAUNCH() ::revive::kernels::cuda::check_launch(__FILE__, __LINE__)

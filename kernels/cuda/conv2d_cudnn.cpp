@@ -26,6 +26,7 @@
 #include "kernels/cuda/bias.h"
 #include "kernels/cuda/cudnn_descriptors.h"
 #include "kernels/cuda/device_buffer.h"
+#include "kernels/cuda/libraries.h"
 #include "kernels/plan_cache.h"
 
 namespace revive::kernels {
@@ -186,6 +187,7 @@ Tensor conv2d_forward_cuda(const Tensor& x, const Tensor& w, const Tensor& bias,
                                              w.raw_data(), plan->d.conv.get(),
                                              static_cast<cudnnConvolutionFwdAlgo_t>(plan->algo), ws.data(), ws.bytes(),
                                              &kZero, plan->d.y.get(), y.raw_data()));
+  REVIVE_CUDA_CHECK_LAUNCH();  // REVIVE_SYNC_AFTER_LAUNCH covers library kernels too
   if (bias.defined()) cuda::bias_add(y.data<float>(), bias.data<float>(), s.N, s.K, s.P * s.Q);
   return y;
 }
@@ -208,6 +210,7 @@ Tensor conv2d_backward_data_cuda(const Tensor& dy, const Tensor& w, const Shape&
                                                   plan->d.y.get(), dy.raw_data(), plan->d.conv.get(),
                                                   static_cast<cudnnConvolutionBwdDataAlgo_t>(plan->algo), ws.data(),
                                                   ws.bytes(), &kZero, plan->d.x.get(), dx.raw_data()));
+  REVIVE_CUDA_CHECK_LAUNCH();  // REVIVE_SYNC_AFTER_LAUNCH covers library kernels too
   return dx;
 }
 
@@ -233,6 +236,7 @@ void conv2d_backward_weights_cuda(Tensor& dw, Tensor* dbias, const Tensor& x, co
                                                     plan->d.y.get(), dy.raw_data(), plan->d.conv.get(),
                                                     static_cast<cudnnConvolutionBwdFilterAlgo_t>(plan->algo),
                                                     ws.data(), ws.bytes(), &kOne, plan->d.w.get(), dw.raw_data()));
+  REVIVE_CUDA_CHECK_LAUNCH();  // REVIVE_SYNC_AFTER_LAUNCH covers library kernels too
   if (dbias != nullptr) cuda::bias_grad_accumulate(dbias->data<float>(), dy.data<float>(), s.N, s.K, s.P * s.Q);
 }
 

@@ -8,7 +8,7 @@
 
 #include <utility>
 
-#include "kernels/cuda/check.h"
+#include "kernels/cuda/libraries.h"
 
 namespace revive::kernels::cuda {
 

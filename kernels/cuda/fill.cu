@@ -16,6 +16,17 @@ static void launch_fill(Tensor& t, float value) {
   launch_linear(fill_kernel<T>, t.numel(), t.data<T>(), static_cast<T>(value));
 }
 
+bool kernels_run_here() {
+  cudaFuncAttributes attributes{};
+  const cudaError_t e = cudaFuncGetAttributes(&attributes, fill_kernel<float>);
+  if (e == cudaErrorInvalidDeviceFunction || e == cudaErrorNoKernelImageForDevice) {
+    (void)cudaGetLastError();
+    return false;
+  }
+  REVIVE_CUDA_CHECK(e);
+  return true;
+}
+
 void fill(Tensor& t, float value) {
   check_operand(t, "fill", "tensor");
   if (value == 0.0f) {

@@ -9,6 +9,7 @@
 // Math mode: cuBLAS's default (full float32) unless CudaOptions::allow_tf32. The handle's
 // workspace is its own (runtime.cpp), so the calls allocate nothing and can be graph-captured.
 #include "kernels/cuda/bias.h"
+#include "kernels/cuda/libraries.h"
 #include "kernels/cuda/runtime.h"
 #include "kernels/linear.h"
 
@@ -27,6 +28,7 @@ void gemm(cublasOperation_t op_a, cublasOperation_t op_b, int64_t m, int64_t n, 
   REVIVE_CUBLAS_CHECK(cublasSgemm(h, op_a, op_b, cuda::checked_int(m, op), cuda::checked_int(n, op),
                                   cuda::checked_int(k, op), &kOne, a, cuda::checked_int(lda, op), b,
                                   cuda::checked_int(ldb, op), beta, c, cuda::checked_int(m, op)));
+  REVIVE_CUDA_CHECK_LAUNCH();  // REVIVE_SYNC_AFTER_LAUNCH covers library kernels too
 }
 
 }  // namespace

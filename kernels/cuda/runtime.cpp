@@ -1,5 +1,5 @@
-// The CUDA backend's process state (kernels/cuda/runtime.h) and the device-runtime API
-// (kernels/device_runtime.h) for builds with CUDA.
+// The CUDA backend's process state (kernels/cuda/runtime.h, libraries.h) and the device-runtime
+// API (kernels/device_runtime.h) for builds with CUDA.
 #include "kernels/cuda/runtime.h"
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 
 #include "core/autograd.h"
 #include "core/error.h"
+#include "kernels/cuda/libraries.h"
 
 namespace revive::kernels::cuda {
 namespace {
@@ -235,6 +236,13 @@ void use_device(Device d) {
                "device " << d.str() << " requested but this process already computes on cuda:" << s.device
                          << " (revive drives one CUDA device per process)");
   s.device = d.index;
+  cuda::bind_thread(d.index);
+  cudaDeviceProp p{};
+  REVIVE_CUDA_CHECK(cudaGetDeviceProperties(&p, d.index));
+  REVIVE_CHECK(cuda::kernels_run_here(),
+               d.str() << " (" << p.name << ", compute capability " << p.major << "." << p.minor
+                       << ") cannot run this build's kernels, compiled for CUDA architectures " << REVIVE_CUDA_ARCHITECTURES
+                       << "; reconfigure with -DCMAKE_CUDA_ARCHITECTURES=" << p.major << p.minor);
 }
 
 std::string default_device_name() { return cuda_available() ? "cuda" : "cpu"; }

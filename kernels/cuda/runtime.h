@@ -1,6 +1,6 @@
 // The CUDA backend's process-wide state, for the files of kernels/cuda: the device, the stream all
-// work goes to, per-thread cuDNN and cuBLAS handles bound to it, the caching device allocator, and
-// the functions registered with core (device copies, fills, gradient accumulation).
+// work goes to, the caching device allocator, and the functions registered with core (device
+// copies, fills, gradient accumulation). The cuDNN and cuBLAS handles are in libraries.h.
 //
 // Initialisation is explicit: cuda_available() (core/device.h) or use_device()
 // (kernels/device_runtime.h) registers the backend with core on first call. Everything is static
@@ -8,9 +8,7 @@
 // the linker; a call from the code that needs the device cannot be.
 #pragma once
 
-#include <cublas_v2.h>
 #include <cuda_runtime_api.h>
-#include <cudnn.h>
 
 #include "core/allocator.h"
 #include "core/tensor.h"
@@ -32,13 +30,12 @@ bool capturing();
 // REVIVE_SYNC_AFTER_LAUNCH=1 in the environment (read once).
 bool sync_after_launch();
 
-// This thread's handles, bound to stream() (cuBLAS with a workspace of its own from the caching
-// allocator, so that captured GEMMs allocate nothing).
-cudnnHandle_t cudnn();
-cublasHandle_t cublas();
-
 // The caching device allocator (allocator.cpp); core's allocator_for(cuda) returns it.
 Allocator& device_allocator();
+
+// Whether this build holds machine code or PTX the calling thread's current device can run
+// (fill.cu asks about one of its kernels: all are compiled for the same architectures).
+bool kernels_run_here();
 
 // Implementations registered with core.
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes);  // copy.cpp
@@ -52,7 +49,7 @@ void check_operand(const Tensor& t, const char* op, const char* arg);
 // The layout a CPU-side caller recorded for a CUDA tensor (a backward's x_layout) must be plain.
 void check_plain_layout(Layout layout, const char* op);
 
-// A launch size that fits a 32-bit CUDA index where kernels use one: throws above 2^31 - 1 elements.
+// A size for cuDNN or cuBLAS, which take int: throws above 2^31 - 1.
 int checked_int(int64_t n, const char* op);
 
 }  // namespace revive::kernels::cuda

@@ -10,12 +10,12 @@
 namespace revive {
 namespace {
 
-struct Batch {
+struct Sample {
   Tensor loss, logits, labels;
 };
 
-Batch make_batch(int64_t n, unsigned seed) {
-  Batch b;
+Sample make_batch(int64_t n, unsigned seed) {
+  Sample b;
   b.logits = testing::random_tensor({n, 5}, seed);
   std::vector<int64_t> l(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) l[static_cast<size_t>(i)] = (i + seed) % 5;
@@ -24,11 +24,11 @@ Batch make_batch(int64_t n, unsigned seed) {
   return b;
 }
 
-std::vector<StepMetrics::Step> run(Device device, int64_t capacity, const std::vector<Batch>& batches) {
+std::vector<StepMetrics::Step> run(Device device, int64_t capacity, const std::vector<Sample>& batches) {
   StepMetrics m(device, capacity);
   std::vector<StepMetrics::Step> out;
   for (size_t i = 0; i < batches.size(); ++i) {
-    const Batch& b = batches[i];
+    const Sample& b = batches[i];
     m.add(static_cast<int64_t>(i), b.loss.to(device), b.logits.to(device), b.labels.to(device));
     if (m.full()) {
       for (const auto& s : m.flush()) out.push_back(s);
@@ -38,14 +38,14 @@ std::vector<StepMetrics::Step> run(Device device, int64_t capacity, const std::v
   return out;
 }
 
-std::vector<Batch> batches() {
-  std::vector<Batch> b;
+std::vector<Sample> batches() {
+  std::vector<Sample> b;
   for (unsigned i = 1; i <= 7; ++i) b.push_back(make_batch(3 + i, i));
   return b;
 }
 
 TEST(StepMetrics, StepsComeBackInOrderWhateverTheCapacity) {
-  const std::vector<Batch> b = batches();
+  const std::vector<Sample> b = batches();
   for (int64_t capacity : {1, 3, 7, 10}) {
     const auto steps = run(Device::cpu(), capacity, b);
     ASSERT_EQ(steps.size(), b.size());
@@ -60,7 +60,7 @@ TEST(StepMetrics, StepsComeBackInOrderWhateverTheCapacity) {
 
 TEST(StepMetrics, RefusesToOverflow) {
   StepMetrics m(Device::cpu(), 1);
-  const Batch b = make_batch(4, 1);
+  const Sample b = make_batch(4, 1);
   m.add(0, b.loss, b.logits, b.labels);
   EXPECT_TRUE(m.full());
   EXPECT_THROW(m.add(1, b.loss, b.logits, b.labels), Error);
@@ -70,7 +70,7 @@ TEST(StepMetrics, RefusesToOverflow) {
 
 TEST(StepMetrics, GpuSlotsGiveTheCpuNumbers) {
   if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
-  const std::vector<Batch> b = batches();
+  const std::vector<Sample> b = batches();
   const auto cpu = run(Device::cpu(), 1, b), gpu = run(Device::cuda(), 3, b);
   ASSERT_EQ(cpu.size(), gpu.size());
   for (size_t i = 0; i < cpu.size(); ++i) {
