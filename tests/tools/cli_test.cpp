@@ -78,6 +78,13 @@ TEST(Cli, TrainsOnSyntheticDataThenEvaluatesTheWeights) {
   fs::remove_all(out);
 }
 
+TEST(Cli, UnwritableOutputIsAnErrorBeforeTraining) {
+  const Result r = run("train --dataset synthetic --out /proc/revive-cannot-write/run");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("output directory"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("epoch 1/"), std::string::npos) << r.output;
+}
+
 TEST(Cli, BadInputIsAClearErrorWithNoCompletedOutput) {
   struct Case {
     std::string args, expect;

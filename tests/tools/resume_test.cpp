@@ -100,6 +100,19 @@ TEST(Resume, FromAnEpochCheckpointAfterACrash) {
   fs::remove_all(b);
 }
 
+TEST(Resume, AFailedCheckpointWriteKeepsThePreviousOneAndSaysSo) {
+  const fs::path a = fresh_dir("fail");
+  // A directory squatting on epoch 2's checkpoint name makes its atomic rename fail.
+  fs::create_directories(a / "checkpoints" / "ckpt-e0002-s000000.safetensors" / "occupied");
+  const auto r = run_revive(kRun + " --out " + a.string() + " --keep-last 5");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("checkpoint not written, the previous one is kept"), std::string::npos) << r.output;
+  EXPECT_TRUE(fs::exists(a / "checkpoints" / "ckpt-e0001-s000000.json"));
+  EXPECT_FALSE(fs::exists(a / "checkpoints" / "ckpt-e0002-s000000.json"));
+  EXPECT_TRUE(fs::exists(a / "checkpoints" / "ckpt-e0003-s000000.json"));
+  fs::remove_all(a);
+}
+
 TEST(Resume, KeepsOnlyTheNewestCheckpoints) {
   const fs::path a = fresh_dir("e");
   ASSERT_EQ(run_revive(kRun + " --out " + a.string() + " --keep-last 2").status, 0);
