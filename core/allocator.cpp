@@ -1,5 +1,7 @@
 #include "core/allocator.h"
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -12,6 +14,19 @@ namespace revive {
 namespace {
 
 size_t round_up(size_t bytes) { return (bytes + kAlignment - 1) / kAlignment * kAlignment; }
+
+// Activations of a batch are megabytes each and every op streams through several of them: on 4 KiB
+// pages that is thousands of TLB entries per op. Blocks of 2 MiB or more are therefore aligned to
+// 2 MiB and offered to the kernel as transparent huge pages (a hint; ignored where THP is off).
+constexpr size_t kHugePage = size_t{2} << 20;
+
+void* system_allocate(size_t size) {
+  if (size < kHugePage) return std::aligned_alloc(kAlignment, size);
+  void* p = nullptr;
+  if (posix_memalign(&p, kHugePage, size) != 0) return nullptr;
+  madvise(p, size, MADV_HUGEPAGE);  // the partial last huge page stays on small pages
+  return p;
+}
 
 class CpuCachingAllocator final : public Allocator {
  public:
@@ -27,10 +42,10 @@ class CpuCachingAllocator final : public Allocator {
       it->second.pop_back();
       stats_.bytes_cached -= size;
     } else {
-      p = std::aligned_alloc(kAlignment, size);
+      p = system_allocate(size);
       if (!p) {
         release_locked();
-        p = std::aligned_alloc(kAlignment, size);
+        p = system_allocate(size);
       }
       REVIVE_CHECK(p != nullptr, "out of host memory allocating " << size << " bytes");
       ++stats_.n_system_allocs;

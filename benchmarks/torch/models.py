@@ -86,3 +86,25 @@ class MobileNetV2(nn.Module):
         x = F.relu(self.bn1(self.conv1(x)))
         x = F.relu(self.bn2(self.conv2(self.layers(x))))
         return self.linear(F.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
+class PlainCnn(nn.Module):
+    """revive's `cnn` (nn/models/small_cnn.h): three conv3x3-BN-ReLU blocks of 32, 64, 128 channels,
+    max pooling 2 after the first two, global average pooling, linear."""
+
+    def __init__(self, in_ch=1, classes=10):
+        super().__init__()
+        inp = in_ch
+        for i, p in enumerate([32, 64, 128], start=1):
+            setattr(self, f"conv{i}", nn.Conv2d(inp, p, 3, 1, 1, bias=False))
+            setattr(self, f"bn{i}", nn.BatchNorm2d(p))
+            inp = p
+        self.linear = nn.Linear(inp, classes)
+
+    def forward(self, x):
+        out = x
+        for i in range(1, 4):
+            out = F.relu(getattr(self, f"bn{i}")(getattr(self, f"conv{i}")(out)))
+            if i < 3:
+                out = F.max_pool2d(out, 2)
+        return self.linear(F.adaptive_avg_pool2d(out, 1).flatten(1))
