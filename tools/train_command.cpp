@@ -252,7 +252,8 @@ Runner add_train_command(CLI::App& app) {
   app.add_option("--eval-batch", a.eval_batch, "Evaluation batch size")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--lr", a.lr, "Initial learning rate")->capture_default_str();
   app.add_option("--schedule", a.schedule, "constant|step|multistep|cosine")->capture_default_str();
-  app.add_flag("--per-iteration", a.per_iteration, "Cosine: anneal every iteration instead of every epoch");
+  app.add_flag("--per-iteration,!--per-epoch", a.per_iteration,
+               "Cosine: anneal every iteration (default) or, with --per-epoch, once per epoch");
   app.add_option("--milestones", a.milestones, "Multistep: epochs where the lr is multiplied by --gamma")->delimiter(',');
   app.add_option("--step-size", a.step_size, "Step: decay every N epochs");
   app.add_option("--gamma", a.gamma, "Step/multistep decay factor")->capture_default_str();
