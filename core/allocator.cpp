@@ -1,77 +1,27 @@
 #include "core/allocator.h"
 
 #include <cstdlib>
-#include <mutex>
-#include <new>
-#include <unordered_map>
-#include <vector>
 
+#include "core/caching_allocator.h"
 #include "core/error.h"
 
 namespace revive {
 namespace {
 
-size_t round_up(size_t bytes) { return (bytes + kAlignment - 1) / kAlignment * kAlignment; }
-
-class CpuCachingAllocator final : public Allocator {
+class CpuCachingAllocator final : public CachingAllocator {
  public:
   ~CpuCachingAllocator() override { release_cache(); }
 
-  void* allocate(size_t bytes) override {
-    const size_t size = round_up(bytes == 0 ? 1 : bytes);
-    std::lock_guard<std::mutex> lock(mu_);
-    void* p = nullptr;
-    auto it = free_.find(size);
-    if (it != free_.end() && !it->second.empty()) {
-      p = it->second.back();
-      it->second.pop_back();
-      stats_.bytes_cached -= size;
-    } else {
-      p = std::aligned_alloc(kAlignment, size);
-      if (!p) {
-        release_locked();
-        p = std::aligned_alloc(kAlignment, size);
-      }
-      REVIVE_CHECK(p != nullptr, "out of host memory allocating " << size << " bytes");
-      ++stats_.n_system_allocs;
-    }
-    stats_.bytes_in_use += size;
-    if (stats_.bytes_in_use > stats_.peak_bytes_in_use) stats_.peak_bytes_in_use = stats_.bytes_in_use;
-    return p;
-  }
-
-  void deallocate(void* p, size_t bytes) override {
-    if (!p) return;
-    const size_t size = round_up(bytes == 0 ? 1 : bytes);
-    std::lock_guard<std::mutex> lock(mu_);
-    free_[size].push_back(p);
-    stats_.bytes_in_use -= size;
-    stats_.bytes_cached += size;
-  }
-
-  void release_cache() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    release_locked();
-  }
-
-  AllocatorStats stats() const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return stats_;
-  }
-
  private:
-  void release_locked() {
-    for (auto& [size, blocks] : free_) {
-      for (void* p : blocks) std::free(p);
-      blocks.clear();
-    }
-    free_.clear();
-    stats_.bytes_cached = 0;
+  size_t block_size(size_t bytes) const override {
+    const size_t b = bytes == 0 ? 1 : bytes;
+    return (b + kAlignment - 1) / kAlignment * kAlignment;
   }
-
-  mutable std::mutex mu_;
-  std::unordered_map<size_t, std::vector<void*>> free_;
-  AllocatorStats stats_;
+  void* system_allocate(size_t size) override { return std::aligned_alloc(kAlignment, size); }
+  void system_free(void* p) override { std::free(p); }
+  [[noreturn]] void throw_out_of_memory(size_t, size_t size, const AllocatorStats&) const override {
+    REVIVE_THROW("out of host memory allocating " << size << " bytes");
+  }
 };
 
 Allocator* g_cuda_allocator = nullptr;
