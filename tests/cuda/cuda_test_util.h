@@ -9,6 +9,8 @@
 // into FMAs at atol = rtol = 1e-5; reductions and convolutions at 1e-4. Looser ones say why.
 #pragma once
 
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "core/device.h"
@@ -24,6 +26,19 @@ inline Tensor to_cuda(const Tensor& t) { return t.to(Device::cuda()); }
 // Element counts around the 256-thread block, one element, none, and multi-dimensional shapes.
 inline std::vector<Shape> elementwise_shapes() {
   return {{0}, {1}, {255}, {256}, {257}, {3, 5, 7, 11}, {2, 0, 3, 3}, {70001}};
+}
+
+// The message of the revive::Error `f` throws without its " [file:line...]" suffix, or "(no
+// error)". An input an op rejects on the CPU (an empty batch where a mean is taken, say) must be
+// rejected on the GPU with the same message: the entry point validates before dispatching.
+inline std::string error_message(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    return what.substr(0, what.rfind(" ["));
+  }
+  return "(no error)";
 }
 
 }  // namespace revive::testing
