@@ -177,7 +177,7 @@ cudaStream_t stream() {
       bind_thread(s.device);
       REVIVE_CUDA_CHECK(cudaStreamCreateWithFlags(&s.stream, cudaStreamNonBlocking));
       // cudaMalloc, not the caching allocator: it asks for stream(), whose lock is held here.
-      REVIVE_CUDA_CHECK(cudaMalloc(&s.bad_label, sizeof(BadLabel)));
+      REVIVE_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&s.bad_label), sizeof(BadLabel)));
       REVIVE_CUDA_CHECK(cudaMemsetAsync(s.bad_label, 0xff, sizeof(BadLabel), s.stream));
     }
     st = s.stream;
