@@ -110,7 +110,7 @@ TEST(CudaBatchNorm, DegenerateTrainingBatchesMatchCpu) {
     const Tensor x = random_tensor(s, 1);
     const std::string cpu =
         testing::error_message([&] { batch_norm_forward(x, g, b, Tensor(), Tensor(), true, 0.1f, 1e-5f); });
-    EXPECT_NE(cpu, "(no error)") << shape_str(s);
+    EXPECT_NE(cpu, "") << shape_str(s);
     EXPECT_EQ(cpu, testing::error_message([&] {
                 batch_norm_forward(to_cuda(x), to_cuda(g), to_cuda(b), Tensor(), Tensor(), true, 0.1f, 1e-5f);
               })) << shape_str(s);

@@ -7,15 +7,18 @@
 // Tolerances (STYLE.md): ops that only move data, and those whose CUDA kernel does the CPU's float
 // operations in the CPU's order, are compared exactly; element-wise arithmetic that nvcc may fuse
 // into FMAs at atol = rtol = 1e-5; reductions and convolutions at 1e-4. Looser ones say why.
+//
+// An input an op rejects on the CPU (an empty batch where a mean is taken, say) must be rejected
+// on the GPU with the same message, file:line included: the entry point validates before it
+// dispatches (testing::error_message).
 #pragma once
 
-#include <functional>
-#include <string>
 #include <vector>
 
 #include "core/device.h"
 #include "core/tensor.h"
 #include "support/allclose.h"
+#include "support/error_message.h"
 #include "support/tensor_utils.h"
 
 namespace revive::testing {
@@ -26,19 +29,6 @@ inline Tensor to_cuda(const Tensor& t) { return t.to(Device::cuda()); }
 // Element counts around the 256-thread block, one element, none, and multi-dimensional shapes.
 inline std::vector<Shape> elementwise_shapes() {
   return {{0}, {1}, {255}, {256}, {257}, {3, 5, 7, 11}, {2, 0, 3, 3}, {70001}};
-}
-
-// The message of the revive::Error `f` throws without its " [file:line...]" suffix, or "(no
-// error)". An input an op rejects on the CPU (an empty batch where a mean is taken, say) must be
-// rejected on the GPU with the same message: the entry point validates before dispatching.
-inline std::string error_message(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    const std::string what = e.what();
-    return what.substr(0, what.rfind(" ["));
-  }
-  return "(no error)";
 }
 
 }  // namespace revive::testing

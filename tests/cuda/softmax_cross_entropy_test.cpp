@@ -58,7 +58,7 @@ TEST(CudaSoftmaxCrossEntropy, EmptyBatchIsTheCpuError) {
   const Tensor logits = Tensor::empty({0, 10});
   const Tensor labels = Tensor::from_vector(std::vector<int64_t>{}, {0});
   const std::string cpu = testing::error_message([&] { softmax_cross_entropy_forward(logits, labels); });
-  EXPECT_NE(cpu, "(no error)");
+  EXPECT_NE(cpu, "");
   EXPECT_EQ(cpu, testing::error_message([&] { softmax_cross_entropy_forward(to_cuda(logits), to_cuda(labels)); }));
 }
 
@@ -75,12 +75,7 @@ TEST(CudaSoftmaxCrossEntropy, LabelOutOfRangeIsRecordedForTheCpuMessage) {
   l[260] = -1;
   l[2] = 3;
   const Tensor labels = Tensor::from_vector(l, {N});
-  std::string cpu_message;
-  try {
-    softmax_cross_entropy_forward(logits, labels);
-  } catch (const Error& e) {
-    cpu_message = e.what();
-  }
+  const std::string cpu_message = testing::error_message([&] { softmax_cross_entropy_forward(logits, labels); });
   const BadLabel expected{2, 3, K};
   ASSERT_EQ(cpu_message.rfind(bad_label_message("softmax_cross_entropy", expected), 0), 0u) << cpu_message;
 

@@ -5,24 +5,17 @@
 
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <string>
 
 #include "kernels/count_correct.h"
 #include "kernels/softmax_cross_entropy.h"
+#include "support/error_message.h"
 #include "support/tensor_utils.h"
 
 namespace revive::kernels {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_message;
 
 TEST(LabelCheck, MessageNamesTheLabelAndTheRange) {
   EXPECT_EQ(bad_label_message("softmax_cross_entropy", BadLabel{3, 12, 10}),
@@ -34,9 +27,9 @@ TEST(LabelCheck, MessageNamesTheLabelAndTheRange) {
 TEST(LabelCheck, CpuEntryPointsThrowTheSharedMessage) {
   const Tensor logits = testing::random_tensor({5, 3}, 1);
   const Tensor labels = Tensor::from_vector(std::vector<int64_t>{0, 2, 3, -1, 1}, {5});
-  const std::string xent = error_of([&] { softmax_cross_entropy_forward(logits, labels); });
+  const std::string xent = error_message([&] { softmax_cross_entropy_forward(logits, labels); });
   EXPECT_EQ(xent.rfind(bad_label_message("softmax_cross_entropy", BadLabel{2, 3, 3}), 0), 0u) << xent;
-  const std::string count = error_of([&] { count_correct(logits, labels); });
+  const std::string count = error_message([&] { count_correct(logits, labels); });
   EXPECT_EQ(count.rfind(bad_label_message("count_correct", BadLabel{2, 3, 3}), 0), 0u) << count;
 }
 
