@@ -1,6 +1,7 @@
 // Caching allocators. glibc maps and unmaps every large block on each malloc/free, which puts page
-// faults into every training step; a cache of freed blocks keyed by exact size removes them because
-// a training loop asks for the same sizes every iteration.
+// faults into every training step; a cache of freed blocks keyed by block size
+// (core/caching_allocator.h) removes them because a training loop asks for the same sizes every
+// iteration.
 #pragma once
 
 #include <cstddef>

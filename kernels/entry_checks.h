@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/tensor.h"
+#include "kernels/label_check.h"
 
 namespace revive::kernels {
 
@@ -39,8 +40,8 @@ inline void check_same_device(const Tensor& a, const Tensor& b, const char* op, 
 
 // Classifier outputs: logits float32 [N, K] (plain) and labels int64 [N] with values in [0, K), on
 // the same device. Names the first label out of range when the labels are on the host; device
-// labels are not read back (that would wait for the device): the CUDA kernels turn a label out of
-// range into a NaN loss instead of reading out of bounds.
+// labels are not read back (that would wait for the device): the CUDA softmax cross-entropy records
+// a bad one for a later read-back instead (label_check.h).
 inline void check_logits_and_labels(const Tensor& logits, const Tensor& labels, const char* op) {
   check_float(logits, op, "logits");
   REVIVE_CHECK(logits.ndim() == 2 && logits.is_plain() && logits.dim(1) > 0,
@@ -55,7 +56,7 @@ inline void check_logits_and_labels(const Tensor& logits, const Tensor& labels, 
   const int64_t* l = labels.data<int64_t>();
   const int64_t K = logits.dim(1);
   for (int64_t n = 0; n < labels.numel(); ++n) {
-    REVIVE_CHECK(l[n] >= 0 && l[n] < K, op << ": labels[" << n << "] = " << l[n] << " is outside [0, " << K << ")");
+    REVIVE_CHECK(l[n] >= 0 && l[n] < K, bad_label_message(op, BadLabel{n, l[n], K}));
   }
 }
 

@@ -13,7 +13,9 @@
 //    launch of one block, a thread per row running softmax_cross_entropy_row (the CPU's function),
 //    the row losses summed in double by a fixed-order block reduction; the backward is one
 //    grid-stride kernel that reads dloss on the device (no host round trip). A label outside
-//    [0, K), which the CPU entry rejects by reading the labels, makes the CUDA loss NaN instead.
+//    [0, K), which the CPU entry rejects by reading the labels, makes the CUDA loss NaN and is
+//    recorded on the device; take_bad_label (kernels/label_check.h) turns it into the CPU's error
+//    when the losses are read back.
 #pragma once
 
 #include <cmath>

@@ -1,6 +1,7 @@
 #include "optim/step_metrics.h"
 
 #include "kernels/count_correct.h"
+#include "kernels/label_check.h"
 
 namespace revive {
 
@@ -27,6 +28,14 @@ std::vector<StepMetrics::Step> StepMetrics::flush() {
   if (queued_.empty()) return steps;
   const std::vector<float> losses = losses_.to_vector<float>();
   const std::vector<int64_t> corrects = corrects_.to_vector<int64_t>();
+  // Before the losses are looked at: a bad label is the cause of a NaN loss, not the learning rate.
+  if (const auto bad = kernels::take_bad_label(losses_.device())) {
+    const size_t n_queued = queued_.size();
+    queued_.clear();
+    corrects_.zero_();
+    REVIVE_THROW(kernels::bad_label_message("softmax_cross_entropy", *bad)
+                 << " in one of the last " << n_queued << " batches (found on " << losses_.device().str() << ")");
+  }
   for (size_t i = 0; i < queued_.size(); ++i) {
     steps.push_back({queued_[i].index, queued_[i].n, losses[i], corrects[i]});
   }

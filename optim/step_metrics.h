@@ -34,6 +34,7 @@ class StepMetrics {
   bool full() const { return static_cast<int64_t>(queued_.size()) == capacity_; }
   bool empty() const { return queued_.empty(); }
   // Reads the queued steps back (waiting for the device) in the order they were added, and empties the queue.
+  // Throws the CPU's message for a label out of range that a device recorded (kernels/label_check.h).
   std::vector<Step> flush();
 
  private:

@@ -20,18 +20,17 @@ void check_launch(const char* file, int line);
 
 }  // namespace revive::kernels::cuda
 
-#define REVIVE_CUDA_CHECK(call)                                                                        \
+// The check behind every *_CHECK macro here and in libraries.h: `report` (a throw_*_error or
+// print_*_error function) receives any status of type Status other than `ok`.
+#define REVIVE_CUDA_STATUS_CHECK_(call, Status, ok, report)                                           \
   do {                                                                                                 \
-    const cudaError_t revive_cuda_e_ = (call);                                                         \
-    if (revive_cuda_e_ != cudaSuccess)                                                                 \
-      ::revive::kernels::cuda::throw_cuda_error(revive_cuda_e_, #call, __FILE__, __LINE__);            \
+    const Status revive_status_ = (call);                                                              \
+    if (revive_status_ != (ok)) report(revive_status_, #call, __FILE__, __LINE__);                     \
   } while (0)
 
-#define REVIVE_CUDA_CHECK_PRINT(call)                                                                  \
-  do {                                                                                                 \
-    const cudaError_t revive_cuda_e_ = (call);                                                         \
-    if (revive_cuda_e_ != cudaSuccess)                                                                 \
-      ::revive::kernels::cuda::print_cuda_error(revive_cuda_e_, #call, __FILE__, __LINE__);            \
-  } while (0)
+#define REVIVE_CUDA_CHECK(call) \
+  REVIVE_CUDA_STATUS_CHECK_(call, cudaError_t, cudaSuccess, ::revive::kernels::cuda::throw_cuda_error)
+#define REVIVE_CUDA_CHECK_PRINT(call) \
+  REVIVE_CUDA_STATUS_CHECK_(call, cudaError_t, cudaSuccess, ::revive::kernels::cuda::print_cuda_error)
 
 #define REVIVE_CUDA_CHECK_LAUNCH() ::revive::kernels::cuda::check_launch(__FILE__, __LINE__)

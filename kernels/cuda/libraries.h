@@ -22,30 +22,11 @@ cublasHandle_t cublas();
 
 }  // namespace revive::kernels::cuda
 
-#define REVIVE_CUDNN_CHECK(call)                                                                       \
-  do {                                                                                                 \
-    const cudnnStatus_t revive_cudnn_s_ = (call);                                                      \
-    if (revive_cudnn_s_ != CUDNN_STATUS_SUCCESS)                                                       \
-      ::revive::kernels::cuda::throw_cudnn_error(revive_cudnn_s_, #call, __FILE__, __LINE__);          \
-  } while (0)
-
-#define REVIVE_CUBLAS_CHECK(call)                                                                      \
-  do {                                                                                                 \
-    const cublasStatus_t revive_cublas_s_ = (call);                                                    \
-    if (revive_cublas_s_ != CUBLAS_STATUS_SUCCESS)                                                     \
-      ::revive::kernels::cuda::throw_cublas_error(revive_cublas_s_, #call, __FILE__, __LINE__);        \
-  } while (0)
-
-#define REVIVE_CUDNN_CHECK_PRINT(call)                                                                 \
-  do {                                                                                                 \
-    const cudnnStatus_t revive_cudnn_s_ = (call);                                                      \
-    if (revive_cudnn_s_ != CUDNN_STATUS_SUCCESS)                                                       \
-      ::revive::kernels::cuda::print_cudnn_error(revive_cudnn_s_, #call, __FILE__, __LINE__);          \
-  } while (0)
-
-#define REVIVE_CUBLAS_CHECK_PRINT(call)                                                                \
-  do {                                                                                                 \
-    const cublasStatus_t revive_cublas_s_ = (call);                                                    \
-    if (revive_cublas_s_ != CUBLAS_STATUS_SUCCESS)                                                     \
-      ::revive::kernels::cuda::print_cublas_error(revive_cublas_s_, #call, __FILE__, __LINE__);        \
-  } while (0)
+#define REVIVE_CUDNN_CHECK(call) \
+  REVIVE_CUDA_STATUS_CHECK_(call, cudnnStatus_t, CUDNN_STATUS_SUCCESS, ::revive::kernels::cuda::throw_cudnn_error)
+#define REVIVE_CUBLAS_CHECK(call) \
+  REVIVE_CUDA_STATUS_CHECK_(call, cublasStatus_t, CUBLAS_STATUS_SUCCESS, ::revive::kernels::cuda::throw_cublas_error)
+#define REVIVE_CUDNN_CHECK_PRINT(call) \
+  REVIVE_CUDA_STATUS_CHECK_(call, cudnnStatus_t, CUDNN_STATUS_SUCCESS, ::revive::kernels::cuda::print_cudnn_error)
+#define REVIVE_CUBLAS_CHECK_PRINT(call) \
+  REVIVE_CUDA_STATUS_CHECK_(call, cublasStatus_t, CUBLAS_STATUS_SUCCESS, ::revive::kernels::cuda::print_cublas_error)

@@ -24,6 +24,7 @@ struct State {
   std::mutex mu;                  // guards the fields below
   int device = 0;
   cudaStream_t stream = nullptr;
+  BadLabel* bad_label = nullptr;  // on the device, all bytes 0xff (index -1) when clear
   CudaOptions options;
 };
 
@@ -175,12 +176,21 @@ cudaStream_t stream() {
                                            << ")");
       bind_thread(s.device);
       REVIVE_CUDA_CHECK(cudaStreamCreateWithFlags(&s.stream, cudaStreamNonBlocking));
+      // cudaMalloc, not the caching allocator: it asks for stream(), whose lock is held here.
+      REVIVE_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&s.bad_label), sizeof(BadLabel)));
+      REVIVE_CUDA_CHECK(cudaMemsetAsync(s.bad_label, 0xff, sizeof(BadLabel), s.stream));
     }
     st = s.stream;
     device = s.device;
   }
   bind_thread(device);
   return st;
+}
+
+BadLabel* bad_label_record() {
+  stream();
+  std::lock_guard<std::mutex> lock(state().mu);
+  return state().bad_label;
 }
 
 bool capturing() {

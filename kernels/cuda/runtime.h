@@ -14,6 +14,7 @@
 #include "core/tensor.h"
 #include "kernels/cuda/check.h"
 #include "kernels/device_runtime.h"
+#include "kernels/label_check.h"
 
 namespace revive::kernels::cuda {
 
@@ -25,6 +26,9 @@ int device_count();
 // stream), created on first use on the process's device, which it also makes the calling thread's
 // current device.
 cudaStream_t stream();
+// The device record of the first label out of range (label_check.h), allocated with the stream so
+// that a step captured into a CUDA Graph allocates nothing for it.
+BadLabel* bad_label_record();
 // Whether stream() is being captured into a CUDA Graph (synchronising is then forbidden).
 bool capturing();
 // REVIVE_SYNC_AFTER_LAUNCH=1 in the environment (read once).

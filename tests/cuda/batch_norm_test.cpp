@@ -100,5 +100,48 @@ TEST(CudaBatchNorm, BackwardMatchesCpuInEveryMode) {
   }
 }
 
+// Training takes statistics over N H W values per channel: an empty batch or a single value is
+// rejected, with the same message on both devices. Two values per channel is the smallest valid
+// batch.
+TEST(CudaBatchNorm, DegenerateTrainingBatchesMatchCpu) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  const Tensor g = Tensor::full({3}, 1.0f), b = Tensor::zeros({3});
+  for (const Shape& s : std::vector<Shape>{{0, 3, 2, 2}, {1, 3, 1, 1}, {2, 3, 0, 4}}) {
+    const Tensor x = random_tensor(s, 1);
+    const std::string cpu =
+        testing::error_message([&] { batch_norm_forward(x, g, b, Tensor(), Tensor(), true, 0.1f, 1e-5f); });
+    EXPECT_NE(cpu, "") << shape_str(s);
+    EXPECT_EQ(cpu, testing::error_message([&] {
+                batch_norm_forward(to_cuda(x), to_cuda(g), to_cuda(b), Tensor(), Tensor(), true, 0.1f, 1e-5f);
+              })) << shape_str(s);
+  }
+  const Tensor x = random_tensor({1, 3, 1, 2}, 2), dy = random_tensor({1, 3, 1, 2}, 3);
+  const BatchNormForward ref = batch_norm_forward(x, g, b, Tensor(), Tensor(), true, 0.1f, 1e-5f);
+  const BatchNormForward got =
+      batch_norm_forward(to_cuda(x), to_cuda(g), to_cuda(b), Tensor(), Tensor(), true, 0.1f, 1e-5f);
+  EXPECT_ALLCLOSE(ref.y, got.y, 1e-4, 1e-4);
+  const BatchNormGrads ref_g = batch_norm_backward(dy, x, g, ref.mean, ref.istd, true, true, true);
+  const BatchNormGrads got_g = batch_norm_backward(to_cuda(dy), to_cuda(x), to_cuda(g), got.mean, got.istd, true,
+                                                   true, true);
+  EXPECT_ALLCLOSE(ref_g.dx, got_g.dx, 1e-4, 1e-4);
+  EXPECT_ALLCLOSE(ref_g.dgamma, got_g.dgamma, 1e-4, 1e-4);
+}
+
+// The backward of an empty batch: no dx values, and zero parameter gradients on both devices.
+TEST(CudaBatchNorm, EmptyBatchBackwardMatchesCpu) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  const Shape s{0, 3, 2, 2};
+  const Tensor x = Tensor::empty(s), dy = Tensor::empty(s);
+  const Tensor g = Tensor::full({3}, 1.0f), mean = Tensor::zeros({3}), istd = Tensor::full({3}, 1.0f);
+  for (bool batch_stats : {true, false}) {
+    const BatchNormGrads ref = batch_norm_backward(dy, x, g, mean, istd, batch_stats, true, true);
+    const BatchNormGrads got = batch_norm_backward(to_cuda(dy), to_cuda(x), to_cuda(g), to_cuda(mean), to_cuda(istd),
+                                                   batch_stats, true, true);
+    EXPECT_EQ(got.dx.shape(), s);
+    EXPECT_ALLCLOSE(ref.dgamma, got.dgamma, 0.0, 0.0);
+    EXPECT_ALLCLOSE(ref.dbeta, got.dbeta, 0.0, 0.0);
+  }
+}
+
 }  // namespace
 }  // namespace revive::kernels

@@ -7,6 +7,10 @@
 // Tolerances (STYLE.md): ops that only move data, and those whose CUDA kernel does the CPU's float
 // operations in the CPU's order, are compared exactly; element-wise arithmetic that nvcc may fuse
 // into FMAs at atol = rtol = 1e-5; reductions and convolutions at 1e-4. Looser ones say why.
+//
+// An input an op rejects on the CPU (an empty batch where a mean is taken, say) must be rejected
+// on the GPU with the same message, file:line included: the entry point validates before it
+// dispatches (testing::error_message).
 #pragma once
 
 #include <vector>
@@ -14,6 +18,7 @@
 #include "core/device.h"
 #include "core/tensor.h"
 #include "support/allclose.h"
+#include "support/error_message.h"
 #include "support/tensor_utils.h"
 
 namespace revive::testing {

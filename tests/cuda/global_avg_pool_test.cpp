@@ -28,5 +28,14 @@ TEST(CudaGlobalAvgPool, ForwardAndBackwardMatchCpu) {
   }
 }
 
+// A plane without pixels has no average: the same error on both devices.
+TEST(CudaGlobalAvgPool, NoPixelsIsTheCpuError) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  const Tensor x = Tensor::empty({2, 3, 0, 4});
+  const std::string cpu = testing::error_message([&] { global_avg_pool_forward(x); });
+  EXPECT_NE(cpu, "");
+  EXPECT_EQ(cpu, testing::error_message([&] { global_avg_pool_forward(to_cuda(x)); }));
+}
+
 }  // namespace
 }  // namespace revive::kernels

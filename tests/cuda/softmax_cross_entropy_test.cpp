@@ -6,8 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
+#include <string>
 
 #include "core/rng.h"
+#include "kernels/label_check.h"
 #include "cuda/cuda_test_util.h"
 
 namespace revive::kernels {
@@ -49,14 +52,45 @@ TEST(CudaSoftmaxCrossEntropy, ForwardAndBackwardMatchCpu) {
   }
 }
 
-// The CPU entry reads the labels and names a bad one; the CUDA path does not read device labels
-// back (that would wait for the GPU) and reports a label outside [0, K) as a NaN loss instead.
-TEST(CudaSoftmaxCrossEntropy, LabelOutOfRangeGivesNaNNotAFault) {
+// The mean over an empty batch is undefined: the same error on both devices.
+TEST(CudaSoftmaxCrossEntropy, EmptyBatchIsTheCpuError) {
   if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
-  const Tensor logits = testing::random_tensor({4, 3}, 1);
-  const Tensor labels = Tensor::from_vector(std::vector<int64_t>{0, 2, 3, 1}, {4});
-  EXPECT_THROW(softmax_cross_entropy_forward(logits, labels), Error);
+  const Tensor logits = Tensor::empty({0, 10});
+  const Tensor labels = Tensor::from_vector(std::vector<int64_t>{}, {0});
+  const std::string cpu = testing::error_message([&] { softmax_cross_entropy_forward(logits, labels); });
+  EXPECT_NE(cpu, "");
+  EXPECT_EQ(cpu, testing::error_message([&] { softmax_cross_entropy_forward(to_cuda(logits), to_cuda(labels)); }));
+}
+
+// The CPU entry reads the labels and names a bad one; the CUDA path does not read device labels
+// back per step (that would wait for the GPU): its loss turns NaN and the first bad row is
+// recorded, and take_bad_label gives the CPU's message later. Later batches keep the first record.
+TEST(CudaSoftmaxCrossEntropy, LabelOutOfRangeIsRecordedForTheCpuMessage) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  ASSERT_FALSE(take_bad_label(Device::cuda()).has_value());
+  // 300 rows: the bad rows 2 and 260 fall to different threads of the 256-thread block.
+  const int64_t N = 300, K = 3;
+  const Tensor logits = testing::random_tensor({N, K}, 1);
+  std::vector<int64_t> l(static_cast<size_t>(N), 1);
+  l[260] = -1;
+  l[2] = 3;
+  const Tensor labels = Tensor::from_vector(l, {N});
+  const std::string cpu_message = testing::error_message([&] { softmax_cross_entropy_forward(logits, labels); });
+  const BadLabel expected{2, 3, K};
+  ASSERT_EQ(cpu_message.rfind(bad_label_message("softmax_cross_entropy", expected), 0), 0u) << cpu_message;
+
   EXPECT_TRUE(std::isnan(softmax_cross_entropy_forward(to_cuda(logits), to_cuda(labels)).loss.item()));
+  std::vector<int64_t> later(static_cast<size_t>(N), 0);
+  later[0] = 7;
+  softmax_cross_entropy_forward(to_cuda(logits), to_cuda(Tensor::from_vector(later, {N})));
+  const std::optional<BadLabel> got = take_bad_label(Device::cuda());
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(bad_label_message("softmax_cross_entropy", *got), bad_label_message("softmax_cross_entropy", expected));
+  EXPECT_FALSE(take_bad_label(Device::cuda()).has_value()) << "the read-back clears the record";
+
+  // Good labels record nothing.
+  softmax_cross_entropy_forward(to_cuda(logits), to_cuda(Tensor::from_vector(std::vector<int64_t>(N, 2), {N})));
+  EXPECT_FALSE(take_bad_label(Device::cuda()).has_value());
 }
 
 }  // namespace

@@ -13,12 +13,12 @@
 
 #include "core/rng.h"
 #include "cuda/cuda_test_util.h"
-#include "data/synthetic.h"
 #include "nn/functional.h"
 #include "nn/models/registry.h"
 #include "nn/parameter_arena.h"
 #include "optim/sgd.h"
 #include "optim/trainer.h"
+#include "support/tiny_run.h"
 
 namespace revive {
 namespace {
@@ -66,37 +66,12 @@ TEST(CudaTraining, TwentyStepsMatchTheCpu) {
 
 TEST(CudaTraining, TrainerOnTheGpuMatchesTheCpu) {
   if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
-  SyntheticOptions so;
-  so.n_train = 512;
-  so.n_test = 256;
-  so.height = so.width = 12;
-  so.num_classes = 4;
-  so.noise = 0.3f;
-  so.seed = 3;
-  const DatasetSplits data = make_synthetic(so);
-  TransformOptions tf;
-  tf.norm = compute_normalization(data.train);
   std::vector<nlohmann::json> lines[2];
   for (int d = 0; d < 2; ++d) {
-    const Device device = d == 0 ? Device::cpu() : Device::cuda();
-    auto model = nn::models::make_model("cnn", 1, 4);
-    nn::ParameterArena arena = nn::ParameterArena::build(*model, device, 3);
-    optim::SgdOptions o;
-    o.lr = 0.05;
-    o.momentum = 0.9;
-    optim::SgdOptimizer sgd(o, arena.params());
-    optim::ScheduleOptions s;
-    s.lr = 0.05;
-    s.epochs = 1;
-    const optim::LrSchedule schedule = optim::make_schedule("cosine", s);
-    DataLoader train(data.train, 32, true, tf, 3), test(data.test, 100, false, tf, 3);
-    TrainerOptions to;
-    to.epochs = 1;
-    to.progress = false;
-    to.log_epochs = false;
+    testing::TinyRun run(1, 0.05, 3, d == 0 ? Device::cpu() : Device::cuda());
+    TrainerOptions to = testing::quiet_trainer_options(1);
     to.log_interval = 5;  // 16 steps: three full intervals and a partial one
-    Trainer trainer(*model, arena, sgd, schedule, train, test, to);
-    lines[d] = trainer.fit();
+    lines[d] = run.trainer(to).fit();
   }
   ASSERT_EQ(lines[1].size(), 1u);
   for (const char* key : {"train_loss", "test_loss"}) {

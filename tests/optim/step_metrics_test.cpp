@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "kernels/count_correct.h"
+#include "kernels/label_check.h"
+#include "kernels/softmax_cross_entropy.h"
 #include "support/tensor_utils.h"
 
 namespace revive {
@@ -78,6 +82,28 @@ TEST(StepMetrics, GpuSlotsGiveTheCpuNumbers) {
     EXPECT_EQ(cpu[i].correct, gpu[i].correct);
     EXPECT_EQ(cpu[i].n, gpu[i].n);
   }
+}
+
+// A label out of range on the GPU is found when the slots are read back, with the CPU's message,
+// and not reported as a non-finite loss.
+TEST(StepMetrics, GpuBadLabelIsTheCpuErrorAtFlush) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  const Sample b = make_batch(4, 1);
+  const Tensor bad = Tensor::from_vector(std::vector<int64_t>{0, 1, 5, 2}, {4});
+  const Tensor logits = b.logits.to(Device::cuda()), labels = bad.to(Device::cuda());
+  StepMetrics m(Device::cuda(), 4);
+  m.add(0, b.loss.to(Device::cuda()), logits, b.labels.to(Device::cuda()));
+  m.add(1, kernels::softmax_cross_entropy_forward(logits, labels).loss, logits, labels);
+  try {
+    m.flush();
+    ADD_FAILURE() << "flush did not throw";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind(kernels::bad_label_message("softmax_cross_entropy", {2, 5, 5}), 0), 0u) << what;
+    EXPECT_NE(what.find("one of the last 2 batches"), std::string::npos) << what;
+  }
+  EXPECT_TRUE(m.empty());
+  EXPECT_FALSE(kernels::take_bad_label(Device::cuda()).has_value());
 }
 
 }  // namespace

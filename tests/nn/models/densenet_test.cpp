@@ -7,10 +7,7 @@
 namespace revive::nn::models {
 namespace {
 
-using nn::testing::expect_logits_shape;
-using nn::testing::names_of;
-using nn::testing::shape_of;
-using nn::testing::state_dict_shapes;
+using namespace nn::testing;  // model_checks.h
 
 // andreasveit's DenseNet3(40, k, growth 12, reduction 1.0, bottleneck False); no biases, BN = 2 per
 // channel. A dense layer with i inputs has bn 2i + conv 3x3 i*12*9 = 110 i parameters; block b's
@@ -21,8 +18,8 @@ using nn::testing::state_dict_shapes;
 //   block3 (i0 312): 110 * 4,536 = 498,960; bn1 2*456 = 912; fc 456*k + k
 // 3 channels, 10 classes: 648 + 118,800 + 28,560 + 308,880 + 97,968 + 498,960 + 912 + 4,570 = 1,059,298.
 TEST(DenseNet, ParameterCountsMatchThePyTorchDefinition) {
-  EXPECT_EQ(DenseNet(40, 12, 3, 10).n_parameters(), 1059298);
-  EXPECT_EQ(DenseNet(40, 12, 1, 10).n_parameters(), 1059298 - 2 * 24 * 9);
+  expect_parameter_counts([](int64_t c, int64_t k) { return std::make_unique<DenseNet>(40, 12, c, k); }, 1059298,
+                          24 * 9, 456);
   EXPECT_THROW(DenseNet(41, 12, 3, 10), Error);
 }
 
@@ -52,10 +49,7 @@ TEST(DenseNet, StateDictNamesAreAndreasveitsWithShapes) {
 }
 
 TEST(DenseNet, ForwardShapes) {
-  DenseNet gray(40, 12, 1, 10);
-  expect_logits_shape(gray, {2, 1, 28, 28}, 10);
-  DenseNet color(40, 12, 3, 10);
-  expect_logits_shape(color, {2, 3, 32, 32}, 10);
+  expect_gray_and_color_logits([](int64_t c, int64_t k) { return std::make_unique<DenseNet>(40, 12, c, k); });
 }
 
 }  // namespace

@@ -7,10 +7,7 @@
 namespace revive::nn::models {
 namespace {
 
-using nn::testing::expect_logits_shape;
-using nn::testing::names_of;
-using nn::testing::shape_of;
-using nn::testing::state_dict_shapes;
+using namespace nn::testing;  // model_checks.h
 
 // kuangliu's MobileNet, no biases, BN = 2 per channel. Block(i -> o) = dw 9i + bn 2i + pw i*o + bn 2o:
 //   conv1 c*32*9, bn1 64
@@ -19,9 +16,8 @@ using nn::testing::state_dict_shapes;
 //   linear 1024*k + k
 // 3 channels, 10 classes: 864 + 64 + 3,206,048 + 10,250 = 3,217,226.
 TEST(MobileNetV1, ParameterCountsMatchThePyTorchDefinition) {
-  EXPECT_EQ(MobileNetV1(3, 10).n_parameters(), 3217226);
-  EXPECT_EQ(MobileNetV1(1, 10).n_parameters(), 3217226 - 2 * 32 * 9);
-  EXPECT_EQ(MobileNetV1(3, 100).n_parameters(), 3217226 + 90 * 1025);
+  expect_parameter_counts([](int64_t c, int64_t k) { return std::make_unique<MobileNetV1>(c, k); }, 3217226, 32 * 9,
+                          1024);
 }
 
 TEST(MobileNetV1, StateDictNamesAreKuangliusWithShapes) {
@@ -42,10 +38,7 @@ TEST(MobileNetV1, StateDictNamesAreKuangliusWithShapes) {
 }
 
 TEST(MobileNetV1, ForwardShapes) {
-  MobileNetV1 gray(1, 10);
-  expect_logits_shape(gray, {2, 1, 28, 28}, 10);
-  MobileNetV1 color(3, 10);
-  expect_logits_shape(color, {2, 3, 32, 32}, 10);
+  expect_gray_and_color_logits([](int64_t c, int64_t k) { return std::make_unique<MobileNetV1>(c, k); });
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -58,6 +60,27 @@ inline void expect_logits_shape(Module& model, const Shape& input, int64_t num_c
     ASSERT_TRUE(y.is_plain());
     for (float v : y.to_vector<float>()) ASSERT_TRUE(std::isfinite(v)) << "training " << training;
   }
+}
+
+// n_parameters() of make(channels, classes) (a std::unique_ptr to a model) against `count`, the
+// PyTorch definition's count for 3 channels and 10 classes: one input channel instead of 3 drops 2
+// x `per_input_channel` weights of the first convolution, and 100 classes instead of 10 add 90
+// classifier rows of `features` weights and a bias.
+template <class Make>
+void expect_parameter_counts(Make make, int64_t count, int64_t per_input_channel, int64_t features) {
+  EXPECT_EQ(make(3, 10)->n_parameters(), count);
+  EXPECT_EQ(make(1, 10)->n_parameters(), count - 2 * per_input_channel);
+  EXPECT_EQ(make(3, 100)->n_parameters(), count + 90 * (features + 1));
+}
+
+// expect_logits_shape for make(1, 10) on gray 28x28 images and make(3, 10) on color 32x32 ones,
+// the two datasets' shapes.
+template <class Make>
+void expect_gray_and_color_logits(Make make) {
+  auto gray = make(1, 10);
+  expect_logits_shape(*gray, {2, 1, 28, 28}, 10);
+  auto color = make(3, 10);
+  expect_logits_shape(*color, {2, 3, 32, 32}, 10);
 }
 
 }  // namespace revive::nn::testing

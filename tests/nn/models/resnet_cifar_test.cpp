@@ -12,10 +12,7 @@
 namespace revive::nn::models {
 namespace {
 
-using nn::testing::expect_logits_shape;
-using nn::testing::names_of;
-using nn::testing::shape_of;
-using nn::testing::state_dict_shapes;
+using namespace nn::testing;  // model_checks.h
 
 // Parameters of the akamaster definition, n = (depth - 2) / 6 blocks per stage, 3x3 convs without
 // bias, BN = 2 per channel:

@@ -7,10 +7,7 @@
 namespace revive::nn::models {
 namespace {
 
-using nn::testing::expect_logits_shape;
-using nn::testing::names_of;
-using nn::testing::shape_of;
-using nn::testing::state_dict_shapes;
+using namespace nn::testing;  // model_checks.h
 
 // kuangliu's ShuffleNetG3 (no biases, BN = 2 per channel). Bottleneck(i -> o computed, mid m = o/4,
 // g1 = 1 for the stem input else 3): 1x1 i/g1*m + bn 2m + dw 9m + bn 2m + 1x1 m/3*o + bn 2o.
@@ -22,9 +19,7 @@ using nn::testing::state_dict_shapes;
 // 3 channels, 10 classes: 72 + 48 + 6,318 + 32,580 + 10,860 + 286,440 + 40,920 + 475,920 + 9,610
 // = 862,768.
 TEST(ShuffleNetV1, ParameterCountsMatchThePyTorchDefinition) {
-  EXPECT_EQ(ShuffleNetV1(3, 10).n_parameters(), 862768);
-  EXPECT_EQ(ShuffleNetV1(1, 10).n_parameters(), 862768 - 2 * 24);
-  EXPECT_EQ(ShuffleNetV1(3, 100).n_parameters(), 862768 + 90 * 961);
+  expect_parameter_counts([](int64_t c, int64_t k) { return std::make_unique<ShuffleNetV1>(c, k); }, 862768, 24, 960);
 }
 
 TEST(ShuffleNetV1, StateDictNamesAreKuangliusWithShapes) {
@@ -45,10 +40,7 @@ TEST(ShuffleNetV1, StateDictNamesAreKuangliusWithShapes) {
 }
 
 TEST(ShuffleNetV1, ForwardShapes) {
-  ShuffleNetV1 gray(1, 10);
-  expect_logits_shape(gray, {2, 1, 28, 28}, 10);
-  ShuffleNetV1 color(3, 10);
-  expect_logits_shape(color, {2, 3, 32, 32}, 10);
+  expect_gray_and_color_logits([](int64_t c, int64_t k) { return std::make_unique<ShuffleNetV1>(c, k); });
 }
 
 }  // namespace

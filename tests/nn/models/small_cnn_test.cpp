@@ -7,9 +7,7 @@
 namespace revive::nn::models {
 namespace {
 
-using nn::testing::expect_logits_shape;
-using nn::testing::names_of;
-using nn::testing::state_dict_shapes;
+using namespace nn::testing;  // model_checks.h
 
 // conv1 c*32*9 + bn1 64 + conv2 32*64*9 + bn2 128 + conv3 64*128*9 + bn3 256 + linear 128*k + k:
 // 1 channel, 10 classes: 288 + 64 + 18,432 + 128 + 73,728 + 256 + 1,290 = 94,186.
@@ -30,10 +28,7 @@ TEST(SmallCnn, StateDictNames) {
 }
 
 TEST(SmallCnn, ForwardShapes) {
-  SmallCnn gray(1, 10);
-  expect_logits_shape(gray, {2, 1, 28, 28}, 10);
-  SmallCnn color(3, 10);
-  expect_logits_shape(color, {2, 3, 32, 32}, 10);
+  expect_gray_and_color_logits([](int64_t c, int64_t k) { return std::make_unique<SmallCnn>(c, k); });
 }
 
 }  // namespace

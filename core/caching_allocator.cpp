@@ -1,0 +1,56 @@
+#include "core/caching_allocator.h"
+
+namespace revive {
+
+void* CachingAllocator::allocate(size_t bytes) {
+  const size_t size = block_size(bytes);
+  std::lock_guard<std::mutex> lock(mu_);
+  void* p = nullptr;
+  auto it = free_.find(size);
+  if (it != free_.end() && !it->second.empty()) {
+    p = it->second.back();
+    it->second.pop_back();
+    stats_.bytes_cached -= size;
+  } else {
+    p = system_allocate(size);
+    if (p == nullptr) {
+      release_locked();
+      p = system_allocate(size);
+    }
+    if (p == nullptr) throw_out_of_memory(bytes, size, stats_);
+    ++stats_.n_system_allocs;
+  }
+  stats_.bytes_in_use += size;
+  if (stats_.bytes_in_use > stats_.peak_bytes_in_use) stats_.peak_bytes_in_use = stats_.bytes_in_use;
+  return p;
+}
+
+void CachingAllocator::deallocate(void* p, size_t bytes) {
+  if (p == nullptr) return;
+  const size_t size = block_size(bytes);
+  std::lock_guard<std::mutex> lock(mu_);
+  free_[size].push_back(p);
+  stats_.bytes_in_use -= size;
+  stats_.bytes_cached += size;
+}
+
+void CachingAllocator::release_cache() {
+  std::lock_guard<std::mutex> lock(mu_);
+  release_locked();
+}
+
+AllocatorStats CachingAllocator::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+void CachingAllocator::release_locked() {
+  for (auto& [size, blocks] : free_) {
+    for (void* p : blocks) system_free(p);
+    blocks.clear();
+  }
+  free_.clear();
+  stats_.bytes_cached = 0;
+}
+
+}  // namespace revive
