@@ -11,6 +11,11 @@
 // microseconds. Weights are 0.1 N(0, 1) with one filter in five scaled by 1e-3 (nearly dead, as in
 // trained nets, so that selection and crossover have work). The step restores them before each
 // iteration, untimed, which leaves them in cache as an SGD step would for these model sizes.
+//
+// On CUDA (skipped without a device): BM_we_step_cuda the whole step, we_apply_cuda, from the
+// first launch to the counts on the host, with each sort of stage (d) (block: one block per layer
+// on cub::BlockRadixSort; segmented: cub::DeviceSegmentedRadixSort); BM_we_step_cuda_graph the
+// block-sort step replayed from a CUDA Graph (one launch) plus the counts' read-back.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -20,9 +25,13 @@
 #include <string>
 #include <vector>
 
+#include "core/device.h"
 #include "core/rng.h"
+#include "kernels/cuda_graph.h"
+#include "kernels/device_runtime.h"
 #include "reactivation/filter_norms.h"
 #include "reactivation/we_cpu.h"
+#include "reactivation/we_cuda.h"
 #include "reactivation/we_select.h"
 
 namespace revive {
@@ -197,6 +206,17 @@ void BM_we_crossover_cpu(benchmark::State& state, const std::string& name) {
   state.counters["slices"] = static_cast<double>(slices);
 }
 
+void report_step(benchmark::State& state, const ModelTable& m, const WeReport& report) {
+  int64_t pairs = 0, elements = 0;
+  for (const auto& p : report.pools) {
+    pairs += p.pairs;
+    elements += p.crossover.updated_elements;
+  }
+  state.counters["pairs"] = static_cast<double>(pairs);
+  state.counters["updated"] = static_cast<double>(elements);
+  state.counters["filters"] = static_cast<double>(m.table.n_filters());
+}
+
 // The whole step after epoch 30 of a single stage (r = r^ sigmoid(2) = 0.88 r^), each iteration on
 // the initial weights again (restored outside the timed region), with a fresh fallback state.
 void BM_we_step_cpu(benchmark::State& state, const std::string& name, const std::string& preset) {
@@ -213,15 +233,64 @@ void BM_we_step_cpu(benchmark::State& state, const std::string& name, const std:
     state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     benchmark::DoNotOptimize(arena.data());
   }
-  int64_t pairs = 0, elements = 0;
-  for (const auto& p : report.pools) {
-    pairs += p.pairs;
-    elements += p.crossover.updated_elements;
-  }
-  state.counters["pairs"] = static_cast<double>(pairs);
-  state.counters["updated"] = static_cast<double>(elements);
-  state.counters["filters"] = static_cast<double>(m.table.n_filters());
+  report_step(state, m, report);
   state.counters["Mparams"] = static_cast<double>(m.numel) * 1e-6;
+}
+
+// The step of BM_we_step_cpu on a CUDA arena: restored from a device copy before each iteration
+// (untimed, the copy waited for), then timed to the counts on the host.
+void BM_we_step_cuda(benchmark::State& state, const std::string& name, const std::string& preset, WeCudaSort sort) {
+  if (!cuda_available()) {
+    state.SkipWithError("no CUDA device");
+    return;
+  }
+  ModelTable& m = model(name);
+  const WeOptions o = we_preset(preset);
+  const Tensor start = Tensor::from_vector(m.arena, {m.numel}).to(Device::cuda());
+  Tensor arena = start.clone();
+  WeCudaWorkspace workspace(m.table, sort);
+  WeReport report;
+  for (auto _ : state) {
+    arena.copy_from(start);
+    kernels::synchronize(Device::cuda());
+    WeState we_state;
+    const auto t0 = std::chrono::steady_clock::now();
+    report = we_apply_cuda(m.table, arena.data<float>(), m.numel, o, 30, {0}, we_state, workspace);
+    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  report_step(state, m, report);
+  state.SetLabel(we_cuda_sort_name(workspace.sort()));
+}
+
+// The block-sort step captured once and replayed: launch latency out of the way.
+void BM_we_step_cuda_graph(benchmark::State& state, const std::string& name, const std::string& preset) {
+  if (!cuda_available()) {
+    state.SkipWithError("no CUDA device");
+    return;
+  }
+  ModelTable& m = model(name);
+  const WeOptions o = we_preset(preset);
+  const Tensor start = Tensor::from_vector(m.arena, {m.numel}).to(Device::cuda());
+  Tensor arena = start.clone();
+  WeCudaWorkspace workspace(m.table, WeCudaSort::kBlock);
+  const WeState initial;
+  WeState warm_state;
+  we_apply_cuda(m.table, arena.data<float>(), m.numel, o, 30, {0}, warm_state, workspace);  // loads the kernels
+  WeReport planned;
+  kernels::CudaGraph graph(
+      [&] { planned = we_enqueue_cuda(m.table, arena.data<float>(), m.numel, o, 30, {0}, initial, workspace); });
+  WeReport report;
+  for (auto _ : state) {
+    arena.copy_from(start);
+    kernels::synchronize(Device::cuda());
+    const auto t0 = std::chrono::steady_clock::now();
+    graph.replay();
+    report = planned;
+    WeState we_state;
+    we_finish_cuda(report, we_state, workspace);
+    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  report_step(state, m, report);
 }
 
 BENCHMARK_CAPTURE(BM_filter_norm_cpu, resnet56, "resnet56")->Unit(benchmark::kMicrosecond);
@@ -238,6 +307,14 @@ BENCHMARK_CAPTURE(BM_we_step_cpu, resnet56_paper, "resnet56", "paper")->UseManua
 BENCHMARK_CAPTURE(BM_we_step_cpu, resnet56_reference, "resnet56", "reference")->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_we_step_cpu, mobilenetv2_paper, "mobilenetv2", "paper")->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_we_step_cpu, mobilenetv2_reference, "mobilenetv2", "reference")->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, resnet56_paper_block, "resnet56", "paper", WeCudaSort::kBlock)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, resnet56_paper_segmented, "resnet56", "paper", WeCudaSort::kDeviceSegmented)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, mobilenetv2_paper_block, "mobilenetv2", "paper", WeCudaSort::kBlock)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, mobilenetv2_paper_segmented, "mobilenetv2", "paper", WeCudaSort::kDeviceSegmented)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, mobilenetv2_reference_block, "mobilenetv2", "reference", WeCudaSort::kBlock)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, big_paper_block, "big", "paper", WeCudaSort::kBlock)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda_graph, resnet56_paper, "resnet56", "paper")->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda_graph, mobilenetv2_paper, "mobilenetv2", "paper")->UseManualTime()->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace revive
