@@ -14,14 +14,15 @@
 //
 // On CUDA (skipped without a device): BM_we_step_cuda the whole step, we_apply_cuda, from the
 // first launch to the counts on the host, with each sort of stage (d) (block: one block per layer
-// on cub::BlockRadixSort; segmented: cub::DeviceSegmentedRadixSort); BM_we_step_cuda_graph the
-// block-sort step replayed from a CUDA Graph (one launch) plus the counts' read-back.
+// on cub::BlockRadixSort; segmented: cub::DeviceSegmentedRadixSort), and the block-sort step
+// replayed from a CUDA Graph (one launch) plus the counts' read-back.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -237,9 +238,12 @@ void BM_we_step_cpu(benchmark::State& state, const std::string& name, const std:
   state.counters["Mparams"] = static_cast<double>(m.numel) * 1e-6;
 }
 
-// The step of BM_we_step_cpu on a CUDA arena: restored from a device copy before each iteration
-// (untimed, the copy waited for), then timed to the counts on the host.
-void BM_we_step_cuda(benchmark::State& state, const std::string& name, const std::string& preset, WeCudaSort sort) {
+// The step of BM_we_step_cpu on a CUDA arena, restored from a device copy before each iteration
+// (untimed, the copy waited for), then timed to the counts on the host. With `graph`, the step is
+// captured once in a CUDA Graph (after a warm-up step that loads the kernels) and each iteration
+// replays it: one launch instead of a dozen.
+void BM_we_step_cuda(benchmark::State& state, const std::string& name, const std::string& preset, WeCudaSort sort,
+                     bool graph) {
   if (!cuda_available()) {
     state.SkipWithError("no CUDA device");
     return;
@@ -249,48 +253,31 @@ void BM_we_step_cuda(benchmark::State& state, const std::string& name, const std
   const Tensor start = Tensor::from_vector(m.arena, {m.numel}).to(Device::cuda());
   Tensor arena = start.clone();
   WeCudaWorkspace workspace(m.table, sort);
-  WeReport report;
-  for (auto _ : state) {
-    arena.copy_from(start);
-    kernels::synchronize(Device::cuda());
-    WeState we_state;
-    const auto t0 = std::chrono::steady_clock::now();
-    report = we_apply_cuda(m.table, arena.data<float>(), m.numel, o, 30, {0}, we_state, workspace);
-    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  report_step(state, m, report);
-  state.SetLabel(we_cuda_sort_name(workspace.sort()));
-}
-
-// The block-sort step captured once and replayed: launch latency out of the way.
-void BM_we_step_cuda_graph(benchmark::State& state, const std::string& name, const std::string& preset) {
-  if (!cuda_available()) {
-    state.SkipWithError("no CUDA device");
-    return;
-  }
-  ModelTable& m = model(name);
-  const WeOptions o = we_preset(preset);
-  const Tensor start = Tensor::from_vector(m.arena, {m.numel}).to(Device::cuda());
-  Tensor arena = start.clone();
-  WeCudaWorkspace workspace(m.table, WeCudaSort::kBlock);
   const WeState initial;
-  WeState warm_state;
-  we_apply_cuda(m.table, arena.data<float>(), m.numel, o, 30, {0}, warm_state, workspace);  // loads the kernels
-  WeReport planned;
-  kernels::CudaGraph graph(
-      [&] { planned = we_enqueue_cuda(m.table, arena.data<float>(), m.numel, o, 30, {0}, initial, workspace); });
-  WeReport report;
+  WeReport planned, report;
+  std::unique_ptr<kernels::CudaGraph> captured;
+  if (graph) {
+    WeState warm_up = initial;
+    we_apply_cuda(m.table, arena.data<float>(), m.numel, o, 30, {0}, warm_up, workspace);
+    captured = std::make_unique<kernels::CudaGraph>(
+        [&] { planned = we_enqueue_cuda(m.table, arena.data<float>(), m.numel, o, 30, {0}, initial, workspace); });
+  }
   for (auto _ : state) {
     arena.copy_from(start);
     kernels::synchronize(Device::cuda());
+    WeState we_state = initial;
     const auto t0 = std::chrono::steady_clock::now();
-    graph.replay();
-    report = planned;
-    WeState we_state;
-    we_finish_cuda(report, we_state, workspace);
+    if (captured) {
+      captured->replay();
+      report = planned;
+      we_finish_cuda(report, we_state, workspace);
+    } else {
+      report = we_apply_cuda(m.table, arena.data<float>(), m.numel, o, 30, {0}, we_state, workspace);
+    }
     state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   report_step(state, m, report);
+  state.SetLabel(std::string(we_cuda_sort_name(workspace.sort())) + (graph ? " graph" : ""));
 }
 
 BENCHMARK_CAPTURE(BM_filter_norm_cpu, resnet56, "resnet56")->Unit(benchmark::kMicrosecond);
@@ -307,15 +294,15 @@ BENCHMARK_CAPTURE(BM_we_step_cpu, resnet56_paper, "resnet56", "paper")->UseManua
 BENCHMARK_CAPTURE(BM_we_step_cpu, resnet56_reference, "resnet56", "reference")->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_we_step_cpu, mobilenetv2_paper, "mobilenetv2", "paper")->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_we_step_cpu, mobilenetv2_reference, "mobilenetv2", "reference")->UseManualTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_we_step_cuda, resnet56_paper_block, "resnet56", "paper", WeCudaSort::kBlock)->UseManualTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_we_step_cuda, resnet56_paper_segmented, "resnet56", "paper", WeCudaSort::kDeviceSegmented)->UseManualTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_we_step_cuda, mobilenetv2_paper_block, "mobilenetv2", "paper", WeCudaSort::kBlock)->UseManualTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_we_step_cuda, mobilenetv2_paper_segmented, "mobilenetv2", "paper", WeCudaSort::kDeviceSegmented)->UseManualTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_we_step_cuda, mobilenetv2_reference_block, "mobilenetv2", "reference", WeCudaSort::kBlock)->UseManualTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_we_step_cuda, big_paper_block, "big", "paper", WeCudaSort::kBlock)->UseManualTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_we_step_cuda_graph, resnet56_paper, "resnet56", "paper")->UseManualTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_we_step_cuda_graph, mobilenetv2_paper, "mobilenetv2", "paper")->UseManualTime()->Unit(benchmark::kMicrosecond);
-
+BENCHMARK_CAPTURE(BM_we_step_cuda, resnet56_paper_block, "resnet56", "paper", WeCudaSort::kBlock, false)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, resnet56_paper_segmented, "resnet56", "paper", WeCudaSort::kDeviceSegmented, false)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, resnet56_paper_block_graph, "resnet56", "paper", WeCudaSort::kBlock, true)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, mobilenetv2_paper_block, "mobilenetv2", "paper", WeCudaSort::kBlock, false)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, mobilenetv2_paper_segmented, "mobilenetv2", "paper", WeCudaSort::kDeviceSegmented, false)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, mobilenetv2_paper_block_graph, "mobilenetv2", "paper", WeCudaSort::kBlock, true)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, mobilenetv2_reference_block, "mobilenetv2", "reference", WeCudaSort::kBlock, false)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, mobilenetv2_reference_segmented, "mobilenetv2", "reference", WeCudaSort::kDeviceSegmented, false)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, big_paper_block, "big", "paper", WeCudaSort::kBlock, false)->UseManualTime()->Unit(benchmark::kMicrosecond);
 }  // namespace
 }  // namespace revive
 
