@@ -29,14 +29,17 @@ REVIVE_HD bool is_finite_float(float x) { return (float_bits(x) & 0x7f800000u) !
 
 // A total order on |x| as an unsigned integer: the bits of |x| compare like the values for
 // +0 < denormals < normals < +Inf, and every NaN sorts above +Inf, as torch.sort puts NaN last.
-// Used for every importance comparison (global threshold, per-layer order) and for argmax/argmin
-// |w| inside slices, so both backends agree even on NaN weights (spec "Decisions" 2). Every NaN
-// gets one key whatever its payload: a sum holding a NaN keeps the operand's payload on x86 but is
-// the canonical NaN on a GPU, and the two must still order NaN filters alike (by index).
-constexpr uint32_t kNanMagnitudeKey = 0x7fc00000u;
+// Used for argmax/argmin |w| inside slices, where both backends read the same arena bits.
+REVIVE_HD uint32_t magnitude_bits(float x) { return float_bits(x) & 0x7fffffffu; }
+
+// magnitude_bits with every NaN mapped to one key, for every importance comparison (global
+// threshold, per-layer counts and order), so both backends agree even on NaN filters (spec
+// "Decisions" 2): an importance is a sum, and a sum holding a NaN keeps the operand's payload on
+// x86 but is the canonical NaN on a GPU; one key orders NaN filters alike, by index.
+constexpr uint32_t kNanMagnitudeKey = 0x7f800001u;  // the smallest NaN
 REVIVE_HD uint32_t magnitude_key(float x) {
-  const uint32_t key = float_bits(x) & 0x7fffffffu;
-  return key > 0x7f800000u ? kNanMagnitudeKey : key;
+  const uint32_t bits = magnitude_bits(x);
+  return bits < kNanMagnitudeKey ? bits : kNanMagnitudeKey;
 }
 
 // Per-layer order of spec 1.4/1.5: importance descending, equal importances by ascending index
@@ -233,9 +236,9 @@ REVIVE_HD void we_crossover_slice(float* m, const float* d, int32_t len, const W
   // Strict comparisons keep the first index; the selects compile to conditional moves on the CPU
   // (the comparisons are unpredictable).
   int32_t arg_l = 0, arg_m = 0;
-  uint32_t key_l = magnitude_key(d[0]), key_m = magnitude_key(m[0]);
+  uint32_t key_l = magnitude_bits(d[0]), key_m = magnitude_bits(m[0]);
   for (int32_t e = 1; e < len; ++e) {
-    const uint32_t kd = magnitude_key(d[e]), km = magnitude_key(m[e]);
+    const uint32_t kd = magnitude_bits(d[e]), km = magnitude_bits(m[e]);
     const bool larger = kd > key_l, smaller = km < key_m;
     key_l = larger ? kd : key_l;
     arg_l = larger ? e : arg_l;
