@@ -11,18 +11,28 @@
 // microseconds. Weights are 0.1 N(0, 1) with one filter in five scaled by 1e-3 (nearly dead, as in
 // trained nets, so that selection and crossover have work). The step restores them before each
 // iteration, untimed, which leaves them in cache as an SGD step would for these model sizes.
+//
+// On CUDA (skipped without a device): BM_we_step_cuda the whole step, we_apply_cuda, from the
+// first launch to the counts on the host, with each sort of stage (d) (block: one block per layer
+// on cub::BlockRadixSort; segmented: cub::DeviceSegmentedRadixSort), and the block-sort step
+// replayed from a CUDA Graph (one launch) plus the counts' read-back.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "core/device.h"
 #include "core/rng.h"
+#include "kernels/cuda_graph.h"
+#include "kernels/device_runtime.h"
 #include "reactivation/filter_norms.h"
 #include "reactivation/we_cpu.h"
+#include "reactivation/we_cuda.h"
 #include "reactivation/we_select.h"
 
 namespace revive {
@@ -197,6 +207,17 @@ void BM_we_crossover_cpu(benchmark::State& state, const std::string& name) {
   state.counters["slices"] = static_cast<double>(slices);
 }
 
+void report_step(benchmark::State& state, const ModelTable& m, const WeReport& report) {
+  int64_t pairs = 0, elements = 0;
+  for (const auto& p : report.pools) {
+    pairs += p.pairs;
+    elements += p.crossover.updated_elements;
+  }
+  state.counters["pairs"] = static_cast<double>(pairs);
+  state.counters["updated"] = static_cast<double>(elements);
+  state.counters["filters"] = static_cast<double>(m.table.n_filters());
+}
+
 // The whole step after epoch 30 of a single stage (r = r^ sigmoid(2) = 0.88 r^), each iteration on
 // the initial weights again (restored outside the timed region), with a fresh fallback state.
 void BM_we_step_cpu(benchmark::State& state, const std::string& name, const std::string& preset) {
@@ -213,15 +234,50 @@ void BM_we_step_cpu(benchmark::State& state, const std::string& name, const std:
     state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     benchmark::DoNotOptimize(arena.data());
   }
-  int64_t pairs = 0, elements = 0;
-  for (const auto& p : report.pools) {
-    pairs += p.pairs;
-    elements += p.crossover.updated_elements;
-  }
-  state.counters["pairs"] = static_cast<double>(pairs);
-  state.counters["updated"] = static_cast<double>(elements);
-  state.counters["filters"] = static_cast<double>(m.table.n_filters());
+  report_step(state, m, report);
   state.counters["Mparams"] = static_cast<double>(m.numel) * 1e-6;
+}
+
+// The step of BM_we_step_cpu on a CUDA arena, restored from a device copy before each iteration
+// (untimed, the copy waited for), then timed to the counts on the host. With `graph`, the step is
+// captured once in a CUDA Graph (after a warm-up step that loads the kernels) and each iteration
+// replays it: one launch instead of a dozen.
+void BM_we_step_cuda(benchmark::State& state, const std::string& name, const std::string& preset, WeCudaSort sort,
+                     bool graph) {
+  if (!cuda_available()) {
+    state.SkipWithError("no CUDA device");
+    return;
+  }
+  ModelTable& m = model(name);
+  const WeOptions o = we_preset(preset);
+  const Tensor start = Tensor::from_vector(m.arena, {m.numel}).to(Device::cuda());
+  Tensor arena = start.clone();
+  WeCudaWorkspace workspace(m.table, sort);
+  const WeState initial;
+  WeReport planned, report;
+  std::unique_ptr<kernels::CudaGraph> captured;
+  if (graph) {
+    WeState warm_up = initial;
+    we_apply_cuda(m.table, arena.data<float>(), m.numel, o, 30, {0}, warm_up, workspace);
+    captured = std::make_unique<kernels::CudaGraph>(
+        [&] { planned = we_enqueue_cuda(m.table, arena.data<float>(), m.numel, o, 30, {0}, initial, workspace); });
+  }
+  for (auto _ : state) {
+    arena.copy_from(start);
+    kernels::synchronize(Device::cuda());
+    WeState we_state = initial;
+    const auto t0 = std::chrono::steady_clock::now();
+    if (captured) {
+      captured->replay();
+      report = planned;
+      we_finish_cuda(report, we_state, workspace);
+    } else {
+      report = we_apply_cuda(m.table, arena.data<float>(), m.numel, o, 30, {0}, we_state, workspace);
+    }
+    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  report_step(state, m, report);
+  state.SetLabel(std::string(we_cuda_sort_name(workspace.sort())) + (graph ? " graph" : ""));
 }
 
 BENCHMARK_CAPTURE(BM_filter_norm_cpu, resnet56, "resnet56")->Unit(benchmark::kMicrosecond);
@@ -238,7 +294,15 @@ BENCHMARK_CAPTURE(BM_we_step_cpu, resnet56_paper, "resnet56", "paper")->UseManua
 BENCHMARK_CAPTURE(BM_we_step_cpu, resnet56_reference, "resnet56", "reference")->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_we_step_cpu, mobilenetv2_paper, "mobilenetv2", "paper")->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_we_step_cpu, mobilenetv2_reference, "mobilenetv2", "reference")->UseManualTime()->Unit(benchmark::kMicrosecond);
-
+BENCHMARK_CAPTURE(BM_we_step_cuda, resnet56_paper_block, "resnet56", "paper", WeCudaSort::kBlock, false)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, resnet56_paper_segmented, "resnet56", "paper", WeCudaSort::kDeviceSegmented, false)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, resnet56_paper_block_graph, "resnet56", "paper", WeCudaSort::kBlock, true)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, mobilenetv2_paper_block, "mobilenetv2", "paper", WeCudaSort::kBlock, false)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, mobilenetv2_paper_segmented, "mobilenetv2", "paper", WeCudaSort::kDeviceSegmented, false)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, mobilenetv2_paper_block_graph, "mobilenetv2", "paper", WeCudaSort::kBlock, true)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, mobilenetv2_reference_block, "mobilenetv2", "reference", WeCudaSort::kBlock, false)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, mobilenetv2_reference_segmented, "mobilenetv2", "reference", WeCudaSort::kDeviceSegmented, false)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_step_cuda, big_paper_block, "big", "paper", WeCudaSort::kBlock, false)->UseManualTime()->Unit(benchmark::kMicrosecond);
 }  // namespace
 }  // namespace revive
 

@@ -13,7 +13,6 @@
 namespace revive {
 namespace {
 
-constexpr std::array<double, 3> kDeadThresholds{1e-3, 1e-2, 1e-1};
 constexpr std::array<const char*, 3> kDeadThresholdNames{"1e-3", "1e-2", "1e-1"};
 
 bool pool_enabled(const WeOptions& o, ReactivatableKind kind) {
@@ -76,31 +75,49 @@ nlohmann::json WeReport::to_json() const {
   nlohmann::json pools_json, below;
   for (int k = 0; k < kNumReactivatableKinds; ++k)
     pools_json[reactivatable_kind_name(static_cast<ReactivatableKind>(k))] = pool_json(pools[k]);
-  for (size_t i = 0; i < kDeadThresholds.size(); ++i) below[kDeadThresholdNames[i]] = conv_fraction_below[i];
+  for (size_t i = 0; i < kWeDeadThresholds.size(); ++i) below[kDeadThresholdNames[i]] = conv_fraction_below[i];
   return {{"method", "we"},         {"epoch", epoch},
           {"stage", stage},         {"stage_start", stage_start},
           {"divisor", divisor},     {"pools", pools_json},
           {"conv_fraction_below", below}, {"elapsed_us", elapsed_us}};
 }
 
-WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_numel, const WeOptions& o, int epoch,
-                      const std::vector<int>& stage_boundaries, WeState& state, WeScratch* scratch) {
-  const auto t0 = std::chrono::steady_clock::now();
+WeReport we_plan_step(const FilterTable& table, const void* arena, int64_t arena_numel, const WeOptions& o, int epoch,
+                      const std::vector<int>& stage_boundaries) {
   validate_we_options(o);
   REVIVE_CHECK(arena_numel == table.arena_numel(), "WE: the arena has " << arena_numel << " elements but the filter "
                                                                         << "table was built for " << table.arena_numel());
   REVIVE_CHECK(arena != nullptr || arena_numel == 0, "WE: null arena");
-  WeScratch local;
-  WeScratch& s = scratch ? *scratch : local;
-  const FilterTableLayers& L = table.layers();
-  const int64_t n_filters = table.n_filters();
-
   WeReport report;
   report.epoch = epoch;
   const WeStage stage = we_stage(epoch, stage_boundaries, o);
   report.stage = stage.index;
   report.stage_start = stage.start;
   report.divisor = stage.divisor;
+  for (int k = 0; k < kNumReactivatableKinds; ++k) {
+    const auto kind = static_cast<ReactivatableKind>(k);
+    WePoolReport& p = report.pools[k];
+    p.enabled = pool_enabled(o, kind);
+    if (!p.enabled) continue;
+    p.pool_size = table.n_filters_of(kind);
+    p.rate = we_rate(pool_base_rate(o, kind), epoch, stage, o.eta);
+    p.threshold_rank = we_threshold_rank(p.pool_size, p.rate);
+  }
+  return report;
+}
+
+double we_fallback_period(const FilterTable& table, const WeOptions& o) {
+  return o.fallback_ln_c > 0 ? table.n_layers_of(ReactivatableKind::kConvWeight) / o.fallback_ln_c : 0.0;
+}
+
+WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_numel, const WeOptions& o, int epoch,
+                      const std::vector<int>& stage_boundaries, WeState& state, WeScratch* scratch) {
+  const auto t0 = std::chrono::steady_clock::now();
+  WeReport report = we_plan_step(table, arena, arena_numel, o, epoch, stage_boundaries);
+  WeScratch local;
+  WeScratch& s = scratch ? *scratch : local;
+  const FilterTableLayers& L = table.layers();
+  const int64_t n_filters = table.n_filters();
 
   // (a) norms.
   s.l1.resize(static_cast<size_t>(n_filters));
@@ -112,24 +129,16 @@ WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   for (int l = 0; l < table.n_layers(); ++l) {
     if (L.kind[l] != ReactivatableKind::kConvWeight) continue;
     for (int32_t f = L.first_filter[l]; f < L.first_filter[l + 1]; ++f)
-      for (size_t i = 0; i < kDeadThresholds.size(); ++i) n_below[i] += s.importance[f] < kDeadThresholds[i];
+      for (size_t i = 0; i < kWeDeadThresholds.size(); ++i) n_below[i] += s.importance[f] < kWeDeadThresholds[i];
     n_conv_filters += L.n_filters[l];
   }
-  for (size_t i = 0; i < kDeadThresholds.size(); ++i)
+  for (size_t i = 0; i < kWeDeadThresholds.size(); ++i)
     report.conv_fraction_below[i] = n_conv_filters ? static_cast<double>(n_below[i]) / n_conv_filters : 0.0;
 
   // (b) one global threshold per pool (spec 1.3: three independent pools), the pools in parallel.
   std::array<uint64_t, kNumReactivatableKinds> threshold{};
-  for (int k = 0; k < kNumReactivatableKinds; ++k) {
-    const auto kind = static_cast<ReactivatableKind>(k);
-    WePoolReport& p = report.pools[k];
-    p.enabled = pool_enabled(o, kind);
-    if (!p.enabled) continue;
-    p.pool_size = table.n_filters_of(kind);
-    p.rate = we_rate(pool_base_rate(o, kind), epoch, stage, o.eta);
-    p.threshold_rank = we_threshold_rank(p.pool_size, p.rate);
-    s.keys[k].resize(static_cast<size_t>(p.pool_size));  // allocations stay out of parallel regions
-  }
+  for (int k = 0; k < kNumReactivatableKinds; ++k)  // allocations stay out of parallel regions
+    if (report.pools[k].enabled) s.keys[k].resize(static_cast<size_t>(report.pools[k].pool_size));
 #pragma omp parallel for schedule(dynamic, 1) if (n_filters > 16384)
   for (int k = 0; k < kNumReactivatableKinds; ++k) {
     const WePoolReport& p = report.pools[k];
@@ -144,9 +153,7 @@ WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   }
 
   // (c) per-layer counts in module order, because the fallback counters depend on it (spec 1.4).
-  // The BN counters share the conv-count-based period (we.py:312).
-  const double fallback_period =
-      o.fallback_ln_c > 0 ? table.n_layers_of(ReactivatableKind::kConvWeight) / o.fallback_ln_c : 0.0;
+  const double fallback_period = we_fallback_period(table, o);
   s.selection.assign(static_cast<size_t>(table.n_layers()), WeLayerSelection{});
   s.pair_offset.assign(static_cast<size_t>(table.n_layers()) + 1, 0);
   int64_t match_work = 0;

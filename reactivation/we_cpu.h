@@ -53,6 +53,18 @@ struct WeReport {
   nlohmann::json to_json() const;  // for the epoch's metrics line
 };
 
+// Fractions of conv filters reported in WeReport::conv_fraction_below lie below these.
+constexpr std::array<double, 3> kWeDeadThresholds{1e-3, 1e-2, 1e-1};
+
+// The host-side start of a step, shared by both backends: validates the options and the arena
+// (its size must be the one the table was built for), and fills the report's epoch and stage and
+// each pool's enabled flag, size, rate r(e) and threshold rank k (spec 1.3).
+WeReport we_plan_step(const FilterTable& table, const void* arena, int64_t arena_numel, const WeOptions& options,
+                      int epoch, const std::vector<int>& stage_boundaries);
+// The period of the fallback counters, (#conv layers)/ln_c, or 0 without fallback (spec 1.4 step 4);
+// the BN counters share the conv-count-based period (we.py:312).
+double we_fallback_period(const FilterTable& table, const WeOptions& options);
+
 // Buffers sized by the table, reusable across epochs so a step allocates nothing.
 struct WeScratch {
   std::vector<float> l1;

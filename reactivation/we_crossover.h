@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "reactivation/filter_table.h"
+#include "reactivation/we_math.h"
 #include "reactivation/we_options.h"
 #include "reactivation/we_select.h"
 
@@ -26,6 +27,8 @@ struct WeCrossoverCounts {
 
 // True when a conv layer's pairs use the filter-level blend rather than the element crossover.
 bool we_uses_filter_level(const FilterTable& table, int layer, const WeOptions& options);
+
+WeBlendParams we_blend_params(const WeOptions& options);
 
 // `l1` is the plain L1 of every filter (filter_norm_l1_cpu) before any rewrite. Counts are added
 // per pool, indexed by ReactivatableKind.

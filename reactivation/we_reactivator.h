@@ -1,12 +1,14 @@
 // Weight Evolution behind the Reactivator interface: builds the filter table from the model's arena
 // on first use, keeps WE's cross-epoch state (the fallback counters) and its scratch buffers, and
-// reports the step's telemetry into the epoch's metrics line.
+// reports the step's telemetry into the epoch's metrics line. Runs where the arena is: we_apply_cpu
+// on the CPU, we_apply_cuda (with its device workspace, built once) on CUDA.
 #pragma once
 
 #include <memory>
 
 #include "reactivation/reactivator.h"
 #include "reactivation/we_cpu.h"
+#include "reactivation/we_cuda.h"
 
 namespace revive {
 
@@ -28,6 +30,7 @@ class WeReactivator final : public Reactivator {
   std::unique_ptr<FilterTable> table_;
   int64_t table_arena_numel_ = -1;
   WeScratch scratch_;
+  std::unique_ptr<WeCudaWorkspace> cuda_workspace_;
   WeReport report_;
 };
 

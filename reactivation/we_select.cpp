@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 
 #include "core/error.h"
 #include "reactivation/we_math.h"
@@ -54,31 +53,28 @@ struct RelativeImportance {
   uint64_t bound = uint64_t{1} << 32;  // entries within lambda have magnitude_key < bound
 };
 
-// Entries whose relative importance is within lambda: importance <= lambda * max (or <), the max
-// taken over the layer, or over the entry's group with group_aware_ri (spec 1.4). The product is
-// float, as in the reference code's float32 tensor times a Python scalar; NaN compares false.
+// Entries whose relative importance is within lambda (we_ri_limit), the max taken over the layer,
+// or over the entry's group with group_aware_ri (spec 1.4).
 RelativeImportance count_relative_importance(const float* importance, int32_t n, int32_t groups, const WeOptions& o) {
   const int32_t n_groups = o.group_aware_ri ? groups : 1;
   const int32_t per_group = n / n_groups;
   const float lambda = static_cast<float>(o.ri_threshold);
   int32_t count = 0;
+  float limit = 0;
   for (int32_t g = 0; g < n_groups; ++g) {
     const float* v = importance + static_cast<int64_t>(g) * per_group;
     // Keys are <= 0x7fffffff, so a signed maximum (a SIMD instruction) orders them.
     int32_t max_key = 0;
     for (int32_t j = 0; j < per_group; ++j) max_key = std::max(max_key, static_cast<int32_t>(magnitude_key(v[j])));
-    float max_value;
-    std::memcpy(&max_value, &max_key, sizeof max_value);
-    const float limit = lambda * max_value;
+    limit = we_ri_limit(lambda, static_cast<uint32_t>(max_key));
+    // The comparison is chosen outside the loop, which then vectorises.
     if (o.ri_inclusive) {
-      for (int32_t j = 0; j < per_group; ++j) count += v[j] <= limit;
+      for (int32_t j = 0; j < per_group; ++j) count += we_ri_within(v[j], limit, true);
     } else {
-      for (int32_t j = 0; j < per_group; ++j) count += v[j] < limit;
+      for (int32_t j = 0; j < per_group; ++j) count += we_ri_within(v[j], limit, false);
     }
-    // One group: the entries within lambda are exactly those with a key below this bound.
-    if (n_groups == 1 && is_finite_float(limit)) return {count, magnitude_key(limit) + uint64_t{o.ri_inclusive}};
   }
-  return {count, uint64_t{1} << 32};
+  return {count, we_ri_bound(limit, o.ri_inclusive, n_groups)};
 }
 
 // Keeps the `count` smallest keys offered to it, sorted. For the few dominants a layer usually
@@ -106,55 +102,19 @@ class SmallestKeys {
 
 WeLayerSelection we_select_layer(const float* importance, int32_t n, int32_t groups, uint64_t threshold_key,
                                  const WeOptions& o, double fallback_period, int64_t* fallback_counter) {
-  WeLayerSelection s;
-  s.n_filters = n;
+  int32_t n_tbd = 0;
   if (o.selection != WeSelection::kLocalOnly) {
     if (threshold_key > 0x7fffffffu) {
-      s.n_tbd = n;  // every key is <= 0x7fffffff
+      n_tbd = n;  // every key is <= 0x7fffffff
     } else {
       const int32_t th = static_cast<int32_t>(threshold_key);
-      for (int32_t j = 0; j < n; ++j) s.n_tbd += static_cast<int32_t>(magnitude_key(importance[j])) < th;
+      for (int32_t j = 0; j < n; ++j) n_tbd += static_cast<int32_t>(magnitude_key(importance[j])) < th;
     }
   }
-
-  // With both selections the RI test and the fallback run only in layers with candidates
-  // (we.py:190-205); WE-L runs them in every layer; WE-G never (spec 1.10).
-  const bool local = o.selection == WeSelection::kLocalOnly || (o.selection == WeSelection::kBoth && s.n_tbd > 0);
-  uint64_t ri_bound = uint64_t{1} << 32;
-  if (local) {
-    const RelativeImportance ri = count_relative_importance(importance, n, groups, o);
-    s.n_ri = ri.count;
-    ri_bound = ri.bound;
-    if (fallback_period > 0) {
-      if (s.n_ri == 0) {
-        if (++*fallback_counter >= fallback_period) {
-          s.n_ri = 1;
-          s.fallback_forced = true;
-          ri_bound = uint64_t{1} << 32;
-          *fallback_counter = 0;
-        }
-      } else {
-        *fallback_counter = 0;
-      }
-    }
-  }
-  // The c smallest entries are all below the bound of whichever count c came from.
-  switch (o.selection) {
-    case WeSelection::kBoth:
-      s.n_inferior = s.n_tbd > 0 ? std::min(s.n_ri, s.n_tbd) : 0;
-      s.inferior_bound = threshold_key;
-      break;
-    case WeSelection::kGlobalOnly:
-      s.n_inferior = s.n_tbd;
-      s.inferior_bound = threshold_key;
-      break;
-    case WeSelection::kLocalOnly:
-      s.n_inferior = s.n_ri;
-      s.inferior_bound = ri_bound;
-      break;
-  }
-  s.n_pairs = std::min(s.n_inferior, n - s.n_inferior);
-  return s;
+  RelativeImportance ri;
+  if (we_selection_is_local(o.selection, n_tbd)) ri = count_relative_importance(importance, n, groups, o);
+  return we_finish_layer_selection(n, n_tbd, ri.count, ri.bound, threshold_key, o.selection, fallback_period,
+                                   fallback_counter);
 }
 
 void we_match_layer(const float* importance, int32_t n, int32_t first_filter, const WeLayerSelection& sel,
@@ -199,10 +159,8 @@ void we_match_layer(const float* importance, int32_t n, int32_t first_filter, co
   if (matching == WeMatching::kReverse) {
     // The ascending inferior list is itself a stable sort ("Decisions" 2): ties keep ascending
     // index order, so it is not the descending list reversed.
-    for (int32_t k = 0; k < c; ++k) {
-      const uint64_t key = 0xffffffffu - (inferior[k] >> 32);
-      inferior[k] = (key << 32) | order_key_index(inferior[k]);
-    }
+    for (int32_t k = 0; k < c; ++k)
+      inferior[k] = ascending_order_key(descending_order_key_magnitude(inferior[k]), order_key_index(inferior[k]));
   }
   std::sort(inferior, inferior + c);
   for (int32_t k = 0; k < p; ++k) {

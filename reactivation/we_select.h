@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "reactivation/filter_table.h"
+#include "reactivation/we_math.h"
 #include "reactivation/we_options.h"
 
 namespace revive {
@@ -16,18 +17,6 @@ namespace revive {
 // k >= |pool|; an entry is "to be determined" iff magnitude_key(importance) < threshold.
 // `keys` holds the pool's magnitude keys and is overwritten (radix select, O(|pool|)).
 uint64_t we_global_threshold(std::vector<uint32_t>& keys, int64_t k);
-
-struct WeLayerSelection {
-  int32_t n_filters = 0;
-  int32_t n_tbd = 0;          // below the global threshold
-  int32_t n_ri = 0;           // relative importance within lambda (after the fallback)
-  int32_t n_inferior = 0;     // c
-  int32_t n_pairs = 0;        // min(c, N - c) (spec 1.5)
-  bool fallback_forced = false;
-  // Every inferior entry has magnitude_key < inferior_bound (the global threshold, or the RI
-  // limit for WE-L), so matching looks for them among few candidates; 2^32 bounds nothing.
-  uint64_t inferior_bound = uint64_t{1} << 32;
-};
 
 // Local selection of one layer (spec 1.4, 1.10 for WE-G / WE-L). `fallback_period` is
 // (#conv layers)/ln_c, or <= 0 for no fallback; `fallback_counter` is the pool's counter, which
