@@ -44,12 +44,20 @@ bool record(const char* name, const std::vector<Tensor>& inputs, Tensor& output,
 
 void register_device_accumulate(DeviceAccumulateFn fn) { g_device_accumulate = fn; }
 
-void accumulate_(Tensor& dst, const Tensor& src) {
+namespace {
+
+void check_accumulable(const Tensor& dst, const Tensor& src) {
   REVIVE_CHECK(dst.shape() == src.shape() && dst.layout() == src.layout() && dst.dtype() == src.dtype(),
                "gradient accumulation: " << shape_str(src.shape()) << " " << layout_name(src.layout())
                                          << " into " << shape_str(dst.shape()) << " "
                                          << layout_name(dst.layout()));
   REVIVE_CHECK(dst.device() == src.device(), "gradient accumulation across devices");
+}
+
+}  // namespace
+
+void accumulate_(Tensor& dst, const Tensor& src) {
+  check_accumulable(dst, src);
   if (dst.device().is_cuda()) {
     REVIVE_CHECK(g_device_accumulate != nullptr, "no CUDA accumulate registered");
     g_device_accumulate(dst, src);
@@ -61,6 +69,30 @@ void accumulate_(Tensor& dst, const Tensor& src) {
 #pragma omp parallel for simd if (n > 32768) schedule(static)
   for (int64_t i = 0; i < n; ++i) d[i] += s[i];
 }
+
+namespace {
+
+// a + b in a new tensor. On the CPU one pass (read a and b, write the sum) instead of a clone and
+// an in-place add (two passes): ResNets meet this at every residual block, where the shortcut's
+// gradient aliases the add's.
+Tensor summed(const Tensor& a, const Tensor& b) {
+  if (a.device().is_cuda()) {
+    Tensor out = a.clone();
+    accumulate_(out, b);
+    return out;
+  }
+  check_accumulable(a, b);
+  Tensor out = Tensor::empty(a.shape(), a.dtype(), a.device(), a.layout());
+  float* o = out.data<float>();
+  const float* x = a.data<float>();
+  const float* y = b.data<float>();
+  const int64_t n = a.physical_numel();
+#pragma omp parallel for simd if (n > 32768) schedule(static)
+  for (int64_t i = 0; i < n; ++i) o[i] = x[i] + y[i];
+  return out;
+}
+
+}  // namespace
 
 void run_backward(const Tensor& root) {
   REVIVE_CHECK(root.numel() == 1, "backward() from a tensor with " << root.numel()
@@ -95,8 +127,8 @@ void run_backward(const Tensor& root) {
 
   // Keep nodes alive while we work even if tensors drop them.
   std::shared_ptr<Node> root_fn = root.grad_fn();
-  // A gradient may alias one that an op handed to several inputs (add returns dy twice), so it is
-  // copied before the first in-place accumulation into it.
+  // A gradient may alias one that an op handed to several inputs (add returns dy twice), so the
+  // first accumulation into it writes a new tensor; later ones add in place.
   struct Pending {
     Tensor grad;
     bool owned = false;
@@ -133,11 +165,12 @@ void run_backward(const Tensor& root) {
           if (it == pending.end()) {
             pending.emplace(target, Pending{std::move(g), false});
           } else {
-            if (!it->second.owned) {
-              it->second.grad = it->second.grad.clone();
+            if (it->second.owned) {
+              accumulate_(it->second.grad, g);
+            } else {
+              it->second.grad = summed(it->second.grad, g);
               it->second.owned = true;
             }
-            accumulate_(it->second.grad, g);
           }
         }
         if (--deps[target] == 0) ready.push_back(e.fn);
