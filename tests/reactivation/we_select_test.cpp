@@ -237,10 +237,11 @@ TEST(WeSelect, MatchingEqualsTheSpecsFullStableSort) {
   // Spec 1.4-1.5 literally: a stable sort by descending importance (ties by ascending index),
   // dominants = the first N - c, inferior = the last c; forward zips both descending lists, reverse
   // zips the dominants with the inferior sorted ascending (stable, ties by ascending index). The
-  // matcher selects instead of sorting, with or without a bound, for few and many pairs.
+  // matcher selects instead of sorting, with or without a bound, for few and many pairs (up to
+  // 600 dominants, as wide layers of 1000+ filters can have).
   Rng rng(7);
-  for (int trial = 0; trial < 400; ++trial) {
-    const int32_t n = 1 + static_cast<int32_t>(rng.below(trial < 300 ? 80 : 400));
+  for (int trial = 0; trial < 440; ++trial) {
+    const int32_t n = 1 + static_cast<int32_t>(rng.below(trial < 300 ? 80 : trial < 400 ? 400 : 1200));
     std::vector<float> imp(static_cast<size_t>(n));
     for (float& x : imp) x = trial % 2 ? static_cast<float>(rng.below(6)) : rng.uniform();  // ties or not
     const int32_t c = static_cast<int32_t>(rng.below(static_cast<uint64_t>(n) + 1));
