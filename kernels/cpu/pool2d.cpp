@@ -19,25 +19,34 @@ void for_each_plane(const Pool2dShape& s, F body) {
   for (int64_t plane = 0; plane < n_planes; ++plane) body(plane * s.H * s.W * B, plane * s.P * s.Q * B);
 }
 
+// Runs fn(output pixel, window) for every output pixel of a plane.
+template <class F>
+void for_each_window(const Pool2dShape& s, const Pool2dParams& p, F fn) {
+  for (int64_t op = 0; op < s.P; ++op)
+    for (int64_t oq = 0; oq < s.Q; ++oq) fn(op * s.Q + oq, pool_window(s.H, s.W, p.kernel, p.stride, p.pad, op, oq));
+}
+
+// Runs fn(input pixel) over a window's in-bounds pixels in row-major order.
+template <class F>
+void for_each_pixel(const PoolWindow& w, int64_t W, F fn) {
+  for (int64_t r = w.r0; r < w.r1; ++r)
+    for (int64_t c = w.s0; c < w.s1; ++c) fn((w.h0 + r) * W + w.w0 + c);
+}
+
 template <class T, int B>
 void max_forward(T* y, const T* x, const Pool2dShape& s, const Pool2dParams& p) {
   for_each_plane<B>(s, [&](int64_t in, int64_t out) {
     const T* xp = x + in;
     T* yp = y + out;
-    for (int64_t op = 0; op < s.P; ++op) {
-      for (int64_t oq = 0; oq < s.Q; ++oq) {
-        const PoolWindow w = pool_window(s.H, s.W, p.kernel, p.stride, p.pad, op, oq);
-        T best[B];
-        std::fill(best, best + B, -std::numeric_limits<T>::infinity());
-        for (int64_t r = w.r0; r < w.r1; ++r) {
-          for (int64_t c = w.s0; c < w.s1; ++c) {
-            const T* v = xp + ((w.h0 + r) * s.W + w.w0 + c) * B;
-            for (int j = 0; j < B; ++j) best[j] = max_pool_takes(v[j], best[j]) ? v[j] : best[j];
-          }
-        }
-        std::copy(best, best + B, yp + (op * s.Q + oq) * B);
-      }
-    }
+    for_each_window(s, p, [&](int64_t o, const PoolWindow& w) {
+      T best[B];
+      std::fill(best, best + B, -std::numeric_limits<T>::infinity());
+      for_each_pixel(w, s.W, [&](int64_t pixel) {
+        const T* v = xp + pixel * B;
+        for (int j = 0; j < B; ++j) best[j] = max_pool_takes(v[j], best[j]) ? v[j] : best[j];
+      });
+      std::copy(best, best + B, yp + o * B);
+    });
   });
 }
 
@@ -48,29 +57,23 @@ void max_backward(T* dx, const T* dy, const T* x, const Pool2dShape& s, const Po
     T* dxp = dx + in;
     const T* dyp = dy + out;
     std::fill(dxp, dxp + s.H * s.W * B, T(0));
-    for (int64_t op = 0; op < s.P; ++op) {
-      for (int64_t oq = 0; oq < s.Q; ++oq) {
-        const PoolWindow w = pool_window(s.H, s.W, p.kernel, p.stride, p.pad, op, oq);
-        T best[B];
-        int64_t arg[B];
-        std::fill(best, best + B, -std::numeric_limits<T>::infinity());
-        // A window of -inf only routes dy to its first pixel, as max_pool_argmax and PyTorch do.
-        std::fill(arg, arg + B, (w.h0 + w.r0) * s.W + w.w0 + w.s0);
-        for (int64_t r = w.r0; r < w.r1; ++r) {
-          for (int64_t c = w.s0; c < w.s1; ++c) {
-            const int64_t pixel = (w.h0 + r) * s.W + w.w0 + c;
-            for (int j = 0; j < B; ++j) {
-              const T v = xp[pixel * B + j];
-              if (max_pool_takes(v, best[j])) {
-                best[j] = v;
-                arg[j] = pixel;
-              }
-            }
+    for_each_window(s, p, [&](int64_t o, const PoolWindow& w) {
+      T best[B];
+      int64_t arg[B];
+      std::fill(best, best + B, -std::numeric_limits<T>::infinity());
+      // A window of -inf only routes dy to its first pixel, as max_pool_argmax and PyTorch do.
+      std::fill(arg, arg + B, (w.h0 + w.r0) * s.W + w.w0 + w.s0);
+      for_each_pixel(w, s.W, [&](int64_t pixel) {
+        for (int j = 0; j < B; ++j) {
+          const T v = xp[pixel * B + j];
+          if (max_pool_takes(v, best[j])) {
+            best[j] = v;
+            arg[j] = pixel;
           }
         }
-        for (int j = 0; j < B; ++j) dxp[arg[j] * B + j] += dyp[(op * s.Q + oq) * B + j];
-      }
-    }
+      });
+      for (int j = 0; j < B; ++j) dxp[arg[j] * B + j] += dyp[o * B + j];
+    });
   });
 }
 
@@ -80,19 +83,14 @@ void avg_forward(T* y, const T* x, const Pool2dShape& s, const Pool2dParams& p) 
   for_each_plane<B>(s, [&](int64_t in, int64_t out) {
     const T* xp = x + in;
     T* yp = y + out;
-    for (int64_t op = 0; op < s.P; ++op) {
-      for (int64_t oq = 0; oq < s.Q; ++oq) {
-        const PoolWindow w = pool_window(s.H, s.W, p.kernel, p.stride, p.pad, op, oq);
-        T sum[B] = {};
-        for (int64_t r = w.r0; r < w.r1; ++r) {
-          for (int64_t c = w.s0; c < w.s1; ++c) {
-            const T* v = xp + ((w.h0 + r) * s.W + w.w0 + c) * B;
-            for (int j = 0; j < B; ++j) sum[j] += v[j];
-          }
-        }
-        for (int j = 0; j < B; ++j) yp[(op * s.Q + oq) * B + j] = sum[j] * scale;
-      }
-    }
+    for_each_window(s, p, [&](int64_t o, const PoolWindow& w) {
+      T sum[B] = {};
+      for_each_pixel(w, s.W, [&](int64_t pixel) {
+        const T* v = xp + pixel * B;
+        for (int j = 0; j < B; ++j) sum[j] += v[j];
+      });
+      for (int j = 0; j < B; ++j) yp[o * B + j] = sum[j] * scale;
+    });
   });
 }
 
@@ -103,19 +101,14 @@ void avg_backward(T* dx, const T* dy, const Pool2dShape& s, const Pool2dParams& 
     T* dxp = dx + in;
     const T* dyp = dy + out;
     std::fill(dxp, dxp + s.H * s.W * B, T(0));
-    for (int64_t op = 0; op < s.P; ++op) {
-      for (int64_t oq = 0; oq < s.Q; ++oq) {
-        const PoolWindow w = pool_window(s.H, s.W, p.kernel, p.stride, p.pad, op, oq);
-        T g[B];
-        for (int j = 0; j < B; ++j) g[j] = dyp[(op * s.Q + oq) * B + j] * scale;
-        for (int64_t r = w.r0; r < w.r1; ++r) {
-          for (int64_t c = w.s0; c < w.s1; ++c) {
-            T* v = dxp + ((w.h0 + r) * s.W + w.w0 + c) * B;
-            for (int j = 0; j < B; ++j) v[j] += g[j];
-          }
-        }
-      }
-    }
+    for_each_window(s, p, [&](int64_t o, const PoolWindow& w) {
+      T g[B];
+      for (int j = 0; j < B; ++j) g[j] = dyp[o * B + j] * scale;
+      for_each_pixel(w, s.W, [&](int64_t pixel) {
+        T* v = dxp + pixel * B;
+        for (int j = 0; j < B; ++j) v[j] += g[j];
+      });
+    });
   });
 }
 
