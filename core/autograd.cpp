@@ -54,23 +54,11 @@ void check_accumulable(const Tensor& dst, const Tensor& src) {
   REVIVE_CHECK(dst.device() == src.device(), "gradient accumulation across devices");
 }
 
-}  // namespace
-
-void accumulate_(Tensor& dst, const Tensor& src) {
-  check_accumulable(dst, src);
-  if (dst.device().is_cuda()) {
-    REVIVE_CHECK(g_device_accumulate != nullptr, "no CUDA accumulate registered");
-    g_device_accumulate(dst, src);
-    return;
-  }
-  float* d = dst.data<float>();
-  const float* s = src.data<float>();
-  const int64_t n = dst.physical_numel();
+// out[i] = a[i] + b[i] over host buffers; out may be a.
+void add_host(float* out, const float* a, const float* b, int64_t n) {
 #pragma omp parallel for simd if (n > 32768) schedule(static)
-  for (int64_t i = 0; i < n; ++i) d[i] += s[i];
+  for (int64_t i = 0; i < n; ++i) out[i] = a[i] + b[i];
 }
-
-namespace {
 
 // a + b in a new tensor. On the CPU one pass (read a and b, write the sum) instead of a clone and
 // an in-place add (two passes): ResNets meet this at every residual block, where the shortcut's
@@ -83,16 +71,21 @@ Tensor summed(const Tensor& a, const Tensor& b) {
   }
   check_accumulable(a, b);
   Tensor out = Tensor::empty(a.shape(), a.dtype(), a.device(), a.layout());
-  float* o = out.data<float>();
-  const float* x = a.data<float>();
-  const float* y = b.data<float>();
-  const int64_t n = a.physical_numel();
-#pragma omp parallel for simd if (n > 32768) schedule(static)
-  for (int64_t i = 0; i < n; ++i) o[i] = x[i] + y[i];
+  add_host(out.data<float>(), a.data<float>(), b.data<float>(), a.physical_numel());
   return out;
 }
 
 }  // namespace
+
+void accumulate_(Tensor& dst, const Tensor& src) {
+  check_accumulable(dst, src);
+  if (dst.device().is_cuda()) {
+    REVIVE_CHECK(g_device_accumulate != nullptr, "no CUDA accumulate registered");
+    g_device_accumulate(dst, src);
+    return;
+  }
+  add_host(dst.data<float>(), dst.data<float>(), src.data<float>(), dst.physical_numel());
+}
 
 void run_backward(const Tensor& root) {
   REVIVE_CHECK(root.numel() == 1, "backward() from a tensor with " << root.numel()
