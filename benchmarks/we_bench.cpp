@@ -10,7 +10,8 @@
 // ordering in its worst case; BM_we_crossover_cpu slices/s; BM_we_step_cpu the whole step in
 // microseconds. Weights are 0.1 N(0, 1) with one filter in five scaled by 1e-3 (nearly dead, as in
 // trained nets, so that selection and crossover have work). The step restores them before each
-// iteration, untimed, which leaves them in cache as an SGD step would for these model sizes.
+// iteration, untimed, with the thread split of the SGD step, which leaves each thread's share in
+// its core's caches as training does for these model sizes.
 //
 // On CUDA (skipped without a device): BM_we_step_cuda the whole step, we_apply_cuda, from the
 // first launch to the counts on the host, with each sort of stage (d) (block: one block per layer
@@ -218,6 +219,16 @@ void report_step(benchmark::State& state, const ModelTable& m, const WeReport& r
   state.counters["filters"] = static_cast<double>(m.table.n_filters());
 }
 
+// Training runs WE right after an SGD step, which writes the arena split over the threads as
+// OpenMP's static schedule splits it, so each thread's share sits in its own core's caches. A
+// one-thread memcpy would put it all near one core and make the other thread's reads slower and
+// erratic.
+void restore_as_sgd_writes(std::vector<float>& dst, const std::vector<float>& src) {
+  const int64_t n = static_cast<int64_t>(src.size());
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) dst[static_cast<size_t>(i)] = src[static_cast<size_t>(i)];
+}
+
 // The whole step after epoch 30 of a single stage (r = r^ sigmoid(2) = 0.88 r^), each iteration on
 // the initial weights again (restored outside the timed region), with a fresh fallback state.
 void BM_we_step_cpu(benchmark::State& state, const std::string& name, const std::string& preset) {
@@ -227,7 +238,7 @@ void BM_we_step_cpu(benchmark::State& state, const std::string& name, const std:
   WeScratch scratch;
   WeReport report;
   for (auto _ : state) {
-    std::memcpy(arena.data(), m.arena.data(), arena.size() * 4);
+    restore_as_sgd_writes(arena, m.arena);
     WeState we_state;
     const auto t0 = std::chrono::steady_clock::now();
     report = we_apply_cpu(m.table, arena.data(), m.numel, o, 30, {0}, we_state, &scratch);
