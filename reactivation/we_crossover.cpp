@@ -88,11 +88,11 @@ void we_crossover_cpu(const FilterTable& table, float* arena, const float* l1, c
   const FilterTableFilters& F = table.filters();
   const int64_t n_pairs = static_cast<int64_t>(pairs.size());
   const WeBlendParams blend = we_blend_params(o);
-  int64_t work = 0;
-  for (int64_t p = 0; p < n_pairs; ++p) work += L.filter_len[F.layer[pairs.inferior[p]]];
-  // Pairs are disjoint, so any order and any split over threads give the same arena.
+  // Pairs are disjoint, so any order and any split over threads give the same arena. Chunks of
+  // consecutive pairs dealt round-robin balance the threads without the atomics of a dynamic
+  // schedule (a pair costs from one scalar to a few thousand elements).
   int64_t acc[kNumReactivatableKinds * 3] = {};
-#pragma omp parallel for schedule(dynamic, 4) reduction(+ : acc[:kNumReactivatableKinds * 3]) if (work > 65536)
+#pragma omp parallel for schedule(static, 8) reduction(+ : acc[:kNumReactivatableKinds * 3]) if (n_pairs > 64)
   for (int64_t p = 0; p < n_pairs; ++p) {
     // Pairs jump around the arena: start loading a later pair's filters now, so their first cache
     // misses overlap this pair's work (the hardware prefetcher follows from there).
