@@ -124,35 +124,59 @@ WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   s.importance.resize(static_cast<size_t>(n_filters));
   filter_norm_l1_cpu(table, arena, s.l1.data(), s.importance.data());
 
-  int64_t n_conv_filters = 0;
-  std::array<int64_t, 3> n_below{};
+  // (b) one global threshold per pool (spec 1.3: three independent pools). Keys are gathered in
+  // parallel, each layer at its place in its pool.
+  std::array<WeThresholdPool, kNumReactivatableKinds> pools{};
+  int n_pools = 0;
+  std::array<int, kNumReactivatableKinds> pool_of_kind{};
+  for (int k = 0; k < kNumReactivatableKinds; ++k) {  // allocations stay out of parallel regions
+    pool_of_kind[k] = -1;
+    if (!report.pools[k].enabled) continue;
+    s.keys[k].resize(static_cast<size_t>(report.pools[k].pool_size));
+    pool_of_kind[k] = n_pools;
+    pools[n_pools++] = {s.keys[k].data(), report.pools[k].pool_size, report.pools[k].threshold_rank};
+  }
+  s.pool_offset.resize(static_cast<size_t>(table.n_layers()));
+  std::array<int64_t, kNumReactivatableKinds> filled{};
   for (int l = 0; l < table.n_layers(); ++l) {
-    if (L.kind[l] != ReactivatableKind::kConvWeight) continue;
-    for (int32_t f = L.first_filter[l]; f < L.first_filter[l + 1]; ++f)
-      for (size_t i = 0; i < kWeDeadThresholds.size(); ++i) n_below[i] += s.importance[f] < kWeDeadThresholds[i];
-    n_conv_filters += L.n_filters[l];
+    const int k = static_cast<int>(L.kind[l]);
+    s.pool_offset[l] = filled[k];
+    filled[k] += L.n_filters[l];
   }
-  for (size_t i = 0; i < kWeDeadThresholds.size(); ++i)
-    report.conv_fraction_below[i] = n_conv_filters ? static_cast<double>(n_below[i]) / n_conv_filters : 0.0;
-
-  // (b) one global threshold per pool (spec 1.3: three independent pools), the pools in parallel.
+#pragma omp parallel for schedule(static, 8) if (n_filters > 16384)
+  for (int l = 0; l < table.n_layers(); ++l) {
+    const int k = static_cast<int>(L.kind[l]);
+    if (pool_of_kind[k] < 0) continue;
+    uint32_t* key = s.keys[k].data() + s.pool_offset[l];
+    const float* importance = s.importance.data() + L.first_filter[l];
+    for (int32_t j = 0; j < L.n_filters[l]; ++j) key[j] = magnitude_key(importance[j]);
+  }
+  we_global_thresholds(pools.data(), n_pools);
   std::array<uint64_t, kNumReactivatableKinds> threshold{};
-  for (int k = 0; k < kNumReactivatableKinds; ++k)  // allocations stay out of parallel regions
-    if (report.pools[k].enabled) s.keys[k].resize(static_cast<size_t>(report.pools[k].pool_size));
-#pragma omp parallel for schedule(dynamic, 1) if (n_filters > 16384)
-  for (int k = 0; k < kNumReactivatableKinds; ++k) {
-    const WePoolReport& p = report.pools[k];
-    if (!p.enabled) continue;
-    std::vector<uint32_t>& keys = s.keys[k];
-    uint32_t* key = keys.data();
-    for (int l = 0; l < table.n_layers(); ++l) {
-      if (static_cast<int>(L.kind[l]) != k) continue;
-      for (int32_t f = L.first_filter[l]; f < L.first_filter[l + 1]; ++f) *key++ = magnitude_key(s.importance[f]);
-    }
-    threshold[k] = we_global_threshold(keys, p.threshold_rank);
-  }
+  for (int k = 0; k < kNumReactivatableKinds; ++k)
+    if (pool_of_kind[k] >= 0) threshold[k] = pools[pool_of_kind[k]].threshold;
 
-  // (c) per-layer counts in module order, because the fallback counters depend on it (spec 1.4).
+  // (c) per-layer counts, in parallel (they depend on the thresholds only), with the fraction of
+  // dead conv filters; then the fallback in module order, because the counters depend on it
+  // (spec 1.4).
+  s.counts.resize(static_cast<size_t>(table.n_layers()));
+  s.below.resize(static_cast<size_t>(table.n_layers()));
+#pragma omp parallel for schedule(static, 4) if (n_filters > 16384)
+  for (int l = 0; l < table.n_layers(); ++l) {
+    const int k = static_cast<int>(L.kind[l]);
+    const float* importance = s.importance.data() + L.first_filter[l];
+    if (report.pools[k].enabled)
+      s.counts[l] = we_count_layer(importance, L.n_filters[l], L.groups[l], threshold[k], o);
+    std::array<int32_t, kWeDeadThresholds.size()> below{};
+    if (L.kind[l] == ReactivatableKind::kConvWeight)
+      for (size_t i = 0; i < kWeDeadThresholds.size(); ++i) {
+        const double limit = kWeDeadThresholds[i];
+        for (int32_t j = 0; j < L.n_filters[l]; ++j) below[i] += importance[j] < limit;
+      }
+    s.below[l] = below;
+  }
+  int64_t n_conv_filters = 0;
+  std::array<int64_t, kWeDeadThresholds.size()> n_below{};
   const double fallback_period = we_fallback_period(table, o);
   s.selection.assign(static_cast<size_t>(table.n_layers()), WeLayerSelection{});
   s.pair_offset.assign(static_cast<size_t>(table.n_layers()) + 1, 0);
@@ -160,11 +184,16 @@ WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   int32_t max_matched = 0;
   for (int l = 0; l < table.n_layers(); ++l) {
     const int k = static_cast<int>(L.kind[l]);
+    if (L.kind[l] == ReactivatableKind::kConvWeight) {
+      for (size_t i = 0; i < kWeDeadThresholds.size(); ++i) n_below[i] += s.below[l][i];
+      n_conv_filters += L.n_filters[l];
+    }
     WePoolReport& p = report.pools[k];
     WeLayerSelection& sel = s.selection[l];
     if (p.enabled) {
-      sel = we_select_layer(s.importance.data() + L.first_filter[l], L.n_filters[l], L.groups[l], threshold[k], o,
-                            fallback_period, &state.fallback_counter[k]);
+      const WeLayerCounts& c = s.counts[l];
+      sel = we_finish_layer_selection(L.n_filters[l], c.n_tbd, c.n_ri, c.ri_bound, threshold[k], o.selection,
+                                      fallback_period, &state.fallback_counter[k]);
       p.candidates += sel.n_tbd;
       p.inferior += sel.n_inferior;
       p.pairs += sel.n_pairs;
@@ -176,6 +205,8 @@ WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
     }
     s.pair_offset[l + 1] = s.pair_offset[l] + sel.n_pairs;
   }
+  for (size_t i = 0; i < kWeDeadThresholds.size(); ++i)
+    report.conv_fraction_below[i] = n_conv_filters ? static_cast<double>(n_below[i]) / n_conv_filters : 0.0;
 
   // (d) matching: layers are independent; each writes its pairs at its offset, so the pair list is
   // in module order whatever the thread split.

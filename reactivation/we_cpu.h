@@ -70,6 +70,9 @@ struct WeScratch {
   std::vector<float> l1;
   std::vector<float> importance;
   std::array<std::vector<uint32_t>, kNumReactivatableKinds> keys;  // per pool
+  std::vector<int64_t> pool_offset;          // per layer: where its keys start in its pool
+  std::vector<WeLayerCounts> counts;          // per layer
+  std::vector<std::array<int32_t, kWeDeadThresholds.size()>> below;  // per layer: conv filters under each
   std::vector<WeLayerSelection> selection;  // per layer
   std::vector<int64_t> pair_offset;         // per layer + 1: where each layer's pairs start
   std::vector<std::vector<uint64_t>> order;  // per thread

@@ -1,5 +1,7 @@
 #include "reactivation/we_select.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <array>
 
@@ -8,42 +10,96 @@
 
 namespace revive {
 
-uint64_t we_global_threshold(std::vector<uint32_t>& keys, int64_t k) {
-  REVIVE_CHECK(k >= 0, "WE threshold rank must be >= 0, got " << k);
-  // k = |pool| is reachable with rate 1 (sorted_pool[k] would be out of range in the reference
-  // code); every entry is then below the threshold.
-  if (k >= static_cast<int64_t>(keys.size())) return uint64_t{1} << 32;
+namespace {
+
+constexpr int kRadixBits = 8;
+constexpr int kRadixBins = 1 << kRadixBits;
+// Four interleaved histograms keep increments of a crowded bucket (one exponent) from forming a
+// dependency chain.
+using RadixHistogram = std::array<std::array<uint32_t, kRadixBins>, 4>;
+
+void radix_histogram(const uint32_t* v, int64_t n, int shift, RadixHistogram& hist) {
+  for (auto& h : hist) h.fill(0);
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int u = 0; u < 4; ++u) ++hist[u][(v[i + u] >> shift) & (kRadixBins - 1)];
+  for (; i < n; ++i) ++hist[0][(v[i] >> shift) & (kRadixBins - 1)];
+}
+
+int64_t radix_keep_bucket(uint32_t* v, int64_t n, int shift, uint32_t bucket) {
+  int64_t kept = 0;  // branch-free compaction: the bucket test is unpredictable
+  for (int64_t j = 0; j < n; ++j) {
+    const uint32_t x = v[j];
+    v[kept] = x;
+    kept += ((x >> shift) & (kRadixBins - 1)) == bucket;
+  }
+  return kept;
+}
+
+}  // namespace
+
+void we_global_thresholds(WeThresholdPool* pools, int n_pools) {
+  REVIVE_CHECK(n_pools >= 0 && n_pools <= kNumReactivatableKinds, "WE thresholds: " << n_pools << " pools");
+  int64_t total = 0;
+  for (int k = 0; k < n_pools; ++k) {
+    WeThresholdPool& p = pools[k];
+    REVIVE_CHECK(p.rank >= 0, "WE threshold rank must be >= 0, got " << p.rank);
+    total += p.n;
+  }
   // Only the value of sorted_pool[k] matters, so a selection equals the spec's stable sort. Radix
   // select, most significant byte first: each pass histograms the entries that share the bytes
-  // chosen so far and keeps the bucket holding rank k; O(|pool|), no comparisons. Four interleaved
-  // histograms keep increments of a crowded bucket (one exponent) from forming a dependency chain.
-  std::array<std::array<uint32_t, 256>, 4> hist;
-  uint32_t* v = keys.data();
-  size_t n = keys.size();
-  uint32_t prefix = 0;
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    for (auto& h : hist) h.fill(0);
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4)
-      for (int u = 0; u < 4; ++u) ++hist[u][(v[i + u] >> shift) & 0xff];
-    for (; i < n; ++i) ++hist[0][(v[i] >> shift) & 0xff];
-    uint32_t bucket = 0;
-    for (;; ++bucket) {
-      const int64_t count = int64_t{hist[0][bucket]} + hist[1][bucket] + hist[2][bucket] + hist[3][bucket];
-      if (count > k) break;
-      k -= count;
+  // chosen so far and keeps the bucket holding the rank; O(|pool|), no comparisons. Each pool is
+  // split into one segment per thread; every thread histograms and compacts its own segments, and
+  // after a barrier all threads read every histogram and pick the same buckets. Histograms
+  // alternate between two sets by pass, so one barrier per pass suffices.
+  const int max_threads = static_cast<int>(std::min<int64_t>(omp_get_max_threads(), total / 8192 + 1));
+  std::vector<RadixHistogram> hist(static_cast<size_t>(2 * max_threads * n_pools));
+  std::vector<int64_t> seg_begin(static_cast<size_t>(max_threads * n_pools));
+  std::vector<int64_t> seg_size(seg_begin.size());
+#pragma omp parallel num_threads(max_threads)
+  {
+    const int n_threads = omp_get_num_threads(), t = omp_get_thread_num();
+    const auto at = [&](int thread, int k) { return static_cast<size_t>(thread * n_pools + k); };
+    std::array<int64_t, kNumReactivatableKinds> rank{};  // every thread tracks the same ranks
+    std::array<uint32_t, kNumReactivatableKinds> prefix{};
+    for (int k = 0; k < n_pools; ++k) {
+      rank[k] = pools[k].rank;
+      seg_begin[at(t, k)] = pools[k].n * t / n_threads;
+      seg_size[at(t, k)] = pools[k].n * (t + 1) / n_threads - seg_begin[at(t, k)];
     }
-    prefix |= bucket << shift;
-    if (shift == 0) break;
-    size_t kept = 0;  // branch-free compaction: the bucket test is unpredictable
-    for (size_t j = 0; j < n; ++j) {
-      const uint32_t x = v[j];
-      v[kept] = x;
-      kept += ((x >> shift) & 0xff) == bucket;
+    for (int shift = 32 - kRadixBits, pass = 0; shift >= 0; shift -= kRadixBits, ++pass) {
+      for (int k = 0; k < n_pools; ++k)
+        radix_histogram(pools[k].keys + seg_begin[at(t, k)], seg_size[at(t, k)], shift,
+                        hist[(pass % 2) * n_threads * n_pools + at(t, k)]);
+#pragma omp barrier
+      for (int k = 0; k < n_pools; ++k) {
+        // k = |pool| is reachable with rate 1 (sorted_pool[k] would be out of range in the
+        // reference code): the search then runs off the end and the pool gets 2^32 below.
+        if (rank[k] >= pools[k].n) continue;
+        uint32_t bucket = 0;
+        for (;; ++bucket) {
+          int64_t count = 0;
+          for (int u = 0; u < n_threads; ++u)
+            for (const auto& h : hist[(pass % 2) * n_threads * n_pools + at(u, k)]) count += h[bucket];
+          if (count > rank[k]) break;
+          rank[k] -= count;
+        }
+        prefix[k] |= bucket << shift;
+        if (shift > 0)
+          seg_size[at(t, k)] =
+              radix_keep_bucket(pools[k].keys + seg_begin[at(t, k)], seg_size[at(t, k)], shift, bucket);
+      }
     }
-    n = kept;
+    if (t == 0)
+      for (int k = 0; k < n_pools; ++k)
+        pools[k].threshold = pools[k].rank >= pools[k].n ? uint64_t{1} << 32 : uint64_t{prefix[k]};
   }
-  return prefix;
+}
+
+uint64_t we_global_threshold(std::vector<uint32_t>& keys, int64_t k) {
+  WeThresholdPool pool{keys.data(), static_cast<int64_t>(keys.size()), k};
+  we_global_thresholds(&pool, 1);
+  return pool.threshold;
 }
 
 namespace {
@@ -100,20 +156,29 @@ class SmallestKeys {
 
 }  // namespace
 
-WeLayerSelection we_select_layer(const float* importance, int32_t n, int32_t groups, uint64_t threshold_key,
-                                 const WeOptions& o, double fallback_period, int64_t* fallback_counter) {
-  int32_t n_tbd = 0;
+WeLayerCounts we_count_layer(const float* importance, int32_t n, int32_t groups, uint64_t threshold_key,
+                             const WeOptions& o) {
+  WeLayerCounts c;
   if (o.selection != WeSelection::kLocalOnly) {
     if (threshold_key > 0x7fffffffu) {
-      n_tbd = n;  // every key is <= 0x7fffffff
+      c.n_tbd = n;  // every key is <= 0x7fffffff
     } else {
       const int32_t th = static_cast<int32_t>(threshold_key);
-      for (int32_t j = 0; j < n; ++j) n_tbd += static_cast<int32_t>(magnitude_key(importance[j])) < th;
+      for (int32_t j = 0; j < n; ++j) c.n_tbd += static_cast<int32_t>(magnitude_key(importance[j])) < th;
     }
   }
-  RelativeImportance ri;
-  if (we_selection_is_local(o.selection, n_tbd)) ri = count_relative_importance(importance, n, groups, o);
-  return we_finish_layer_selection(n, n_tbd, ri.count, ri.bound, threshold_key, o.selection, fallback_period,
+  if (we_selection_is_local(o.selection, c.n_tbd)) {
+    const RelativeImportance ri = count_relative_importance(importance, n, groups, o);
+    c.n_ri = ri.count;
+    c.ri_bound = ri.bound;
+  }
+  return c;
+}
+
+WeLayerSelection we_select_layer(const float* importance, int32_t n, int32_t groups, uint64_t threshold_key,
+                                 const WeOptions& o, double fallback_period, int64_t* fallback_counter) {
+  const WeLayerCounts c = we_count_layer(importance, n, groups, threshold_key, o);
+  return we_finish_layer_selection(n, c.n_tbd, c.n_ri, c.ri_bound, threshold_key, o.selection, fallback_period,
                                    fallback_counter);
 }
 

@@ -18,7 +18,28 @@ namespace revive {
 // `keys` holds the pool's magnitude keys and is overwritten (radix select, O(|pool|)).
 uint64_t we_global_threshold(std::vector<uint32_t>& keys, int64_t k);
 
-// Local selection of one layer (spec 1.4, 1.10 for WE-G / WE-L). `fallback_period` is
+// The global thresholds of several pools at once, each pool's work split over the OpenMP threads.
+struct WeThresholdPool {
+  uint32_t* keys;  // the pool's magnitude keys, overwritten
+  int64_t n;
+  int64_t rank;
+  uint64_t threshold = 0;  // the result, as we_global_threshold returns it
+};
+void we_global_thresholds(WeThresholdPool* pools, int n_pools);
+
+// The counts a layer's local selection starts from: entries below the global threshold (0 for
+// WE-L) and, where we_selection_is_local, entries within lambda and their bound. They depend on
+// the thresholds only, so layers can be counted in any order; the fallback then runs in module
+// order (we_finish_layer_selection).
+struct WeLayerCounts {
+  int32_t n_tbd = 0;
+  int32_t n_ri = 0;
+  uint64_t ri_bound = uint64_t{1} << 32;
+};
+WeLayerCounts we_count_layer(const float* importance, int32_t n, int32_t groups, uint64_t threshold_key,
+                             const WeOptions& options);
+
+// Local selection of one layer (spec 1.4, 1.10 for WE-G / WE-L): we_count_layer, then the fallback. `fallback_period` is
 // (#conv layers)/ln_c, or <= 0 for no fallback; `fallback_counter` is the pool's counter, which
 // persists across layers and epochs.
 WeLayerSelection we_select_layer(const float* importance, int32_t n, int32_t groups, uint64_t threshold_key,

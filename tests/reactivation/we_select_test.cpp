@@ -1,8 +1,10 @@
 #include "reactivation/we_select.h"
 
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "core/rng.h"
@@ -80,6 +82,37 @@ TEST(WeSelect, GlobalThresholdEqualsStableSortOnRandomPools) {
     std::vector<uint32_t> keys = keys_of(pool);
     ASSERT_EQ(we_global_threshold(keys, k), magnitude_key(sorted[static_cast<size_t>(k)]));
   }
+}
+
+TEST(WeSelect, PoolsSplitOverThreadsGiveEachPoolsSortedValue) {
+  // Three pools at once, large enough to be split over two threads (tiny, empty and uneven
+  // segments included), against each pool's sorted keys; rank |pool| gives 2^32.
+  Rng rng(5);
+  const int saved = omp_get_max_threads();
+  for (int threads : {1, 2, 3}) {
+    omp_set_num_threads(threads);
+    for (int trial = 0; trial < 20; ++trial) {
+      const int64_t sizes[3] = {static_cast<int64_t>(rng.below(3)), 1 + static_cast<int64_t>(rng.below(50)),
+                                20000 + static_cast<int64_t>(rng.below(20000))};
+      std::array<std::vector<uint32_t>, 3> keys, sorted;
+      std::array<WeThresholdPool, 3> pools;
+      for (int k = 0; k < 3; ++k) {
+        for (int64_t i = 0; i < sizes[k]; ++i)
+          keys[k].push_back(magnitude_key(std::ldexp(rng.uniform(), -static_cast<int>(rng.below(trial % 2 ? 3 : 60)))));
+        sorted[k] = keys[k];
+        std::sort(sorted[k].begin(), sorted[k].end());
+        const int64_t rank = trial == 0 ? sizes[k] : static_cast<int64_t>(rng.below(static_cast<uint64_t>(sizes[k]) + 1));
+        pools[k] = {keys[k].data(), sizes[k], rank};
+      }
+      we_global_thresholds(pools.data(), 3);
+      for (int k = 0; k < 3; ++k) {
+        const uint64_t expected =
+            pools[k].rank >= sizes[k] ? uint64_t{1} << 32 : uint64_t{sorted[k][static_cast<size_t>(pools[k].rank)]};
+        ASSERT_EQ(pools[k].threshold, expected) << threads << " threads, trial " << trial << ", pool " << k;
+      }
+    }
+  }
+  omp_set_num_threads(saved);
 }
 
 TEST(WeSelect, LocalSelectionCounts) {
