@@ -212,7 +212,7 @@ WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   // in module order whatever the thread split.
   s.pairs.resize(static_cast<size_t>(s.pair_offset.back()));
   s.order.resize(static_cast<size_t>(omp_get_max_threads()));
-  for (auto& order : s.order) order.resize(std::max(order.size(), 2 * static_cast<size_t>(max_matched)));
+  for (auto& order : s.order) order.resize(std::max(order.size(), 3 * static_cast<size_t>(max_matched)));
 #pragma omp parallel for schedule(dynamic, 1) if (match_work > 16384)
   for (int l = 0; l < table.n_layers(); ++l) {
     if (s.selection[l].n_pairs == 0) continue;

@@ -133,26 +133,43 @@ RelativeImportance count_relative_importance(const float* importance, int32_t n,
   return {count, we_ri_bound(limit, o.ri_inclusive, n_groups)};
 }
 
-// Keeps the `count` smallest keys offered to it, sorted. For the few dominants a layer usually
-// has, one pass through this small buffer (the branch that admits a key is rarely taken) is
-// several times faster than a selection over the whole layer.
-class SmallestKeys {
- public:
-  static constexpr int32_t kCapacity = 32;
-  explicit SmallestKeys(int32_t count) : count_(count) {}
-  void offer(uint64_t key) {
-    if (size_ == count_ && key >= best_[count_ - 1]) return;
-    int32_t i = size_ < count_ ? size_++ : count_ - 1;
-    for (; i > 0 && best_[i - 1] > key; --i) best_[i] = best_[i - 1];
-    best_[i] = key;
+// Moves the k smallest of the unique keys[0, n) to keys[0, k), ascending (k <= n); clobbers the
+// rest and spare[0, n). Introselect over a whole layer mispredicts about one branch per
+// comparison; when few keys are wanted from many, a pivot taken from a small sample first drops
+// the keys that are surely too big, in one branch-free pass, and the selection runs on about
+// 2k + 16 keys. A pivot that keeps fewer than k keys (unlucky sample) falls back to the full set.
+void smallest_sorted(uint64_t* keys, int32_t n, int32_t k, uint64_t* spare) {
+  if (k <= 0) return;
+  constexpr int32_t kSample = 64;
+  if (n >= 4 * kSample && 4 * k < n) {
+    std::array<uint64_t, kSample> sample;
+    const int32_t stride = n / kSample;
+    // One key per stride at a scrambled offset, so that a periodic pattern in the layer (every
+    // fifth filter dead, say) cannot bias the sample.
+    for (int32_t i = 0; i < kSample; ++i)
+      sample[static_cast<size_t>(i)] = keys[i * stride + static_cast<int32_t>((static_cast<uint32_t>(i) * 2654435761u) %
+                                                                             static_cast<uint32_t>(stride))];
+    const int32_t r = static_cast<int32_t>(int64_t{kSample} * (2 * k + 16) / n);
+    if (r < kSample) {
+      std::nth_element(sample.begin(), sample.begin() + r, sample.end());
+      const uint64_t pivot = sample[static_cast<size_t>(r)];
+      int32_t kept = 0;
+      for (int32_t j = 0; j < n; ++j) {
+        const uint64_t x = keys[j];
+        spare[kept] = x;
+        kept += x <= pivot;
+      }
+      if (kept >= k) {
+        std::nth_element(spare, spare + (k - 1), spare + kept);
+        std::sort(spare, spare + k);
+        std::copy(spare, spare + k, keys);
+        return;
+      }
+    }
   }
-  const uint64_t* sorted() const { return best_; }
-
- private:
-  int32_t count_;
-  int32_t size_ = 0;
-  uint64_t best_[kCapacity];
-};
+  if (k < n) std::nth_element(keys, keys + k, keys + n);
+  std::sort(keys, keys + k);
+}
 
 }  // namespace
 
@@ -190,44 +207,39 @@ void we_match_layer(const float* importance, int32_t n, int32_t first_filter, co
   // the dominants among all, and only those are sorted.
   const int32_t c = sel.n_inferior, p = sel.n_pairs;  // p <= n - c
   // Grow only: shrinking and growing again would zero-fill the buffer for every other layer.
-  if (scratch.size() < 2 * static_cast<size_t>(n)) scratch.resize(2 * static_cast<size_t>(n));
+  if (scratch.size() < 3 * static_cast<size_t>(n)) scratch.resize(3 * static_cast<size_t>(n));
   uint64_t* order = scratch.data();  // the dominants end up in order[0, p), sorted
   uint64_t* candidates = order + n;
+  uint64_t* spare = candidates + n;
   int32_t n_candidates = 0;
-  // One pass computes every order key, keeps those below the bound as inferior candidates, and
-  // feeds the dominant selection.
-  const auto visit = [&](int32_t j) {
+  // The inferior are the c largest order keys: complemented, they are the c smallest, and equal
+  // magnitudes then come by descending index, as the tail of the ascending order has them.
+  for (int32_t j = 0; j < n; ++j) {
     const uint32_t key = magnitude_key(importance[j]);
     const uint64_t order_key = descending_order_key(key, static_cast<uint32_t>(j));
-    candidates[n_candidates] = order_key;
+    order[j] = order_key;
+    candidates[n_candidates] = ~order_key;
     n_candidates += key < sel.inferior_bound;
-    return order_key;
-  };
-  if (p <= SmallestKeys::kCapacity) {
-    SmallestKeys dominants(p);
-    for (int32_t j = 0; j < n; ++j) dominants.offer(visit(j));
-    std::copy(dominants.sorted(), dominants.sorted() + p, order);
-  } else {
-    for (int32_t j = 0; j < n; ++j) order[j] = visit(j);
-    std::nth_element(order, order + p, order + n);
-    std::sort(order, order + p);
   }
   if (n_candidates < c) {
     // A bound that excludes an inferior entry would be a bug upstream; stay correct (every entry
     // a candidate) rather than throw inside a parallel loop.
-    for (int32_t j = 0; j < n; ++j)
-      candidates[j] = descending_order_key(magnitude_key(importance[j]), static_cast<uint32_t>(j));
+    for (int32_t j = 0; j < n; ++j) candidates[j] = ~order[j];
     n_candidates = n;
   }
-  uint64_t* inferior = candidates + (n_candidates - c);  // the c smallest, descending once sorted
-  std::nth_element(candidates, inferior, candidates + n_candidates);
+  smallest_sorted(order, n, p, spare);
+  smallest_sorted(candidates, n_candidates, c, spare);
+  // candidates[0, c) hold the inferior list from the last in order to the first: turn it around.
+  uint64_t* inferior = candidates;
+  std::reverse(inferior, inferior + c);
+  for (int32_t k = 0; k < c; ++k) inferior[k] = ~inferior[k];
   if (matching == WeMatching::kReverse) {
     // The ascending inferior list is itself a stable sort ("Decisions" 2): ties keep ascending
     // index order, so it is not the descending list reversed.
     for (int32_t k = 0; k < c; ++k)
       inferior[k] = ascending_order_key(descending_order_key_magnitude(inferior[k]), order_key_index(inferior[k]));
+    std::sort(inferior, inferior + c);
   }
-  std::sort(inferior, inferior + c);
   for (int32_t k = 0; k < p; ++k) {
     dominant[k] = first_filter + static_cast<int32_t>(order_key_index(order[k]));
     inferior_out[k] = first_filter + static_cast<int32_t>(order_key_index(inferior[k]));

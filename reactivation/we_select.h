@@ -60,7 +60,7 @@ struct WePairs {
 // dominant[0, n_pairs) and inferior[0, n_pairs): forward matching zips the descending dominant list
 // with the descending inferior list; reverse (WE-RM) zips it with the ascending inferior list.
 // `first_filter` is the layer's first table id. Layers are independent of each other. `scratch`
-// grows to 2n entries if smaller (size it beforehand to keep allocations out of a parallel loop).
+// grows to 3n entries if smaller (size it beforehand to keep allocations out of a parallel loop).
 void we_match_layer(const float* importance, int32_t n, int32_t first_filter, const WeLayerSelection& sel,
                     WeMatching matching, std::vector<uint64_t>& scratch, int32_t* dominant, int32_t* inferior);
 

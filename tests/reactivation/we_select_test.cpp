@@ -272,12 +272,18 @@ TEST(WeSelect, MatchingEqualsTheSpecsFullStableSort) {
   // zips the dominants with the inferior sorted ascending (stable, ties by ascending index). The
   // matcher selects instead of sorting, with or without a bound, for few and many pairs (up to
   // 600 dominants, as wide layers of 1000+ filters can have).
+  // Trials from 440 on are wide layers with few pairs, where the selection first filters by a
+  // sampled pivot, some with every fifth filter nearly dead (a period a strided sample could hit).
   Rng rng(7);
-  for (int trial = 0; trial < 440; ++trial) {
-    const int32_t n = 1 + static_cast<int32_t>(rng.below(trial < 300 ? 80 : trial < 400 ? 400 : 1200));
+  for (int trial = 0; trial < 640; ++trial) {
+    const bool wide = trial >= 440;
+    const int32_t n = wide ? 256 + static_cast<int32_t>(rng.below(1800))
+                           : 1 + static_cast<int32_t>(rng.below(trial < 300 ? 80 : trial < 400 ? 400 : 1200));
     std::vector<float> imp(static_cast<size_t>(n));
     for (float& x : imp) x = trial % 2 ? static_cast<float>(rng.below(6)) : rng.uniform();  // ties or not
-    const int32_t c = static_cast<int32_t>(rng.below(static_cast<uint64_t>(n) + 1));
+    if (wide && trial % 4 < 2)
+      for (int32_t j = 0; j < n; j += 5) imp[j] *= 1e-3f;
+    const int32_t c = static_cast<int32_t>(rng.below(static_cast<uint64_t>(wide ? n / 6 : n) + 1));
     std::vector<int32_t> desc(static_cast<size_t>(n));
     for (int32_t j = 0; j < n; ++j) desc[j] = j;
     std::stable_sort(desc.begin(), desc.end(),
