@@ -8,7 +8,7 @@
 // BM_filter_norm_cpu reports GB/s read, BM_copy_cpu the memcpy bandwidth of the same bytes (read +
 // written, STREAM's convention) to compare against; BM_we_sort_cpu filters/s of the per-layer
 // ordering in its worst case; BM_we_crossover_cpu slices/s; BM_we_step_cpu the whole step in
-// microseconds. Weights are 0.1 N(0, 1) with one filter in five scaled by 1e-3 (nearly dead, as in
+// microseconds (mean, and the median and fastest single step as counters). Weights are 0.1 N(0, 1) with one filter in five scaled by 1e-3 (nearly dead, as in
 // trained nets, so that selection and crossover have work). The step restores them before each
 // iteration, untimed, with the thread split of the SGD step, which leaves each thread's share in
 // its core's caches as training does for these model sizes.

@@ -1,8 +1,10 @@
 // Weight Evolution on the CPU (spec reactivation.md section 1), as the pipeline of ARCHITECTURE.md
 // decision 4 over a filter table:
 //   (a) filter_norm_l1_cpu: the average L1 of every filter of every layer, one pass over the arena;
-//   (b) we_global_threshold: the threshold of each pool (conv, BN gamma, BN beta) at rate r(e);
-//   (c)+(d) we_select_layer / we_match_layer: per-layer counts, fallback, stable ordering, pairs;
+//   (b) we_global_thresholds: the threshold of each pool (conv, BN gamma, BN beta) at rate r(e);
+//   (c) we_count_layer, in parallel over layers, then the fallback in module order
+//       (we_finish_layer_selection);
+//   (d) we_match_layer: stable ordering of the selected ends of each layer, pairs;
 //   (e) we_crossover_cpu: one update per slice (or per filter / scalar) of each inferior filter.
 // The step only reads and writes the arena's reactivatable tensors; optimiser momentum is never
 // seen, hence never touched ("Decisions" 3).
