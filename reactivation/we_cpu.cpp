@@ -48,6 +48,65 @@ nlohmann::json pool_json(const WePoolReport& p) {
           {"skipped_non_finite", p.crossover.skipped_non_finite}};
 }
 
+// Stage (b): the keys of each enabled pool, gathered in parallel (each layer at its place in its
+// pool), then all pools' radix selects at once.
+std::array<uint64_t, kNumReactivatableKinds> pool_thresholds(const FilterTable& table, const WeReport& report,
+                                                             WeScratch& s) {
+  const FilterTableLayers& L = table.layers();
+  std::array<WeThresholdPool, kNumReactivatableKinds> pools{};
+  int n_pools = 0;
+  std::array<int, kNumReactivatableKinds> pool_of_kind{};
+  for (int k = 0; k < kNumReactivatableKinds; ++k) {  // allocations stay out of parallel regions
+    pool_of_kind[k] = -1;
+    if (!report.pools[k].enabled) continue;
+    s.keys[k].resize(static_cast<size_t>(report.pools[k].pool_size));
+    pool_of_kind[k] = n_pools;
+    pools[n_pools++] = {s.keys[k].data(), report.pools[k].pool_size, report.pools[k].threshold_rank};
+  }
+  s.pool_offset.resize(static_cast<size_t>(table.n_layers()));
+  std::array<int64_t, kNumReactivatableKinds> filled{};
+  for (int l = 0; l < table.n_layers(); ++l) {
+    const int k = static_cast<int>(L.kind[l]);
+    s.pool_offset[l] = filled[k];
+    filled[k] += L.n_filters[l];
+  }
+#pragma omp parallel for schedule(static, 8) if (table.n_filters() > 16384)
+  for (int l = 0; l < table.n_layers(); ++l) {
+    const int k = static_cast<int>(L.kind[l]);
+    if (pool_of_kind[k] < 0) continue;
+    uint32_t* key = s.keys[k].data() + s.pool_offset[l];
+    const float* importance = s.importance.data() + L.first_filter[l];
+    for (int32_t j = 0; j < L.n_filters[l]; ++j) key[j] = magnitude_key(importance[j]);
+  }
+  we_global_thresholds(pools.data(), n_pools);
+  std::array<uint64_t, kNumReactivatableKinds> threshold{};
+  for (int k = 0; k < kNumReactivatableKinds; ++k)
+    if (pool_of_kind[k] >= 0) threshold[k] = pools[pool_of_kind[k]].threshold;
+  return threshold;
+}
+
+// Stage (c), the part that does not depend on module order: s.counts and s.below of every layer.
+void count_layers(const FilterTable& table, const WeReport& report,
+                  const std::array<uint64_t, kNumReactivatableKinds>& threshold, const WeOptions& o, WeScratch& s) {
+  const FilterTableLayers& L = table.layers();
+  s.counts.resize(static_cast<size_t>(table.n_layers()));
+  s.below.resize(static_cast<size_t>(table.n_layers()));
+#pragma omp parallel for schedule(static, 4) if (table.n_filters() > 16384)
+  for (int l = 0; l < table.n_layers(); ++l) {
+    const int k = static_cast<int>(L.kind[l]);
+    const float* importance = s.importance.data() + L.first_filter[l];
+    if (report.pools[k].enabled)
+      s.counts[l] = we_count_layer(importance, L.n_filters[l], L.groups[l], threshold[k], o);
+    std::array<int32_t, kWeDeadThresholds.size()> below{};
+    if (L.kind[l] == ReactivatableKind::kConvWeight)
+      for (size_t i = 0; i < kWeDeadThresholds.size(); ++i) {
+        const double limit = kWeDeadThresholds[i];
+        for (int32_t j = 0; j < L.n_filters[l]; ++j) below[i] += importance[j] < limit;
+      }
+    s.below[l] = below;
+  }
+}
+
 }  // namespace
 
 nlohmann::json WeState::to_json() const {
@@ -124,57 +183,12 @@ WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   s.importance.resize(static_cast<size_t>(n_filters));
   filter_norm_l1_cpu(table, arena, s.l1.data(), s.importance.data());
 
-  // (b) one global threshold per pool (spec 1.3: three independent pools). Keys are gathered in
-  // parallel, each layer at its place in its pool.
-  std::array<WeThresholdPool, kNumReactivatableKinds> pools{};
-  int n_pools = 0;
-  std::array<int, kNumReactivatableKinds> pool_of_kind{};
-  for (int k = 0; k < kNumReactivatableKinds; ++k) {  // allocations stay out of parallel regions
-    pool_of_kind[k] = -1;
-    if (!report.pools[k].enabled) continue;
-    s.keys[k].resize(static_cast<size_t>(report.pools[k].pool_size));
-    pool_of_kind[k] = n_pools;
-    pools[n_pools++] = {s.keys[k].data(), report.pools[k].pool_size, report.pools[k].threshold_rank};
-  }
-  s.pool_offset.resize(static_cast<size_t>(table.n_layers()));
-  std::array<int64_t, kNumReactivatableKinds> filled{};
-  for (int l = 0; l < table.n_layers(); ++l) {
-    const int k = static_cast<int>(L.kind[l]);
-    s.pool_offset[l] = filled[k];
-    filled[k] += L.n_filters[l];
-  }
-#pragma omp parallel for schedule(static, 8) if (n_filters > 16384)
-  for (int l = 0; l < table.n_layers(); ++l) {
-    const int k = static_cast<int>(L.kind[l]);
-    if (pool_of_kind[k] < 0) continue;
-    uint32_t* key = s.keys[k].data() + s.pool_offset[l];
-    const float* importance = s.importance.data() + L.first_filter[l];
-    for (int32_t j = 0; j < L.n_filters[l]; ++j) key[j] = magnitude_key(importance[j]);
-  }
-  we_global_thresholds(pools.data(), n_pools);
-  std::array<uint64_t, kNumReactivatableKinds> threshold{};
-  for (int k = 0; k < kNumReactivatableKinds; ++k)
-    if (pool_of_kind[k] >= 0) threshold[k] = pools[pool_of_kind[k]].threshold;
-
+  // (b) one global threshold per pool (spec 1.3: three independent pools).
+  const std::array<uint64_t, kNumReactivatableKinds> threshold = pool_thresholds(table, report, s);
   // (c) per-layer counts, in parallel (they depend on the thresholds only), with the fraction of
   // dead conv filters; then the fallback in module order, because the counters depend on it
   // (spec 1.4).
-  s.counts.resize(static_cast<size_t>(table.n_layers()));
-  s.below.resize(static_cast<size_t>(table.n_layers()));
-#pragma omp parallel for schedule(static, 4) if (n_filters > 16384)
-  for (int l = 0; l < table.n_layers(); ++l) {
-    const int k = static_cast<int>(L.kind[l]);
-    const float* importance = s.importance.data() + L.first_filter[l];
-    if (report.pools[k].enabled)
-      s.counts[l] = we_count_layer(importance, L.n_filters[l], L.groups[l], threshold[k], o);
-    std::array<int32_t, kWeDeadThresholds.size()> below{};
-    if (L.kind[l] == ReactivatableKind::kConvWeight)
-      for (size_t i = 0; i < kWeDeadThresholds.size(); ++i) {
-        const double limit = kWeDeadThresholds[i];
-        for (int32_t j = 0; j < L.n_filters[l]; ++j) below[i] += importance[j] < limit;
-      }
-    s.below[l] = below;
-  }
+  count_layers(table, report, threshold, o, s);
   int64_t n_conv_filters = 0;
   std::array<int64_t, kWeDeadThresholds.size()> n_below{};
   const double fallback_period = we_fallback_period(table, o);
