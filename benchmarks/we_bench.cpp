@@ -8,7 +8,7 @@
 // BM_filter_norm_cpu reports GB/s read, BM_copy_cpu the memcpy bandwidth of the same bytes (read +
 // written, STREAM's convention) to compare against; BM_we_sort_cpu filters/s of the per-layer
 // ordering in its worst case; BM_we_crossover_cpu slices/s; BM_we_step_cpu the whole step in
-// microseconds (mean, and the median and fastest single step as counters). Weights are 0.1 N(0, 1) with one filter in five scaled by 1e-3 (nearly dead, as in
+// microseconds (mean, and the median and fastest single step and each stage's median as counters). Weights are 0.1 N(0, 1) with one filter in five scaled by 1e-3 (nearly dead, as in
 // trained nets, so that selection and crossover have work). The step restores them before each
 // iteration, untimed, with the thread split of the SGD step, which leaves each thread's share in
 // its core's caches as training does for these model sizes.
@@ -242,6 +242,7 @@ void BM_we_step_cpu(benchmark::State& state, const std::string& name, const std:
   WeScratch scratch;
   WeReport report;
   std::vector<double> step_seconds;
+  std::array<std::vector<double>, kWeStageNames.size()> stage_us;
   for (auto _ : state) {
     restore_as_sgd_writes(arena, m.arena);
     WeState we_state;
@@ -250,6 +251,7 @@ void BM_we_step_cpu(benchmark::State& state, const std::string& name, const std:
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     state.SetIterationTime(seconds);
     step_seconds.push_back(seconds);
+    for (size_t i = 0; i < stage_us.size(); ++i) stage_us[i].push_back(report.stage_us[i]);
     benchmark::DoNotOptimize(arena.data());
   }
   report_step(state, m, report);
@@ -259,6 +261,12 @@ void BM_we_step_cpu(benchmark::State& state, const std::string& name, const std:
   if (!step_seconds.empty()) {
     state.counters["median_us"] = step_seconds[step_seconds.size() / 2] * 1e6;
     state.counters["best_us"] = step_seconds.front() * 1e6;
+  }
+  for (size_t i = 0; i < stage_us.size(); ++i) {  // each stage's median, as WeReport::stage_us times it
+    std::vector<double>& t = stage_us[i];
+    if (t.empty()) continue;
+    std::nth_element(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(t.size() / 2), t.end());
+    state.counters[std::string(kWeStageNames[i]) + "_us"] = t[t.size() / 2];
   }
   state.counters["Mparams"] = static_cast<double>(m.numel) * 1e-6;
 }

@@ -135,10 +135,13 @@ nlohmann::json WeReport::to_json() const {
   for (int k = 0; k < kNumReactivatableKinds; ++k)
     pools_json[reactivatable_kind_name(static_cast<ReactivatableKind>(k))] = pool_json(pools[k]);
   for (size_t i = 0; i < kWeDeadThresholds.size(); ++i) below[kDeadThresholdNames[i]] = conv_fraction_below[i];
-  return {{"method", "we"},         {"epoch", epoch},
-          {"stage", stage},         {"stage_start", stage_start},
-          {"divisor", divisor},     {"pools", pools_json},
-          {"conv_fraction_below", below}, {"elapsed_us", elapsed_us}};
+  nlohmann::json j = {{"method", "we"},         {"epoch", epoch},
+                      {"stage", stage},         {"stage_start", stage_start},
+                      {"divisor", divisor},     {"pools", pools_json},
+                      {"conv_fraction_below", below}, {"elapsed_us", elapsed_us}};
+  if (std::any_of(stage_us.begin(), stage_us.end(), [](double t) { return t > 0; }))
+    for (size_t i = 0; i < stage_us.size(); ++i) j["stage_us"][kWeStageNames[i]] = stage_us[i];
+  return j;
 }
 
 WeReport we_plan_step(const FilterTable& table, const void* arena, int64_t arena_numel, const WeOptions& o, int epoch,
@@ -178,13 +181,22 @@ WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   const FilterTableLayers& L = table.layers();
   const int64_t n_filters = table.n_filters();
 
+  auto stage_start = std::chrono::steady_clock::now();
+  const auto end_stage = [&](int stage) {
+    const auto now = std::chrono::steady_clock::now();
+    report.stage_us[static_cast<size_t>(stage)] = std::chrono::duration<double, std::micro>(now - stage_start).count();
+    stage_start = now;
+  };
+
   // (a) norms.
   s.l1.resize(static_cast<size_t>(n_filters));
   s.importance.resize(static_cast<size_t>(n_filters));
   filter_norm_l1_cpu(table, arena, s.l1.data(), s.importance.data());
+  end_stage(0);
 
   // (b) one global threshold per pool (spec 1.3: three independent pools).
   const std::array<uint64_t, kNumReactivatableKinds> threshold = pool_thresholds(table, report, s);
+  end_stage(1);
   // (c) per-layer counts, in parallel (they depend on the thresholds only), with the fraction of
   // dead conv filters; then the fallback in module order, because the counters depend on it
   // (spec 1.4).
@@ -221,6 +233,7 @@ WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   }
   for (size_t i = 0; i < kWeDeadThresholds.size(); ++i)
     report.conv_fraction_below[i] = n_conv_filters ? static_cast<double>(n_below[i]) / n_conv_filters : 0.0;
+  end_stage(2);
 
   // (d) matching: layers are independent; each writes its pairs at its offset, so the pair list is
   // in module order whatever the thread split.
@@ -235,10 +248,13 @@ WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
                    s.pairs.dominant.data() + s.pair_offset[l], s.pairs.inferior.data() + s.pair_offset[l]);
   }
 
+  end_stage(3);
+
   // (e) crossover.
   std::array<WeCrossoverCounts, kNumReactivatableKinds> counts{};
   we_crossover_cpu(table, arena, s.l1.data(), s.pairs, o, counts);
   for (int k = 0; k < kNumReactivatableKinds; ++k) report.pools[k].crossover = counts[k];
+  end_stage(4);
 
   report.elapsed_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
   return report;

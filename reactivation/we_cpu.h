@@ -51,9 +51,14 @@ struct WeReport {
   // Fractions of conv filters whose average L1 is below 1e-3, 1e-2, 1e-1, before the step.
   std::array<double, 3> conv_fraction_below{};
   double elapsed_us = 0;
+  // Wall time of each stage of the CPU step (kWeStageNames), for studying where the time goes;
+  // zero on CUDA, whose stages run asynchronously, and then left out of the JSON.
+  std::array<double, 5> stage_us{};
 
   nlohmann::json to_json() const;  // for the epoch's metrics line
 };
+
+constexpr std::array<const char*, 5> kWeStageNames{"norms", "thresholds", "counts", "matching", "crossover"};
 
 // Fractions of conv filters reported in WeReport::conv_fraction_below lie below these.
 constexpr std::array<double, 3> kWeDeadThresholds{1e-3, 1e-2, 1e-1};

@@ -104,6 +104,13 @@ TEST(WeCpu, HandWorkedPaperStep) {
   EXPECT_EQ(r.stage, 1);
   EXPECT_EQ(r.conv_fraction_below, (std::array<double, 3>{0, 0, 0}));
   EXPECT_GT(r.elapsed_us, 0);
+  double stages = 0;
+  for (double t : r.stage_us) {
+    EXPECT_GE(t, 0);
+    stages += t;
+  }
+  EXPECT_GT(stages, 0);
+  EXPECT_LE(stages, r.elapsed_us);  // the stages lie within the step
 }
 
 TEST(WeCpu, HandWorkedReferenceStep) {
@@ -378,6 +385,7 @@ TEST(WeCpu, PropertiesOnASyntheticModel) {
   EXPECT_EQ(j["pools"]["bn_beta"]["updated_elements"], r.pools[2].crossover.updated_elements);
   EXPECT_TRUE(j["conv_fraction_below"].contains("1e-3"));
   EXPECT_TRUE(j.contains("elapsed_us"));
+  for (const char* stage : kWeStageNames) EXPECT_TRUE(j["stage_us"].contains(stage)) << stage;
 }
 
 TEST(WeCpu, DeadFilterFractions) {
@@ -420,6 +428,7 @@ TEST(WeCpu, RepeatedRunsAndThreadCountsAreIdentical) {
                                       &scratch)
                              .to_json();
       j.erase("elapsed_us");
+      j.erase("stage_us");
       results.push_back(arena);
       reports.push_back(j);
     }

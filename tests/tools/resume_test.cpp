@@ -36,7 +36,8 @@ std::vector<nlohmann::json> metrics(const fs::path& dir) {
   while (std::getline(is, line)) {
     nlohmann::json j = nlohmann::json::parse(line);
     for (const char* k : {"epoch_seconds", "train_seconds", "images_per_second", "reactivation_ms"}) j.erase(k);
-    if (j.contains("reactivation")) j["reactivation"].erase("elapsed_us");
+    if (j.contains("reactivation"))
+      for (const char* k : {"elapsed_us", "stage_us"}) j["reactivation"].erase(k);
     out.push_back(j);
   }
   return out;
