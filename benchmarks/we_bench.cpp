@@ -8,7 +8,8 @@
 // BM_filter_norm_cpu reports GB/s read, BM_copy_cpu the memcpy bandwidth of the same bytes (read +
 // written, STREAM's convention) to compare against; BM_we_sort_cpu filters/s of the per-layer
 // ordering in its worst case; BM_we_crossover_cpu slices/s; BM_we_step_cpu the whole step in
-// microseconds (mean, and the median and fastest single step and each stage's median as counters). Weights are 0.1 N(0, 1) with one filter in five scaled by 1e-3 (nearly dead, as in
+// microseconds (mean, and the median and fastest single step and each stage's median as
+// counters). Weights are 0.1 N(0, 1) with one filter in five scaled by 1e-3 (nearly dead, as in
 // trained nets, so that selection and crossover have work). The step restores them before each
 // iteration, untimed, with the thread split of the SGD step, which leaves each thread's share in
 // its core's caches as training does for these model sizes.
@@ -223,6 +224,12 @@ void report_step(benchmark::State& state, const ModelTable& m, const WeReport& r
 // on a shared machine it is the least disturbed one.
 double min_of(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
 
+// The median of a non-empty vector (reorders it).
+double median(std::vector<double>& v) {
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+
 // Training runs WE right after an SGD step, which writes the arena split over the threads as
 // OpenMP's static schedule splits it, so each thread's share sits in its own core's caches. A
 // one-thread memcpy would put it all near one core and make the other thread's reads slower and
@@ -257,16 +264,11 @@ void BM_we_step_cpu(benchmark::State& state, const std::string& name, const std:
   report_step(state, m, report);
   // The mean above counts every stall of a shared machine in full; the median step is the typical
   // one and the fastest step the machine undisturbed.
-  std::sort(step_seconds.begin(), step_seconds.end());
   if (!step_seconds.empty()) {
-    state.counters["median_us"] = step_seconds[step_seconds.size() / 2] * 1e6;
-    state.counters["best_us"] = step_seconds.front() * 1e6;
-  }
-  for (size_t i = 0; i < stage_us.size(); ++i) {  // each stage's median, as WeReport::stage_us times it
-    std::vector<double>& t = stage_us[i];
-    if (t.empty()) continue;
-    std::nth_element(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(t.size() / 2), t.end());
-    state.counters[std::string(kWeStageNames[i]) + "_us"] = t[t.size() / 2];
+    state.counters["median_us"] = median(step_seconds) * 1e6;
+    state.counters["best_us"] = min_of(step_seconds) * 1e6;
+    for (size_t i = 0; i < stage_us.size(); ++i)  // as WeReport::stage_us times them
+      state.counters[std::string(kWeStageNames[i]) + "_us"] = median(stage_us[i]);
   }
   state.counters["Mparams"] = static_cast<double>(m.numel) * 1e-6;
 }

@@ -85,26 +85,32 @@ std::array<uint64_t, kNumReactivatableKinds> pool_thresholds(const FilterTable& 
   return threshold;
 }
 
-// Stage (c), the part that does not depend on module order: s.counts and s.below of every layer.
-void count_layers(const FilterTable& table, const WeReport& report,
-                  const std::array<uint64_t, kNumReactivatableKinds>& threshold, const WeOptions& o, WeScratch& s) {
+// Stage (c), the part that does not depend on module order: s.counts of every layer, and the
+// fractions of conv filters below each kWeDeadThresholds into the report.
+void count_layers(const FilterTable& table, const std::array<uint64_t, kNumReactivatableKinds>& threshold,
+                  const WeOptions& o, WeReport& report, WeScratch& s) {
   const FilterTableLayers& L = table.layers();
   s.counts.resize(static_cast<size_t>(table.n_layers()));
-  s.below.resize(static_cast<size_t>(table.n_layers()));
-#pragma omp parallel for schedule(static, 4) if (table.n_filters() > 16384)
+  int64_t n_below[kWeDeadThresholds.size()] = {};
+  int64_t n_conv_filters = 0;
+#pragma omp parallel for schedule(static, 4) reduction(+ : n_below[:kWeDeadThresholds.size()], n_conv_filters) \
+    if (table.n_filters() > 16384)
   for (int l = 0; l < table.n_layers(); ++l) {
     const int k = static_cast<int>(L.kind[l]);
     const float* importance = s.importance.data() + L.first_filter[l];
     if (report.pools[k].enabled)
       s.counts[l] = we_count_layer(importance, L.n_filters[l], L.groups[l], threshold[k], o);
-    std::array<int32_t, kWeDeadThresholds.size()> below{};
-    if (L.kind[l] == ReactivatableKind::kConvWeight)
-      for (size_t i = 0; i < kWeDeadThresholds.size(); ++i) {
-        const double limit = kWeDeadThresholds[i];
-        for (int32_t j = 0; j < L.n_filters[l]; ++j) below[i] += importance[j] < limit;
-      }
-    s.below[l] = below;
+    if (L.kind[l] != ReactivatableKind::kConvWeight) continue;
+    n_conv_filters += L.n_filters[l];
+    for (size_t i = 0; i < kWeDeadThresholds.size(); ++i) {
+      const double limit = kWeDeadThresholds[i];
+      int32_t below = 0;
+      for (int32_t j = 0; j < L.n_filters[l]; ++j) below += importance[j] < limit;
+      n_below[i] += below;
+    }
   }
+  for (size_t i = 0; i < kWeDeadThresholds.size(); ++i)
+    report.conv_fraction_below[i] = n_conv_filters ? static_cast<double>(n_below[i]) / n_conv_filters : 0.0;
 }
 
 }  // namespace
@@ -200,9 +206,7 @@ WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   // (c) per-layer counts, in parallel (they depend on the thresholds only), with the fraction of
   // dead conv filters; then the fallback in module order, because the counters depend on it
   // (spec 1.4).
-  count_layers(table, report, threshold, o, s);
-  int64_t n_conv_filters = 0;
-  std::array<int64_t, kWeDeadThresholds.size()> n_below{};
+  count_layers(table, threshold, o, report, s);
   const double fallback_period = we_fallback_period(table, o);
   s.selection.assign(static_cast<size_t>(table.n_layers()), WeLayerSelection{});
   s.pair_offset.assign(static_cast<size_t>(table.n_layers()) + 1, 0);
@@ -210,10 +214,6 @@ WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   int32_t max_matched = 0;
   for (int l = 0; l < table.n_layers(); ++l) {
     const int k = static_cast<int>(L.kind[l]);
-    if (L.kind[l] == ReactivatableKind::kConvWeight) {
-      for (size_t i = 0; i < kWeDeadThresholds.size(); ++i) n_below[i] += s.below[l][i];
-      n_conv_filters += L.n_filters[l];
-    }
     WePoolReport& p = report.pools[k];
     WeLayerSelection& sel = s.selection[l];
     if (p.enabled) {
@@ -231,8 +231,6 @@ WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
     }
     s.pair_offset[l + 1] = s.pair_offset[l] + sel.n_pairs;
   }
-  for (size_t i = 0; i < kWeDeadThresholds.size(); ++i)
-    report.conv_fraction_below[i] = n_conv_filters ? static_cast<double>(n_below[i]) / n_conv_filters : 0.0;
   end_stage(2);
 
   // (d) matching: layers are independent; each writes its pairs at its offset, so the pair list is

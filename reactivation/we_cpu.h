@@ -42,6 +42,8 @@ struct WePoolReport {
   WeCrossoverCounts crossover;
 };
 
+constexpr std::array<const char*, 5> kWeStageNames{"norms", "thresholds", "counts", "matching", "crossover"};
+
 struct WeReport {
   int epoch = 0;
   int stage = 1;
@@ -53,12 +55,10 @@ struct WeReport {
   double elapsed_us = 0;
   // Wall time of each stage of the CPU step (kWeStageNames), for studying where the time goes;
   // zero on CUDA, whose stages run asynchronously, and then left out of the JSON.
-  std::array<double, 5> stage_us{};
+  std::array<double, kWeStageNames.size()> stage_us{};
 
   nlohmann::json to_json() const;  // for the epoch's metrics line
 };
-
-constexpr std::array<const char*, 5> kWeStageNames{"norms", "thresholds", "counts", "matching", "crossover"};
 
 // Fractions of conv filters reported in WeReport::conv_fraction_below lie below these.
 constexpr std::array<double, 3> kWeDeadThresholds{1e-3, 1e-2, 1e-1};
@@ -79,7 +79,6 @@ struct WeScratch {
   std::array<std::vector<uint32_t>, kNumReactivatableKinds> keys;  // per pool
   std::vector<int64_t> pool_offset;          // per layer: where its keys start in its pool
   std::vector<WeLayerCounts> counts;          // per layer
-  std::vector<std::array<int32_t, kWeDeadThresholds.size()>> below;  // per layer: conv filters under each
   std::vector<WeLayerSelection> selection;  // per layer
   std::vector<int64_t> pair_offset;         // per layer + 1: where each layer's pairs start
   std::vector<std::vector<uint64_t>> order;  // per thread

@@ -104,14 +104,10 @@ uint64_t we_global_threshold(std::vector<uint32_t>& keys, int64_t k) {
 
 namespace {
 
-struct RelativeImportance {
-  int32_t count = 0;
-  uint64_t bound = uint64_t{1} << 32;  // entries within lambda have magnitude_key < bound
-};
-
 // Entries whose relative importance is within lambda (we_ri_limit), the max taken over the layer,
 // or over the entry's group with group_aware_ri (spec 1.4).
-RelativeImportance count_relative_importance(const float* importance, int32_t n, int32_t groups, const WeOptions& o) {
+void count_relative_importance(const float* importance, int32_t n, int32_t groups, const WeOptions& o,
+                               WeLayerCounts& c) {
   const int32_t n_groups = o.group_aware_ri ? groups : 1;
   const int32_t per_group = n / n_groups;
   const float lambda = static_cast<float>(o.ri_threshold);
@@ -130,7 +126,8 @@ RelativeImportance count_relative_importance(const float* importance, int32_t n,
       for (int32_t j = 0; j < per_group; ++j) count += we_ri_within(v[j], limit, false);
     }
   }
-  return {count, we_ri_bound(limit, o.ri_inclusive, n_groups)};
+  c.n_ri = count;
+  c.ri_bound = we_ri_bound(limit, o.ri_inclusive, n_groups);
 }
 
 // Moves the k smallest of the unique keys[0, n) to keys[0, k), ascending (k <= n); clobbers the
@@ -184,11 +181,7 @@ WeLayerCounts we_count_layer(const float* importance, int32_t n, int32_t groups,
       for (int32_t j = 0; j < n; ++j) c.n_tbd += static_cast<int32_t>(magnitude_key(importance[j])) < th;
     }
   }
-  if (we_selection_is_local(o.selection, c.n_tbd)) {
-    const RelativeImportance ri = count_relative_importance(importance, n, groups, o);
-    c.n_ri = ri.count;
-    c.ri_bound = ri.bound;
-  }
+  if (we_selection_is_local(o.selection, c.n_tbd)) count_relative_importance(importance, n, groups, o, c);
   return c;
 }
 
