@@ -148,7 +148,7 @@ REVIVE_HD bool we_filter_level(bool conv, int32_t n_slices, int32_t kernel_h, We
   return false;
 }
 
-enum class BlendStatus : uint8_t { kWritten = 0, kZeroDenominator = 1, kNonFinite = 2 };
+enum class BlendStatus : int32_t { kWritten = 0, kZeroDenominator = 1, kNonFinite = 2 };
 
 struct BlendResult {
   float value;
