@@ -180,6 +180,26 @@ void BM_we_sort_cpu(benchmark::State& state, const std::string& name) {
       static_cast<double>(m.table.n_filters()) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
+// Stage (d) alone, one thread, on the selections the step makes (BM_we_step_cpu's epoch and
+// preset): what the matching costs per filter when few are inferior, as in training.
+void BM_we_match_cpu(benchmark::State& state, const std::string& name) {
+  ModelTable& m = model(name);
+  const FilterTableLayers& L = m.table.layers();
+  std::vector<float> arena = m.arena;
+  WeScratch s;
+  WeState we_state;
+  we_apply_cpu(m.table, arena.data(), m.numel, we_preset("paper"), 30, {0}, we_state, &s);
+  std::vector<uint64_t> scratch;
+  for (auto _ : state) {
+    for (int l = 0; l < m.table.n_layers(); ++l)
+      we_match_layer(s.importance.data() + L.first_filter[l], L.n_filters[l], L.first_filter[l], s.selection[l],
+                     WeMatching::kForward, scratch, s.pairs.dominant.data() + s.pair_offset[l],
+                     s.pairs.inferior.data() + s.pair_offset[l]);
+    benchmark::DoNotOptimize(s.pairs.inferior.data());
+  }
+  state.counters["pairs"] = static_cast<double>(s.pairs.size());
+}
+
 // Stage (e) with the conv layers' pairs of a 5 % inferior set (about what r^ = 0.05 gives).
 void BM_we_crossover_cpu(benchmark::State& state, const std::string& name) {
   ModelTable& m = model(name);
@@ -234,10 +254,10 @@ double median(std::vector<double>& v) {
 // OpenMP's static schedule splits it, so each thread's share sits in its own core's caches. A
 // one-thread memcpy would put it all near one core and make the other thread's reads slower and
 // erratic.
-void restore_as_sgd_writes(std::vector<float>& dst, const std::vector<float>& src) {
+void restore_as_sgd_writes(float* dst, const std::vector<float>& src) {
   const int64_t n = static_cast<int64_t>(src.size());
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) dst[static_cast<size_t>(i)] = src[static_cast<size_t>(i)];
+  for (int64_t i = 0; i < n; ++i) dst[i] = src[static_cast<size_t>(i)];
 }
 
 // The whole step after epoch 30 of a single stage (r = r^ sigmoid(2) = 0.88 r^), each iteration on
@@ -245,7 +265,11 @@ void restore_as_sgd_writes(std::vector<float>& dst, const std::vector<float>& sr
 void BM_we_step_cpu(benchmark::State& state, const std::string& name, const std::string& preset) {
   ModelTable& m = model(name);
   const WeOptions o = we_preset(preset);
-  std::vector<float> arena = m.arena;
+  // A tensor, as the model's parameter arena is: its allocator backs large blocks with huge pages,
+  // which the crossover's scattered filter reads depend on (a std::vector's 4 KiB pages made the
+  // step's time vary 2x from one process to the next).
+  const Tensor arena_tensor = Tensor::from_vector(m.arena, {m.numel});
+  float* arena = arena_tensor.data<float>();
   WeScratch scratch;
   WeReport report;
   std::vector<double> step_seconds;
@@ -254,12 +278,12 @@ void BM_we_step_cpu(benchmark::State& state, const std::string& name, const std:
     restore_as_sgd_writes(arena, m.arena);
     WeState we_state;
     const auto t0 = std::chrono::steady_clock::now();
-    report = we_apply_cpu(m.table, arena.data(), m.numel, o, 30, {0}, we_state, &scratch);
+    report = we_apply_cpu(m.table, arena, m.numel, o, 30, {0}, we_state, &scratch);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     state.SetIterationTime(seconds);
     step_seconds.push_back(seconds);
     for (size_t i = 0; i < stage_us.size(); ++i) stage_us[i].push_back(report.stage_us[i]);
-    benchmark::DoNotOptimize(arena.data());
+    benchmark::DoNotOptimize(arena);
   }
   report_step(state, m, report);
   // The mean above counts every stall of a shared machine in full; the median step is the typical
@@ -323,6 +347,8 @@ BENCHMARK_CAPTURE(BM_copy_cpu, mobilenetv2, "mobilenetv2")->ComputeStatistics("m
 BENCHMARK_CAPTURE(BM_copy_cpu, big, "big")->ComputeStatistics("min", min_of)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_we_sort_cpu, resnet56, "resnet56")->ComputeStatistics("min", min_of)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_we_sort_cpu, mobilenetv2, "mobilenetv2")->ComputeStatistics("min", min_of)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_match_cpu, resnet56, "resnet56")->ComputeStatistics("min", min_of)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_match_cpu, mobilenetv2, "mobilenetv2")->ComputeStatistics("min", min_of)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_we_crossover_cpu, resnet56, "resnet56")->ComputeStatistics("min", min_of)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_we_crossover_cpu, mobilenetv2, "mobilenetv2")->ComputeStatistics("min", min_of)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_we_step_cpu, resnet56_paper, "resnet56", "paper")->UseManualTime()->ComputeStatistics("min", min_of)->Unit(benchmark::kMicrosecond);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 
 #include "core/error.h"
 #include "reactivation/we_math.h"
@@ -132,39 +133,61 @@ void count_relative_importance(const float* importance, int32_t n, int32_t group
 
 // Moves the k smallest of the unique keys[0, n) to keys[0, k), ascending (k <= n); clobbers the
 // rest and spare[0, n). Introselect over a whole layer mispredicts about one branch per
-// comparison; when few keys are wanted from many, a pivot taken from a small sample first drops
-// the keys that are surely too big, in one branch-free pass, and the selection runs on about
-// 2k + 16 keys. A pivot that keeps fewer than k keys (unlucky sample) falls back to the full set.
+// comparison. Instead, each round histograms the high halves (the magnitude part of an order key)
+// over their own range, in at most 256 bins, and one branch-free pass moves the keys of the bins
+// below the one holding the k-th to the front (surely among the k smallest) and keeps that bin's
+// keys for the next round. A layer's magnitudes cluster (live filters alike, dead ones alike), so a
+// round or two leave few keys; introselect then runs on those alone.
 void smallest_sorted(uint64_t* keys, int32_t n, int32_t k, uint64_t* spare) {
   if (k <= 0) return;
-  constexpr int32_t kSample = 64;
-  if (n >= 4 * kSample && 4 * k < n) {
-    std::array<uint64_t, kSample> sample;
-    const int32_t stride = n / kSample;
-    // One key per stride at a scrambled offset, so that a periodic pattern in the layer (every
-    // fifth filter dead, say) cannot bias the sample.
-    for (int32_t i = 0; i < kSample; ++i)
-      sample[static_cast<size_t>(i)] = keys[i * stride + static_cast<int32_t>((static_cast<uint32_t>(i) * 2654435761u) %
-                                                                             static_cast<uint32_t>(stride))];
-    const int32_t r = static_cast<int32_t>(int64_t{kSample} * (2 * k + 16) / n);
-    if (r < kSample) {
-      std::nth_element(sample.begin(), sample.begin() + r, sample.end());
-      const uint64_t pivot = sample[static_cast<size_t>(r)];
-      int32_t kept = 0;
-      for (int32_t j = 0; j < n; ++j) {
-        const uint64_t x = keys[j];
-        spare[kept] = x;
-        kept += x <= pivot;
-      }
-      if (kept >= k) {
-        std::nth_element(spare, spare + (k - 1), spare + kept);
-        std::sort(spare, spare + k);
-        std::copy(spare, spare + k, keys);
-        return;
-      }
+  constexpr int32_t kFew = 64;
+  int32_t taken = 0;       // keys[0, taken) are among the k smallest
+  uint64_t* rest = keys;   // the undecided keys: keys[0, n) first, then spare[0, n_rest)
+  int32_t n_rest = n;
+  std::array<std::array<int32_t, 256>, 4> hist;
+  while (n_rest > kFew + k - taken) {
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (int32_t j = 0; j < n_rest; ++j) {
+      const uint32_t high = static_cast<uint32_t>(rest[j] >> 32);
+      lo = std::min(lo, high);
+      hi = std::max(hi, high);
     }
+    if (lo == hi) break;  // only the index halves differ
+    int32_t bins = 16;
+    while (bins < 256 && bins < n_rest) bins *= 2;
+    int shift = 0;
+    while (((hi - lo) >> shift) >= static_cast<uint32_t>(bins)) ++shift;
+    const auto bin = [&](uint64_t key) {
+      return static_cast<int32_t>((static_cast<uint32_t>(key >> 32) - lo) >> shift);
+    };
+    // Four interleaved histograms, as in radix_histogram: clustered keys hit the same bin.
+    for (auto& h : hist) std::fill(h.begin(), h.begin() + bins, 0);
+    int32_t j = 0;
+    for (; j + 4 <= n_rest; j += 4)
+      for (int u = 0; u < 4; ++u) ++hist[static_cast<size_t>(u)][static_cast<size_t>(bin(rest[j + u]))];
+    for (; j < n_rest; ++j) ++hist[0][static_cast<size_t>(bin(rest[j]))];
+    const auto count = [&](int32_t b) {
+      const auto at = static_cast<size_t>(b);
+      return hist[0][at] + hist[1][at] + hist[2][at] + hist[3][at];
+    };
+    int32_t edge = 0, below = 0;
+    while (taken + below + count(edge) < k) below += count(edge++);
+    // Writes trail reads in both streams (taken <= j, kept <= j), so either may be in place.
+    int32_t kept = 0;
+    for (j = 0; j < n_rest; ++j) {
+      const uint64_t x = rest[j];
+      const int32_t b = bin(x);
+      keys[taken] = x;
+      taken += b < edge;
+      spare[kept] = x;
+      kept += b == edge;
+    }
+    rest = spare;
+    n_rest = kept;
   }
-  if (k < n) std::nth_element(keys, keys + k, keys + n);
+  const int32_t wanted = k - taken;
+  if (wanted < n_rest) std::nth_element(rest, rest + wanted, rest + n_rest);
+  if (rest != keys) std::copy(rest, rest + wanted, keys + taken);
   std::sort(keys, keys + k);
 }
 
@@ -205,6 +228,7 @@ void we_match_layer(const float* importance, int32_t n, int32_t first_filter, co
   uint64_t* candidates = order + n;
   uint64_t* spare = candidates + n;
   int32_t n_candidates = 0;
+  const uint64_t bound = sel.inferior_bound;  // a local, which the stores below cannot alias
   // The inferior are the c largest order keys: complemented, they are the c smallest, and equal
   // magnitudes then come by descending index, as the tail of the ascending order has them.
   for (int32_t j = 0; j < n; ++j) {
@@ -212,7 +236,7 @@ void we_match_layer(const float* importance, int32_t n, int32_t first_filter, co
     const uint64_t order_key = descending_order_key(key, static_cast<uint32_t>(j));
     order[j] = order_key;
     candidates[n_candidates] = ~order_key;
-    n_candidates += key < sel.inferior_bound;
+    n_candidates += key < bound;
   }
   if (n_candidates < c) {
     // A bound that excludes an inferior entry would be a bug upstream; stay correct (every entry

@@ -272,8 +272,9 @@ TEST(WeSelect, MatchingEqualsTheSpecsFullStableSort) {
   // zips the dominants with the inferior sorted ascending (stable, ties by ascending index). The
   // matcher selects instead of sorting, with or without a bound, for few and many pairs (up to
   // 600 dominants, as wide layers of 1000+ filters can have).
-  // Trials from 440 on are wide layers with few pairs, where the selection first filters by a
-  // sampled pivot, some with every fifth filter nearly dead (a period a strided sample could hit).
+  // Trials from 440 on are wide layers with few pairs, where the selection narrows the keys by
+  // histogram rounds: some with every fifth filter nearly dead (two clusters, as trained layers
+  // have), some with all importances equal (no round can split them).
   Rng rng(7);
   for (int trial = 0; trial < 640; ++trial) {
     const bool wide = trial >= 440;
@@ -283,6 +284,7 @@ TEST(WeSelect, MatchingEqualsTheSpecsFullStableSort) {
     for (float& x : imp) x = trial % 2 ? static_cast<float>(rng.below(6)) : rng.uniform();  // ties or not
     if (wide && trial % 4 < 2)
       for (int32_t j = 0; j < n; j += 5) imp[j] *= 1e-3f;
+    if (wide && trial % 8 == 7) std::fill(imp.begin(), imp.end(), 0.25f);
     const int32_t c = static_cast<int32_t>(rng.below(static_cast<uint64_t>(wide ? n / 6 : n) + 1));
     std::vector<int32_t> desc(static_cast<size_t>(n));
     for (int32_t j = 0; j < n; ++j) desc[j] = j;
