@@ -76,7 +76,9 @@ std::array<uint64_t, kNumReactivatableKinds> pool_thresholds(const FilterTable& 
     if (pool_of_kind[k] < 0) continue;
     uint32_t* key = s.keys[k].data() + s.pool_offset[l];
     const float* importance = s.importance.data() + L.first_filter[l];
-    for (int32_t j = 0; j < L.n_filters[l]; ++j) key[j] = magnitude_key(importance[j]);
+    // A local count: the stores to uint32_t keys could alias L.n_filters and keep the loop scalar.
+    const int32_t n = L.n_filters[l];
+    for (int32_t j = 0; j < n; ++j) key[j] = magnitude_key(importance[j]);
   }
   we_global_thresholds(pools.data(), n_pools);
   std::array<uint64_t, kNumReactivatableKinds> threshold{};
