@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "core/error.h"
 #include "reactivation/filter_norms.h"
@@ -94,6 +95,12 @@ void count_layers(const FilterTable& table, const std::array<uint64_t, kNumReact
   const FilterTableLayers& L = table.layers();
   s.counts.resize(static_cast<size_t>(table.n_layers()));
   int64_t n_below[kWeDeadThresholds.size()] = {};
+  // The smallest float >= each limit: for every float x (NaN too), x < it iff x < the double.
+  std::array<float, kWeDeadThresholds.size()> limit{};
+  for (size_t i = 0; i < limit.size(); ++i) {
+    limit[i] = static_cast<float>(kWeDeadThresholds[i]);
+    if (static_cast<double>(limit[i]) < kWeDeadThresholds[i]) limit[i] = std::nextafter(limit[i], INFINITY);
+  }
   int64_t n_conv_filters = 0;
 #pragma omp parallel for schedule(static, 4) reduction(+ : n_below[:kWeDeadThresholds.size()], n_conv_filters) \
     if (table.n_filters() > 16384)
@@ -103,13 +110,18 @@ void count_layers(const FilterTable& table, const std::array<uint64_t, kNumReact
     if (report.pools[k].enabled)
       s.counts[l] = we_count_layer(importance, L.n_filters[l], L.groups[l], threshold[k], o);
     if (L.kind[l] != ReactivatableKind::kConvWeight) continue;
-    n_conv_filters += L.n_filters[l];
-    for (size_t i = 0; i < kWeDeadThresholds.size(); ++i) {
-      const double limit = kWeDeadThresholds[i];
-      int32_t below = 0;
-      for (int32_t j = 0; j < L.n_filters[l]; ++j) below += importance[j] < limit;
-      n_below[i] += below;
+    const int32_t n = L.n_filters[l];
+    n_conv_filters += n;
+    // One pass for all three limits, in float compares and 32-bit sums that stay in SIMD lanes.
+    int32_t below0 = 0, below1 = 0, below2 = 0;
+    for (int32_t j = 0; j < n; ++j) {
+      below0 += importance[j] < limit[0];
+      below1 += importance[j] < limit[1];
+      below2 += importance[j] < limit[2];
     }
+    n_below[0] += below0;
+    n_below[1] += below1;
+    n_below[2] += below2;
   }
   for (size_t i = 0; i < kWeDeadThresholds.size(); ++i)
     report.conv_fraction_below[i] = n_conv_filters ? static_cast<double>(n_below[i]) / n_conv_filters : 0.0;

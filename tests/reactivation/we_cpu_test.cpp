@@ -388,6 +388,26 @@ TEST(WeCpu, PropertiesOnASyntheticModel) {
   for (const char* stage : kWeStageNames) EXPECT_TRUE(j["stage_us"].contains(stage)) << stage;
 }
 
+TEST(WeCpu, DeadFilterFractionsAtTheLimitsCompareAsDoubles) {
+  // A float next to each limit (float(1e-2) is below 1e-2, float(1e-3) and float(1e-1) above):
+  // "below 1e-2" means below the double, as the report says.
+  std::vector<float> w;
+  for (double limit : {1e-3, 1e-2, 1e-1}) {
+    const float f = static_cast<float>(limit);
+    w.insert(w.end(), {std::nextafter(f, 0.0f), f, std::nextafter(f, 1.0f)});
+  }
+  const int64_t n = static_cast<int64_t>(w.size());
+  const FilterTable table = FilterTable::build({{"conv", K::kConvWeight, 0, {n, 1, 1, 1}, 1, 0}}, n);
+  WeState state;
+  const WeReport r = we_apply_cpu(table, w.data(), n, we_preset("paper"), 0, {0}, state);
+  int64_t expected[3] = {};
+  const double th[3] = {1e-3, 1e-2, 1e-1};
+  for (int i = 0; i < 3; ++i)
+    for (float x : w) expected[i] += std::fabs(x) < th[i];
+  EXPECT_EQ(expected[1], 5);  // float(1e-2) itself counts
+  for (int i = 0; i < 3; ++i) EXPECT_DOUBLE_EQ(r.conv_fraction_below[i], static_cast<double>(expected[i]) / n) << i;
+}
+
 TEST(WeCpu, DeadFilterFractions) {
   // The report's fractions against a direct count over the pre-step norms.
   const SyntheticModel m = synthetic_model(8);
