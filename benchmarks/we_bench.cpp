@@ -180,6 +180,32 @@ void BM_we_sort_cpu(benchmark::State& state, const std::string& name) {
       static_cast<double>(m.table.n_filters()) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
+// Stage (b) alone: the three pools' thresholds at the step's ranks (r = 0.88 r^ of the paper
+// preset), on the keys of the model's importances, restored before each iteration (untimed).
+void BM_we_thresholds_cpu(benchmark::State& state, const std::string& name) {
+  ModelTable& m = model(name);
+  const FilterTableLayers& L = m.table.layers();
+  std::vector<float> l1(static_cast<size_t>(m.table.n_filters())), imp(l1.size());
+  filter_norm_l1_cpu(m.table, m.arena.data(), l1.data(), imp.data());
+  std::array<std::vector<uint32_t>, kNumReactivatableKinds> keys, work;
+  for (int l = 0; l < m.table.n_layers(); ++l)
+    for (int32_t f = L.first_filter[l]; f < L.first_filter[l + 1]; ++f)
+      keys[static_cast<int>(L.kind[l])].push_back(magnitude_key(imp[f]));
+  const WeReport plan = we_plan_step(m.table, m.arena.data(), m.numel, we_preset("paper"), 30, {0});
+  for (auto _ : state) {
+    std::array<WeThresholdPool, kNumReactivatableKinds> pools;
+    for (int k = 0; k < kNumReactivatableKinds; ++k) {
+      work[k] = keys[k];
+      pools[k] = {work[k].data(), static_cast<int64_t>(work[k].size()), plan.pools[k].threshold_rank};
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    we_global_thresholds(pools.data(), kNumReactivatableKinds);
+    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    benchmark::DoNotOptimize(pools.data());
+  }
+  state.counters["filters"] = static_cast<double>(m.table.n_filters());
+}
+
 // Stage (d) alone, one thread, on the selections the step makes (BM_we_step_cpu's epoch and
 // preset): what the matching costs per filter when few are inferior, as in training.
 void BM_we_match_cpu(benchmark::State& state, const std::string& name) {
@@ -347,6 +373,8 @@ BENCHMARK_CAPTURE(BM_copy_cpu, mobilenetv2, "mobilenetv2")->ComputeStatistics("m
 BENCHMARK_CAPTURE(BM_copy_cpu, big, "big")->ComputeStatistics("min", min_of)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_we_sort_cpu, resnet56, "resnet56")->ComputeStatistics("min", min_of)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_we_sort_cpu, mobilenetv2, "mobilenetv2")->ComputeStatistics("min", min_of)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_thresholds_cpu, resnet56, "resnet56")->UseManualTime()->ComputeStatistics("min", min_of)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_we_thresholds_cpu, mobilenetv2, "mobilenetv2")->UseManualTime()->ComputeStatistics("min", min_of)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_we_match_cpu, resnet56, "resnet56")->ComputeStatistics("min", min_of)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_we_match_cpu, mobilenetv2, "mobilenetv2")->ComputeStatistics("min", min_of)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_we_crossover_cpu, resnet56, "resnet56")->ComputeStatistics("min", min_of)->Unit(benchmark::kMicrosecond);
