@@ -276,10 +276,11 @@ double median(std::vector<double>& v) {
   return v[v.size() / 2];
 }
 
-// Training runs WE right after an SGD step, which writes the arena split over the threads as
-// OpenMP's static schedule splits it, so each thread's share sits in its own core's caches. A
-// one-thread memcpy would put it all near one core and make the other thread's reads slower and
-// erratic.
+// In training, the last SGD step of an epoch writes the arena split over the threads as OpenMP's
+// static schedule splits it, so each thread's share sits in its own core's caches; the evaluation
+// between it and WE only reads the arena (a pass over 2 or 8 MiB per thread standing for the
+// evaluation's activations made the step slower, not faster, so none is simulated). A one-thread
+// memcpy would put it all near one core and make the other thread's reads slower and erratic.
 void restore_as_sgd_writes(float* dst, const std::vector<float>& src) {
   const int64_t n = static_cast<int64_t>(src.size());
 #pragma omp parallel for schedule(static)
