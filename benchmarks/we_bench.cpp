@@ -6,10 +6,11 @@
 //                blocks with BN, conv shortcuts where the width changes at stride 1, 2.3M parameters;
 //   big          28 convs of 256x256x3x3 (66 MB), larger than the last-level cache, for bandwidth.
 // BM_filter_norm_cpu reports GB/s read, BM_copy_cpu the memcpy bandwidth of the same bytes (read +
-// written, STREAM's convention) to compare against; BM_we_sort_cpu filters/s of the per-layer
-// ordering in its worst case; BM_we_crossover_cpu slices/s; BM_we_step_cpu the whole step in
-// microseconds (mean, and the median and fastest single step and each stage's median as
-// counters). Weights are 0.1 N(0, 1) with one filter in five scaled by 1e-3 (nearly dead, as in
+// written, STREAM's convention) to compare against; BM_we_thresholds_cpu the three pools'
+// thresholds; BM_we_match_cpu the per-layer ordering on the step's own selections (one thread),
+// BM_we_sort_cpu filters/s of it in its worst case; BM_we_crossover_cpu slices/s; BM_we_step_cpu
+// the whole step in microseconds (mean, and the median and fastest single step and each stage's
+// median as counters). Weights are 0.1 N(0, 1) with one filter in five scaled by 1e-3 (nearly dead, as in
 // trained nets, so that selection and crossover have work). The step restores them before each
 // iteration, untimed, with the thread split of the SGD step, which leaves each thread's share in
 // its core's caches as training does for these model sizes.
