@@ -30,8 +30,9 @@ bool we_uses_filter_level(const FilterTable& table, int layer, const WeOptions& 
 
 WeBlendParams we_blend_params(const WeOptions& options);
 
-// `l1` is the plain L1 of every filter (filter_norm_l1_cpu) before any rewrite. Counts are added
-// per pool, indexed by ReactivatableKind.
+// `l1` is the plain L1 of every filter (filter_norm_l1_cpu) before any rewrite. The two filters of
+// a pair are in one layer, as we_match_layer gives them (the dominant is located within the
+// inferior's layer). Counts are added per pool, indexed by ReactivatableKind.
 void we_crossover_cpu(const FilterTable& table, float* arena, const float* l1, const WePairs& pairs,
                       const WeOptions& options, std::array<WeCrossoverCounts, kNumReactivatableKinds>& counts);
 
