@@ -293,9 +293,9 @@ void restore_as_sgd_writes(float* dst, const std::vector<float>& src) {
 void BM_we_step_cpu(benchmark::State& state, const std::string& name, const std::string& preset) {
   ModelTable& m = model(name);
   const WeOptions o = we_preset(preset);
-  // A tensor, as the model's parameter arena is: its allocator backs large blocks with huge pages,
-  // which the crossover's scattered filter reads depend on (a std::vector's 4 KiB pages made the
-  // step's time vary 2x from one process to the next).
+  // A tensor, as the model's parameter arena is, so that it sits on huge pages as in training (its
+  // allocator advises them for large blocks; on this VM that measured no different from a
+  // std::vector's pages, within the noise).
   const Tensor arena_tensor = Tensor::from_vector(m.arena, {m.numel});
   float* arena = arena_tensor.data<float>();
   WeScratch scratch;
