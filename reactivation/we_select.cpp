@@ -15,16 +15,18 @@ namespace {
 
 constexpr int kRadixBits = 8;
 constexpr int kRadixBins = 1 << kRadixBits;
-// Four interleaved histograms keep increments of a crowded bucket (one exponent) from forming a
-// dependency chain.
 using RadixHistogram = std::array<std::array<uint32_t, kRadixBins>, 4>;
 
-void radix_histogram(const uint32_t* v, int64_t n, int shift, RadixHistogram& hist) {
-  for (auto& h : hist) h.fill(0);
+// Counts bin(v[i]) for i < n into hist[0..3][0, bins), cleared first. Consecutive entries go to
+// four tables, so that increments of a crowded bin (one exponent, or a cluster of alike filters)
+// do not form a dependency chain; a bin's count is the sum over the tables.
+template <class T, class Bin>
+void interleaved_histogram(const T* v, int64_t n, int bins, const Bin& bin, RadixHistogram& hist) {
+  for (auto& h : hist) std::fill(h.begin(), h.begin() + bins, 0u);
   int64_t i = 0;
   for (; i + 4 <= n; i += 4)
-    for (int u = 0; u < 4; ++u) ++hist[u][(v[i + u] >> shift) & (kRadixBins - 1)];
-  for (; i < n; ++i) ++hist[0][(v[i] >> shift) & (kRadixBins - 1)];
+    for (int u = 0; u < 4; ++u) ++hist[static_cast<size_t>(u)][static_cast<size_t>(bin(v[i + u]))];
+  for (; i < n; ++i) ++hist[0][static_cast<size_t>(bin(v[i]))];
 }
 
 int64_t radix_keep_bucket(uint32_t* v, int64_t n, int shift, uint32_t bucket) {
@@ -70,8 +72,10 @@ void we_global_thresholds(WeThresholdPool* pools, int n_pools) {
     }
     for (int shift = 32 - kRadixBits, pass = 0; shift >= 0; shift -= kRadixBits, ++pass) {
       for (int k = 0; k < n_pools; ++k)
-        radix_histogram(pools[k].keys + seg_begin[at(t, k)], seg_size[at(t, k)], shift,
-                        hist[(pass % 2) * n_threads * n_pools + at(t, k)]);
+        interleaved_histogram(
+            pools[k].keys + seg_begin[at(t, k)], seg_size[at(t, k)], kRadixBins,
+            [shift](uint32_t x) { return (x >> shift) & (kRadixBins - 1); },
+            hist[(pass % 2) * n_threads * n_pools + at(t, k)]);
 #pragma omp barrier
       for (int k = 0; k < n_pools; ++k) {
         // k = |pool| is reachable with rate 1 (sorted_pool[k] would be out of range in the
@@ -144,7 +148,7 @@ void smallest_sorted(uint64_t* keys, int32_t n, int32_t k, uint64_t* spare) {
   int32_t taken = 0;       // keys[0, taken) are among the k smallest
   uint64_t* rest = keys;   // the undecided keys: keys[0, n) first, then spare[0, n_rest)
   int32_t n_rest = n;
-  std::array<std::array<int32_t, 256>, 4> hist;
+  RadixHistogram hist;
   while (n_rest > kFew + k - taken) {
     uint32_t lo = UINT32_MAX, hi = 0;
     for (int32_t j = 0; j < n_rest; ++j) {
@@ -154,27 +158,22 @@ void smallest_sorted(uint64_t* keys, int32_t n, int32_t k, uint64_t* spare) {
     }
     if (lo == hi) break;  // only the index halves differ
     int32_t bins = 16;
-    while (bins < 256 && bins < n_rest) bins *= 2;
+    while (bins < kRadixBins && bins < n_rest) bins *= 2;
     int shift = 0;
     while (((hi - lo) >> shift) >= static_cast<uint32_t>(bins)) ++shift;
     const auto bin = [&](uint64_t key) {
       return static_cast<int32_t>((static_cast<uint32_t>(key >> 32) - lo) >> shift);
     };
-    // Four interleaved histograms, as in radix_histogram: clustered keys hit the same bin.
-    for (auto& h : hist) std::fill(h.begin(), h.begin() + bins, 0);
-    int32_t j = 0;
-    for (; j + 4 <= n_rest; j += 4)
-      for (int u = 0; u < 4; ++u) ++hist[static_cast<size_t>(u)][static_cast<size_t>(bin(rest[j + u]))];
-    for (; j < n_rest; ++j) ++hist[0][static_cast<size_t>(bin(rest[j]))];
+    interleaved_histogram(rest, n_rest, bins, bin, hist);
     const auto count = [&](int32_t b) {
       const auto at = static_cast<size_t>(b);
-      return hist[0][at] + hist[1][at] + hist[2][at] + hist[3][at];
+      return static_cast<int32_t>(hist[0][at] + hist[1][at] + hist[2][at] + hist[3][at]);
     };
     int32_t edge = 0, below = 0;
     while (taken + below + count(edge) < k) below += count(edge++);
     // Writes trail reads in both streams (taken <= j, kept <= j), so either may be in place.
     int32_t kept = 0;
-    for (j = 0; j < n_rest; ++j) {
+    for (int32_t j = 0; j < n_rest; ++j) {
       const uint64_t x = rest[j];
       const int32_t b = bin(x);
       keys[taken] = x;
