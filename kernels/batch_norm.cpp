@@ -17,7 +17,7 @@ void check_channel_vector(const Tensor& t, const Tensor& x, int64_t C, const cha
 
 BatchNormForward batch_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                                     const Tensor& running_mean, const Tensor& running_var, bool training,
-                                    float momentum, float eps) {
+                                    float momentum, float eps, BnActivation act) {
   const char* op = "batch_norm";
   check_nchw(x, op, "x");
   const int64_t N = x.dim(0), C = x.dim(1), HW = x.dim(2) * x.dim(3);
@@ -36,13 +36,15 @@ BatchNormForward batch_norm_forward(const Tensor& x, const Tensor& gamma, const 
     check_channel_vector(running_mean, x, C, op, "running_mean");
     check_channel_vector(running_var, x, C, op, "running_var");
   }
-  return dispatch(op, x.device(),
-                  [&] { return batch_norm_forward_cpu(x, gamma, beta, running_mean, running_var, training, momentum, eps); },
-                  [&] { return batch_norm_forward_cuda(x, gamma, beta, running_mean, running_var, training, momentum, eps); });
+  return dispatch(
+      op, x.device(),
+      [&] { return batch_norm_forward_cpu(x, gamma, beta, running_mean, running_var, training, momentum, eps, act); },
+      [&] { return batch_norm_forward_cuda(x, gamma, beta, running_mean, running_var, training, momentum, eps, act); });
 }
 
 BatchNormGrads batch_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma, const Tensor& mean,
-                                   const Tensor& istd, bool batch_stats, bool need_dx, bool need_dparams) {
+                                   const Tensor& istd, bool batch_stats, bool need_dx, bool need_dparams,
+                                   const BnFusedActivation& fused) {
   const char* op = "batch_norm backward";
   check_nchw(x, op, "x");
   check_nchw(dy, op, "dy");
@@ -53,9 +55,14 @@ BatchNormGrads batch_norm_backward(const Tensor& dy, const Tensor& x, const Tens
   check_channel_vector(gamma, x, C, op, "gamma");
   check_channel_vector(mean, x, C, op, "mean");
   check_channel_vector(istd, x, C, op, "istd");
-  return dispatch(op, x.device(),
-                  [&] { return batch_norm_backward_cpu(dy, x, gamma, mean, istd, batch_stats, need_dx, need_dparams); },
-                  [&] { return batch_norm_backward_cuda(dy, x, gamma, mean, istd, batch_stats, need_dx, need_dparams); });
+  if (fused.act != BnActivation::kNone) {
+    check_channel_vector(fused.scale, x, C, op, "the fused activation's scale");
+    check_channel_vector(fused.shift, x, C, op, "the fused activation's shift");
+  }
+  return dispatch(
+      op, x.device(),
+      [&] { return batch_norm_backward_cpu(dy, x, gamma, mean, istd, batch_stats, need_dx, need_dparams, fused); },
+      [&] { return batch_norm_backward_cuda(dy, x, gamma, mean, istd, batch_stats, need_dx, need_dparams, fused); });
 }
 
 }  // namespace revive::kernels

@@ -7,6 +7,11 @@
 //   batch statistics:   dx = gamma istd / M (M dy - sum dy - xhat sum(dy xhat))
 //   running statistics: dx = gamma istd dy
 //   dgamma = sum dy xhat, dbeta = sum dy (sums over N, H, W).
+// An optional rectifier fuses into the op: y = act(scale x + shift), relu or relu6 of the normalised
+// value. Its backward masks dy by act's gradient at the same pre-activation, recomputed from x and
+// the forward's scale and shift, so neither pass reads y: with relu6 and relu as separate ops the
+// network would write y once more and read it twice more. Results equal the unfused ops' bit for
+// bit (the mask compares the same float, computed by the same bn_affine).
 //
 // Versions:
 //  - batch_norm_*_cpu<T>: plain NCHW buffers, float or double; gradient checks run them in double.
@@ -29,8 +34,28 @@
 
 #include "core/hd.h"
 #include "core/tensor.h"
+#include "kernels/relu.h"
 
 namespace revive::kernels {
+
+enum class BnActivation { kNone, kRelu, kRelu6 };
+
+// Per-element math shared by both backends. The forward's pre-activation and the backward's mask
+// both come from bn_affine, so they see the same float.
+template <class T>
+REVIVE_HD T bn_affine(T scale, T x, T shift) {
+  return scale * x + shift;
+}
+template <class T>
+REVIVE_HD T bn_activate(BnActivation act, T pre) {
+  return act == BnActivation::kRelu ? relu_value(pre) : act == BnActivation::kRelu6 ? relu6_value(pre) : pre;
+}
+// relu_grad and relu6_grad test y; y > 0 (0 < y < 6) exactly when the pre-activation is, NaN
+// included (it fails every comparison in both).
+template <class T>
+REVIVE_HD T bn_activation_grad(BnActivation act, T dy, T pre) {
+  return act == BnActivation::kRelu ? relu_grad(dy, pre) : act == BnActivation::kRelu6 ? relu6_grad(dy, pre) : dy;
+}
 
 // Per-channel math shared by both backends.
 REVIVE_HD double batch_norm_istd(double var, double eps) { return 1.0 / std::sqrt(var + eps); }
@@ -84,48 +109,63 @@ REVIVE_HD void batch_norm_channel_dx_coeffs(T* a, T* b, T* d, double gamma, doub
 
 // Training (batch statistics): writes y and the batch mean and istd; updates running_mean/var in
 // place when they are non-null. Eval: reads running_mean/var, writes y, and writes mean/istd from
-// the running statistics so that the backward takes the same arguments in both modes.
+// the running statistics so that the backward takes the same arguments in both modes. scale and
+// shift [C], when non-null, receive the coefficients of y = act(scale x + shift).
 template <class T>
 void batch_norm_forward_cpu(T* y, T* mean, T* istd, const T* x, const T* gamma, const T* beta, T* running_mean,
                             T* running_var, int64_t N, int64_t C, int64_t HW, bool training, double momentum,
-                            double eps);
+                            double eps, BnActivation act = BnActivation::kNone, T* scale = nullptr,
+                            T* shift = nullptr);
 
 // batch_stats: the forward normalised with batch statistics (training), so dx includes the
 // gradient through mean and istd. dx, or dgamma and dbeta together, may be null when not needed.
+// dy is the gradient of y = act(...); with an activation, scale and shift are the forward's.
 template <class T>
 void batch_norm_backward_cpu(T* dx, T* dgamma, T* dbeta, const T* dy, const T* x, const T* gamma, const T* mean,
-                             const T* istd, int64_t N, int64_t C, int64_t HW, bool batch_stats);
+                             const T* istd, int64_t N, int64_t C, int64_t HW, bool batch_stats,
+                             BnActivation act = BnActivation::kNone, const T* scale = nullptr,
+                             const T* shift = nullptr);
 
 struct BatchNormForward {
-  Tensor y;           // x's shape and layout
-  Tensor mean, istd;  // [C], the statistics y was normalised with
+  Tensor y;             // x's shape and layout
+  Tensor mean, istd;    // [C], the statistics y was normalised with
+  Tensor scale, shift;  // [C], y = act(scale x + shift): what the backward's activation mask needs
 };
 
 // x: float32 [N, C, H, W], plain or blocked; gamma, beta [C]. running_mean/var [C] are updated in
 // place when training (skipped when undefined) and required in eval.
 BatchNormForward batch_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                                     const Tensor& running_mean, const Tensor& running_var, bool training,
-                                    float momentum, float eps);
+                                    float momentum, float eps, BnActivation act = BnActivation::kNone);
 
 struct BatchNormGrads {
   Tensor dx;             // x's layout; undefined unless need_dx
   Tensor dgamma, dbeta;  // [C]; undefined unless need_dparams
 };
 
+// The activation the forward fused, with its scale and shift (BatchNormForward's).
+struct BnFusedActivation {
+  BnActivation act = BnActivation::kNone;
+  Tensor scale, shift;
+};
+
 BatchNormGrads batch_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma, const Tensor& mean,
-                                   const Tensor& istd, bool batch_stats, bool need_dx, bool need_dparams);
+                                   const Tensor& istd, bool batch_stats, bool need_dx, bool need_dparams,
+                                   const BnFusedActivation& fused = {});
 
 // Backends, called by the entry points after validation (running_mean/var defined or not as
 // above; dy of x's shape).
 BatchNormForward batch_norm_forward_cpu(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                                         const Tensor& running_mean, const Tensor& running_var, bool training,
-                                        float momentum, float eps);
+                                        float momentum, float eps, BnActivation act);
 BatchNormGrads batch_norm_backward_cpu(const Tensor& dy, const Tensor& x, const Tensor& gamma, const Tensor& mean,
-                                       const Tensor& istd, bool batch_stats, bool need_dx, bool need_dparams);
+                                       const Tensor& istd, bool batch_stats, bool need_dx, bool need_dparams,
+                                       const BnFusedActivation& fused);
 BatchNormForward batch_norm_forward_cuda(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                                          const Tensor& running_mean, const Tensor& running_var, bool training,
-                                         float momentum, float eps);
+                                         float momentum, float eps, BnActivation act);
 BatchNormGrads batch_norm_backward_cuda(const Tensor& dy, const Tensor& x, const Tensor& gamma, const Tensor& mean,
-                                        const Tensor& istd, bool batch_stats, bool need_dx, bool need_dparams);
+                                        const Tensor& istd, bool batch_stats, bool need_dx, bool need_dparams,
+                                        const BnFusedActivation& fused);
 
 }  // namespace revive::kernels

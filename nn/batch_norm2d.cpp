@@ -22,12 +22,15 @@ int64_t BatchNorm2d::num_batches_tracked() const {
   return num_batches_tracked_->to(Device::cpu()).data<int64_t>()[0];
 }
 
-Tensor BatchNorm2d::forward_impl(const Tensor& x) {
+Tensor BatchNorm2d::forward_impl(const Tensor& x) { return forward(x, kernels::BnActivation::kNone); }
+
+Tensor BatchNorm2d::forward(const Tensor& x, kernels::BnActivation act) {
+  check_input(x);
   REVIVE_CHECK(x.ndim() == 4 && x.dim(1) == num_features_,
                "BatchNorm2d(" << num_features_ << "): expected input [N, " << num_features_ << ", H, W], got "
                               << shape_str(x.shape()));
   Tensor y = F::batch_norm(x, weight_->value(), bias_->value(), *running_mean_, *running_var_, is_training(),
-                           momentum_, eps_);
+                           momentum_, eps_, act);
   // Counted where the buffer lives: a round trip through the host would make every training step
   // wait for the GPU.
   if (is_training()) kernels::counter_increment(*num_batches_tracked_);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "kernels/batch_norm.h"
 #include "nn/module.h"
 
 namespace revive::nn {
@@ -12,6 +13,11 @@ namespace revive::nn {
 class BatchNorm2d : public Module {
  public:
   explicit BatchNorm2d(int64_t num_features, float eps = 1e-5f, float momentum = 0.1f);
+
+  using Module::forward;
+  // act(this layer's output), the rectifier fused into the batch norm (F::batch_norm): what
+  // relu(bn(x)) computes, bit for bit, with two passes over the activations fewer.
+  Tensor forward(const Tensor& x, kernels::BnActivation act);
 
   int64_t num_features() const { return num_features_; }
   Parameter* weight() const { return weight_; }

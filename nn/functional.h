@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "kernels/batch_norm.h"
 #include "kernels/conv2d.h"
 #include "kernels/pool2d.h"
 
@@ -27,8 +28,12 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias);
 // running_mean/var updated in place (momentum as PyTorch: r = (1-m) r + m stat, var unbiased).
 // Eval: running statistics. Saves x, gamma, batch mean and inverse std (training).
 // dx = gamma*istd/M * (M dy - sum dy - xhat sum(dy xhat)); dgamma += sum dy xhat; dbeta += sum dy.
+// act: relu or relu6 of the result, fused (equal to batch_norm then relu, bit for bit, with two
+// passes over the activations fewer); the node then also saves the forward's scale and shift, and
+// masks dy by the rectifier's gradient before the formulas above.
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& running_mean,
-                  Tensor& running_var, bool training, float momentum = 0.1f, float eps = 1e-5f);
+                  Tensor& running_var, bool training, float momentum = 0.1f, float eps = 1e-5f,
+                  kernels::BnActivation act = kernels::BnActivation::kNone);
 
 // Keeps layout. Save y. dx = dy * [y > 0] (relu6: [0 < y < 6]).
 Tensor relu(const Tensor& x);
@@ -36,6 +41,9 @@ Tensor relu6(const Tensor& x);
 
 // Keeps layout (a and b must match in shape; layouts are unified to a's). da = db = dy.
 Tensor add(const Tensor& a, const Tensor& b);
+// relu(a + b) in one pass (a residual block's end), as add then relu bit for bit. Saves y.
+// da = db = dy [y > 0].
+Tensor add_relu(const Tensor& a, const Tensor& b);
 
 // Pools; keep layout. max: dx routes dy to the first maximum of each window (PyTorch tie rule).
 // avg: count_include_pad = true (PyTorch default).

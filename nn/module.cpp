@@ -3,10 +3,14 @@
 namespace revive::nn {
 
 Tensor Module::forward(const Tensor& x) {
+  check_input(x);
+  return forward_impl(x);
+}
+
+void Module::check_input(const Tensor& x) const {
   REVIVE_CHECK(x.defined(), type_name_ << ".forward: the input tensor is undefined");
   REVIVE_CHECK(x.dtype() == DType::kFloat32,
                type_name_ << ".forward: expected a float32 input, got " << dtype_name(x.dtype()));
-  return forward_impl(x);
 }
 
 void Module::train(bool on) {

@@ -55,6 +55,9 @@ class Module {
  protected:
   explicit Module(std::string type_name) : type_name_(std::move(type_name)) {}
 
+  // forward's check of its input, for layers with forward variants of their own.
+  void check_input(const Tensor& x) const;
+
   // Registration; names are non-empty, contain no '.', and are unique within the module.
   template <class M>
   M* register_module(const std::string& name, std::unique_ptr<M> child) {

@@ -8,6 +8,8 @@
 //  2. batch_norm_stats_kernel / batch_norm_grad_coeffs_kernel, a thread per channel: add the
 //     slices in order, then batch_norm_channel_stats / _affine / _dx_coeffs (shared with the CPU).
 //  3. batch_norm_apply_kernel: out = a[c] u + b[c] v + d[c] element-wise (v may be absent).
+// A fused activation (kernels/batch_norm.h) applies to the forward's output; in the backward it
+// masks u = dy in stages 1 and 3 by its gradient at bn_affine(scale[c], x, shift[c]).
 #include <algorithm>
 
 #include "kernels/batch_norm.h"
@@ -20,9 +22,21 @@ namespace revive::kernels {
 // layers have 16 channels), each block still summing a few thousand values.
 static int64_t reduce_slices(int64_t M) { return std::clamp<int64_t>((M + 4095) / 4096, 1, 128); }
 
+// The mask of a fused activation's backward: u[i] is a gradient of act(ms[c] x[i] + md[c]).
+struct DeviceMask {
+  BnActivation act;
+  const float* x;
+  const float* ms;
+  const float* md;
+};
+
+static __device__ float masked(const float* u, const DeviceMask& k, int64_t i, int64_t c) {
+  return k.act == BnActivation::kNone ? u[i] : bn_activation_grad(k.act, u[i], bn_affine(k.ms[c], k.x[i], k.md[c]));
+}
+
 static __global__ void batch_norm_reduce_kernel(double* partial, const float* u, const float* v, const float* su,
                                                 int64_t su_stride, const float* sv, int64_t sv_stride, int64_t N,
-                                                int64_t C, int64_t HW, int64_t chunk) {
+                                                int64_t C, int64_t HW, int64_t chunk, DeviceMask mask) {
   __shared__ double scratch[32];
   const int64_t c = blockIdx.y, slice = blockIdx.x, M = N * HW;
   const float shift_u = su != nullptr ? su[c * su_stride] : 0.0f;
@@ -31,7 +45,7 @@ static __global__ void batch_norm_reduce_kernel(double* partial, const float* u,
   double s1 = 0.0, s2 = 0.0;
   for (int64_t m = slice * chunk + threadIdx.x; m < end; m += blockDim.x) {
     const int64_t i = ((m / HW) * C + c) * HW + m % HW;
-    const float du = u[i] - shift_u;
+    const float du = masked(u, mask, i, c) - shift_u;
     s1 += du;
     s2 += du * (v[i] - shift_v);
   }
@@ -94,32 +108,35 @@ static __global__ void batch_norm_grad_coeffs_kernel(int64_t C, float* dgamma, f
   }
 }
 
+// out = out_act(a[c] u + b[c] v + d[c]), u masked by `mask`.
 static __global__ void batch_norm_apply_kernel(int64_t n, float* out, const float* u, const float* v, const float* a,
-                                               const float* b, const float* d, int64_t C, int64_t HW) {
+                                               const float* b, const float* d, int64_t C, int64_t HW,
+                                               BnActivation out_act, DeviceMask mask) {
   REVIVE_CUDA_KERNEL_LOOP(i, n) {
     const int64_t c = (i / HW) % C;
-    out[i] = v == nullptr ? a[c] * u[i] + d[c] : a[c] * u[i] + b[c] * v[i] + d[c];
+    const float ui = masked(u, mask, i, c);
+    out[i] = bn_activate(out_act, v == nullptr ? bn_affine(a[c], ui, d[c]) : a[c] * ui + b[c] * v[i] + d[c]);
   }
 }
 
 // Partial sums of (u, v) per (channel, slice) into a new buffer; su/sv as in the kernel.
 static cuda::DeviceBuffer launch_batch_norm_reduce(const float* u, const float* v, const float* su, int64_t su_stride,
                                                    const float* sv, int64_t sv_stride, int64_t N, int64_t C,
-                                                   int64_t HW, int64_t* slices) {
+                                                   int64_t HW, const DeviceMask& mask, int64_t* slices) {
   const int64_t M = N * HW;
   *slices = reduce_slices(M);
   const int64_t chunk = (M + *slices - 1) / *slices;
   cuda::DeviceBuffer partial(static_cast<size_t>(C * *slices * 2) * sizeof(double));
   const dim3 grid(static_cast<unsigned>(*slices), static_cast<unsigned>(C));
   batch_norm_reduce_kernel<<<grid, cuda::kBlock, 0, cuda::stream()>>>(partial.as<double>(), u, v, su, su_stride, sv,
-                                                                      sv_stride, N, C, HW, chunk);
+                                                                      sv_stride, N, C, HW, chunk, mask);
   REVIVE_CUDA_CHECK_LAUNCH();
   return partial;
 }
 
 BatchNormForward batch_norm_forward_cuda(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                                          const Tensor& running_mean, const Tensor& running_var, bool training,
-                                         float momentum, float eps) {
+                                         float momentum, float eps, BnActivation act) {
   const char* op = "batch_norm";
   cuda::check_operand(x, op, "x");
   cuda::check_operand(gamma, op, "gamma");
@@ -132,17 +149,18 @@ BatchNormForward batch_norm_forward_cuda(const Tensor& x, const Tensor& gamma, c
   const int64_t N = x.dim(0), C = x.dim(1), HW = x.dim(2) * x.dim(3);
   REVIVE_CHECK(C <= 65535, op << ": " << C << " channels exceed the 65535 of a CUDA grid's second dimension");
   BatchNormForward out{Tensor::empty(x.shape(), DType::kFloat32, x.device()),
+                       Tensor::empty({C}, DType::kFloat32, x.device()), Tensor::empty({C}, DType::kFloat32, x.device()),
                        Tensor::empty({C}, DType::kFloat32, x.device()), Tensor::empty({C}, DType::kFloat32, x.device())};
   if (C == 0) return out;
+  const DeviceMask no_mask{BnActivation::kNone, nullptr, nullptr, nullptr};
   cuda::DeviceBuffer partial;
   int64_t slices = 0;
   if (training) {
     partial = launch_batch_norm_reduce(x.data<float>(), x.data<float>(), x.data<float>(), HW, x.data<float>(), HW, N,
-                                       C, HW, &slices);
+                                       C, HW, no_mask, &slices);
   }
-  cuda::DeviceBuffer coeffs(static_cast<size_t>(2 * C) * sizeof(float));
-  float* scale = coeffs.as<float>();
-  float* shift = scale + C;
+  float* scale = out.scale.data<float>();
+  float* shift = out.shift.data<float>();
   cuda::launch_linear(batch_norm_stats_kernel, C, out.mean.data<float>(), out.istd.data<float>(), scale, shift,
                       partial.as<double>(), slices, x.data<float>(), HW, static_cast<double>(N * HW),
                       gamma.data<float>(), beta.data<float>(), update ? running_mean.data<float>() : nullptr,
@@ -150,18 +168,26 @@ BatchNormForward batch_norm_forward_cuda(const Tensor& x, const Tensor& gamma, c
                       static_cast<double>(eps));
   cuda::launch_linear(batch_norm_apply_kernel, x.numel(), out.y.data<float>(), x.data<float>(),
                       static_cast<const float*>(nullptr), static_cast<const float*>(scale),
-                      static_cast<const float*>(nullptr), static_cast<const float*>(shift), C, HW);
+                      static_cast<const float*>(nullptr), static_cast<const float*>(shift), C, HW, act, no_mask);
   return out;
 }
 
 BatchNormGrads batch_norm_backward_cuda(const Tensor& dy, const Tensor& x, const Tensor& gamma, const Tensor& mean,
-                                        const Tensor& istd, bool batch_stats, bool need_dx, bool need_dparams) {
+                                        const Tensor& istd, bool batch_stats, bool need_dx, bool need_dparams,
+                                        const BnFusedActivation& fused) {
   const char* op = "batch_norm backward";
   cuda::check_operand(dy, op, "dy");
   cuda::check_operand(x, op, "x");
   cuda::check_operand(gamma, op, "gamma");
   cuda::check_operand(mean, op, "mean");
   cuda::check_operand(istd, op, "istd");
+  const bool act = fused.act != BnActivation::kNone;
+  if (act) {
+    cuda::check_operand(fused.scale, op, "scale");
+    cuda::check_operand(fused.shift, op, "shift");
+  }
+  const DeviceMask mask{fused.act, x.data<float>(), act ? fused.scale.data<float>() : nullptr,
+                        act ? fused.shift.data<float>() : nullptr};
   const int64_t N = x.dim(0), C = x.dim(1), HW = x.dim(2) * x.dim(3);
   REVIVE_CHECK(C <= 65535, op << ": " << C << " channels exceed the 65535 of a CUDA grid's second dimension");
   BatchNormGrads out;
@@ -175,7 +201,7 @@ BatchNormGrads batch_norm_backward_cuda(const Tensor& dy, const Tensor& x, const
   int64_t slices = 0;
   if (need_dparams || batch_stats) {
     partial = launch_batch_norm_reduce(dy.data<float>(), x.data<float>(), nullptr, 0, mean.data<float>(), 1, N, C, HW,
-                                       &slices);
+                                       mask, &slices);
   }
   cuda::DeviceBuffer coeffs(need_dx ? static_cast<size_t>(3 * C) * sizeof(float) : 0);
   float* a = coeffs.as<float>();
@@ -188,7 +214,7 @@ BatchNormGrads batch_norm_backward_cuda(const Tensor& dy, const Tensor& x, const
   if (need_dx) {
     cuda::launch_linear(batch_norm_apply_kernel, x.numel(), out.dx.data<float>(), dy.data<float>(),
                         batch_stats ? x.data<float>() : nullptr, static_cast<const float*>(a),
-                        static_cast<const float*>(b), static_cast<const float*>(d), C, HW);
+                        static_cast<const float*>(b), static_cast<const float*>(d), C, HW, BnActivation::kNone, mask);
   }
   return out;
 }

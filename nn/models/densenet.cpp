@@ -19,7 +19,7 @@ class BnReluConv : public Module {
   }
 
  protected:
-  Tensor bn_relu_conv(const Tensor& x) { return conv1_->forward(F::relu(bn1_->forward(x))); }
+  Tensor bn_relu_conv(const Tensor& x) { return conv1_->forward(bn1_->forward(x, kernels::BnActivation::kRelu)); }
 
  private:
   BatchNorm2d* bn1_;
@@ -91,7 +91,7 @@ Tensor DenseNet::forward_impl(const Tensor& x) {
     out = blocks_[b]->forward(out);
     if (b < 2) out = transitions_[b]->forward(out);
   }
-  return fc_->forward(F::global_avg_pool(F::relu(bn1_->forward(out))));
+  return fc_->forward(F::global_avg_pool(bn1_->forward(out, kernels::BnActivation::kRelu)));
 }
 
 }  // namespace revive::nn::models

@@ -20,8 +20,8 @@ class Block : public Module {
 
  private:
   Tensor forward_impl(const Tensor& x) override {
-    const Tensor out = F::relu(bn1_->forward(conv1_->forward(x)));
-    return F::relu(bn2_->forward(conv2_->forward(out)));
+    const Tensor out = bn1_->forward(conv1_->forward(x), kernels::BnActivation::kRelu);
+    return bn2_->forward(conv2_->forward(out), kernels::BnActivation::kRelu);
   }
 
   Conv2d* conv1_;
@@ -56,7 +56,7 @@ MobileNetV1::MobileNetV1(int64_t in_channels, int64_t num_classes) : Module("Mob
 }
 
 Tensor MobileNetV1::forward_impl(const Tensor& x) {
-  const Tensor out = layers_->forward(F::relu(bn1_->forward(conv1_->forward(x))));
+  const Tensor out = layers_->forward(bn1_->forward(conv1_->forward(x), kernels::BnActivation::kRelu));
   return linear_->forward(F::global_avg_pool(out));
 }
 

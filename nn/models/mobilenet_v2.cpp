@@ -8,7 +8,9 @@
 namespace revive::nn::models {
 namespace {
 
-Tensor activate(const Tensor& x, bool relu6) { return relu6 ? F::relu6(x) : F::relu(x); }
+kernels::BnActivation activation(bool relu6) {
+  return relu6 ? kernels::BnActivation::kRelu6 : kernels::BnActivation::kRelu;
+}
 
 // Expand 1x1 - bn1 - act - depthwise 3x3 (stride) - bn2 - act - project 1x1 - bn3 (+ shortcut when
 // the stride is 1).
@@ -33,8 +35,8 @@ class Block : public Module {
 
  private:
   Tensor forward_impl(const Tensor& x) override {
-    Tensor out = activate(bn1_->forward(conv1_->forward(x)), relu6_);
-    out = activate(bn2_->forward(conv2_->forward(out)), relu6_);
+    Tensor out = bn1_->forward(conv1_->forward(x), activation(relu6_));
+    out = bn2_->forward(conv2_->forward(out), activation(relu6_));
     out = bn3_->forward(conv3_->forward(out));
     return residual_ ? F::add(out, shortcut_->forward(x)) : out;
   }
@@ -91,8 +93,8 @@ MobileNetV2::MobileNetV2(int64_t in_channels, int64_t num_classes, const Options
 }
 
 Tensor MobileNetV2::forward_impl(const Tensor& x) {
-  Tensor out = layers_->forward(activate(bn1_->forward(conv1_->forward(x)), relu6_));
-  out = activate(bn2_->forward(conv2_->forward(out)), relu6_);
+  Tensor out = layers_->forward(bn1_->forward(conv1_->forward(x), activation(relu6_)));
+  out = bn2_->forward(conv2_->forward(out), activation(relu6_));
   return linear_->forward(F::global_avg_pool(out));
 }
 

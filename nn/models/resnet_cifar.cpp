@@ -27,10 +27,10 @@ class BasicBlock : public Module {
 
  private:
   Tensor forward_impl(const Tensor& x) override {
-    Tensor out = F::relu(bn1_->forward(conv1_->forward(x)));
+    Tensor out = bn1_->forward(conv1_->forward(x), kernels::BnActivation::kRelu);
     out = bn2_->forward(conv2_->forward(out));
     const Tensor shortcut = downsample_ ? F::subsample_pad_channels(x, 2, pad_, pad_) : x;
-    return F::relu(F::add(out, shortcut));
+    return F::add_relu(out, shortcut);
   }
 
   bool downsample_;
@@ -67,7 +67,7 @@ ResNetCifar::ResNetCifar(int depth, int64_t in_channels, int64_t num_classes) : 
 }
 
 Tensor ResNetCifar::forward_impl(const Tensor& x) {
-  Tensor out = F::relu(bn1_->forward(conv1_->forward(x)));
+  Tensor out = bn1_->forward(conv1_->forward(x), kernels::BnActivation::kRelu);
   for (Sequential* layer : layers_) out = layer->forward(out);
   return linear_->forward(F::global_avg_pool(out));
 }

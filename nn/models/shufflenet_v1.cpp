@@ -30,10 +30,10 @@ class Bottleneck : public Module {
 
  private:
   Tensor forward_impl(const Tensor& x) override {
-    Tensor out = F::relu(bn1_->forward(conv1_->forward(x)));
+    Tensor out = bn1_->forward(conv1_->forward(x), kernels::BnActivation::kRelu);
     // Shuffling with one group is the identity.
     if (shuffle_groups_ > 1) out = F::channel_shuffle(out, shuffle_groups_);
-    out = F::relu(bn2_->forward(conv2_->forward(out)));
+    out = bn2_->forward(conv2_->forward(out), kernels::BnActivation::kRelu);
     out = bn3_->forward(conv3_->forward(out));
     if (stride_ == 2) {
       kernels::Pool2dParams pool;
@@ -42,7 +42,7 @@ class Bottleneck : public Module {
       pool.pad = 1;
       return F::relu(F::concat({out, F::avg_pool2d(x, pool)}));
     }
-    return F::relu(F::add(out, x));
+    return F::add_relu(out, x);
   }
 
   int stride_;
@@ -78,7 +78,7 @@ ShuffleNetV1::ShuffleNetV1(int64_t in_channels, int64_t num_classes) : Module("S
 }
 
 Tensor ShuffleNetV1::forward_impl(const Tensor& x) {
-  Tensor out = F::relu(bn1_->forward(conv1_->forward(x)));
+  Tensor out = bn1_->forward(conv1_->forward(x), kernels::BnActivation::kRelu);
   for (Sequential* layer : layers_) out = layer->forward(out);
   return linear_->forward(F::global_avg_pool(out));
 }

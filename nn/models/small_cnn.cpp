@@ -26,7 +26,7 @@ SmallCnn::SmallCnn(int64_t in_channels, int64_t num_classes) : Module("SmallCnn"
 Tensor SmallCnn::forward_impl(const Tensor& x) {
   Tensor out = x;
   for (int i = 0; i < 3; ++i) {
-    out = F::relu(bn_[i]->forward(conv_[i]->forward(out)));
+    out = bn_[i]->forward(conv_[i]->forward(out), kernels::BnActivation::kRelu);
     if (i < 2) out = pool_->forward(out);
   }
   return linear_->forward(F::global_avg_pool(out));

@@ -23,6 +23,15 @@ TEST(CudaAdd, ForwardMatchesCpu) {
   }
 }
 
+TEST(CudaAdd, FusedReluMatchesCpu) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  unsigned seed = 101;
+  for (const Shape& s : testing::elementwise_shapes()) {
+    const Tensor a = random_tensor(s, seed++), b = random_tensor(s, seed++);
+    EXPECT_ALLCLOSE(add_forward(a, b, true), add_forward(to_cuda(a), to_cuda(b), true), 0.0, 0.0) << shape_str(s);
+  }
+}
+
 TEST(CudaAdd, GradientAccumulationMatchesCpu) {
   if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
   unsigned seed = 11;

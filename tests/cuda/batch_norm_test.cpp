@@ -100,6 +100,38 @@ TEST(CudaBatchNorm, BackwardMatchesCpuInEveryMode) {
   }
 }
 
+// The fused rectifiers: the forward's output and coefficients, and the masked backward, against
+// the CPU's fused op. Pre-activations spread over about [-6, 10], across both kinks of relu6.
+TEST(CudaBatchNorm, FusedRectifierMatchesCpu) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  unsigned seed = 61;
+  for (const Shape& s : kShapes) {
+    const int64_t C = s[1];
+    const Tensor x = random_tensor(s, seed++, 9.0, 11.0), dy = random_tensor(s, seed++);
+    const Tensor gamma = random_tensor({C}, seed++, 2.0, 4.0), beta = random_tensor({C}, seed++, 0.0, 3.0);
+    for (BnActivation act : {BnActivation::kRelu, BnActivation::kRelu6}) {
+      for (bool training : {true, false}) {
+        Tensor rm = random_tensor({C}, seed++, 9.5, 10.5), rv = random_tensor({C}, seed++, 0.2, 0.4);
+        Tensor rm_cuda = to_cuda(rm), rv_cuda = to_cuda(rv);
+        const BatchNormForward ref = batch_norm_forward(x, gamma, beta, rm, rv, training, 0.1f, 1e-5f, act);
+        const BatchNormForward got = batch_norm_forward(to_cuda(x), to_cuda(gamma), to_cuda(beta), rm_cuda, rv_cuda,
+                                                        training, 0.1f, 1e-5f, act);
+        EXPECT_ALLCLOSE(ref.y, got.y, 1e-4, 1e-4) << shape_str(s) << " training " << training;
+        EXPECT_ALLCLOSE(ref.scale, got.scale, 1e-5, 1e-5) << shape_str(s);
+        EXPECT_ALLCLOSE(ref.shift, got.shift, 1e-4, 1e-4) << shape_str(s);
+        const BatchNormGrads ref_g = batch_norm_backward(dy, x, gamma, ref.mean, ref.istd, training, true, true,
+                                                         BnFusedActivation{act, ref.scale, ref.shift});
+        const BatchNormGrads got_g =
+            batch_norm_backward(to_cuda(dy), to_cuda(x), to_cuda(gamma), got.mean, got.istd, training, true, true,
+                                BnFusedActivation{act, got.scale, got.shift});
+        EXPECT_ALLCLOSE(ref_g.dx, got_g.dx, 1e-4, 1e-4) << shape_str(s) << " training " << training;
+        EXPECT_ALLCLOSE(ref_g.dgamma, got_g.dgamma, 1e-4, 1e-4) << shape_str(s);
+        EXPECT_ALLCLOSE(ref_g.dbeta, got_g.dbeta, 1e-4, 1e-4) << shape_str(s);
+      }
+    }
+  }
+}
+
 // Training takes statistics over N H W values per channel: an empty batch or a single value is
 // rejected, with the same message on both devices. Two values per channel is the smallest valid
 // batch.

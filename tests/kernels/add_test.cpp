@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "kernels/layout.h"
+#include "kernels/relu.h"
 #include "support/allclose.h"
 #include "support/gradcheck.h"
 #include "support/tensor_utils.h"
@@ -36,6 +39,21 @@ TEST(Add, BlockedEqualsPlainAndLayoutsUnifyToA) {
   EXPECT_EQ(mixed.layout(), Layout::kBlocked8);
   EXPECT_ALLCLOSE(y, mixed, 0, 0);
   EXPECT_EQ(add_forward(a, to_layout(b, Layout::kBlocked8)).layout(), Layout::kPlain);
+}
+
+// The fused rectifier: relu(add) bit for bit, in both layouts, with about half the sums negative.
+TEST(Add, FusedReluEqualsAddThenRelu) {
+  const Shape s{2, 12, 3, 3};
+  for (Layout layout : {Layout::kPlain, Layout::kBlocked8}) {
+    Tensor a = testing::random_tensor(s, 8, -1.0, 1.0, layout), b = testing::random_tensor(s, 9, -1.0, 1.0, layout);
+    const Tensor fused = add_forward(a, b, true);
+    EXPECT_EQ(fused.layout(), layout);
+    EXPECT_TRUE(testing::padding_is_zero(fused));
+    const Vec y = testing::to_vec(fused);
+    EXPECT_EQ(testing::to_vec(relu_forward(add_forward(a, b))), y);
+    EXPECT_GT(std::count(y.begin(), y.end(), 0.0), 40);
+    EXPECT_LT(std::count(y.begin(), y.end(), 0.0), 176);
+  }
 }
 
 TEST(Add, RejectsShapeMismatch) {

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
+#include "kernels/relu.h"
 #include "support/allclose.h"
 #include "support/gradcheck.h"
 #include "support/tensor_utils.h"
@@ -208,6 +210,93 @@ TEST(BatchNorm, VarianceSurvivesALargeMean) {
   }
 }
 
+// The fused rectifier against batch norm then relu/relu6 as separate ops, in every layout and
+// mode: equal bit for bit, forward and backward (the mask of the fused backward is recomputed from
+// x, the separate op's from y). Pre-activations spread over [-8, 8], across both kinks of relu6.
+class BatchNormFused : public ::testing::TestWithParam<std::tuple<Layout, bool, BnActivation>> {};
+
+TEST_P(BatchNormFused, EqualsBatchNormThenRectifier) {
+  const auto [layout, training, act] = GetParam();
+  const Shape s{3, 12, 5, 3};  // C = 12: padding channels in the blocked layouts
+  Tensor x = testing::random_tensor(s, 31, -1.0, 3.0, layout);
+  Tensor dy = testing::random_tensor(s, 32, -1.0, 1.0, layout);
+  Tensor gamma = testing::random_tensor({12}, 33, 1.0, 4.0), beta = testing::random_tensor({12}, 34, -2.0, 2.0);
+  Tensor rm1 = testing::random_tensor({12}, 35), rv1 = testing::random_tensor({12}, 36, 0.5, 2.0);
+  Tensor rm2 = rm1.clone(), rv2 = rv1.clone();
+  const bool relu6 = act == BnActivation::kRelu6;
+  const BatchNormForward sep = batch_norm_forward(x, gamma, beta, rm1, rv1, training, 0.1f, 1e-5f);
+  const Tensor y_sep = relu6 ? relu6_forward(sep.y) : relu_forward(sep.y);
+  const BatchNormForward fused = batch_norm_forward(x, gamma, beta, rm2, rv2, training, 0.1f, 1e-5f, act);
+  ASSERT_EQ(fused.y.layout(), layout);
+  EXPECT_TRUE(testing::padding_is_zero(fused.y));
+  const Vec y = testing::to_vec(fused.y);
+  EXPECT_EQ(testing::to_vec(y_sep), y);
+  EXPECT_EQ(testing::to_vec(rm1), testing::to_vec(rm2));
+  EXPECT_EQ(testing::to_vec(rv1), testing::to_vec(rv2));
+  // Both kinks are crossed, so the masks are tested.
+  EXPECT_GT(std::count(y.begin(), y.end(), 0.0), 10);
+  if (relu6) {
+    EXPECT_GT(std::count(y.begin(), y.end(), 6.0), 10);
+  }
+
+  const Tensor g_sep = relu6 ? relu6_backward(dy, y_sep) : relu_backward(dy, y_sep);
+  const BatchNormGrads sep_g = batch_norm_backward(g_sep, x, gamma, sep.mean, sep.istd, training, true, true);
+  const BatchNormGrads fused_g = batch_norm_backward(dy, x, gamma, fused.mean, fused.istd, training, true, true,
+                                                     BnFusedActivation{act, fused.scale, fused.shift});
+  ASSERT_EQ(fused_g.dx.layout(), layout);
+  EXPECT_TRUE(testing::padding_is_zero(fused_g.dx));
+  EXPECT_EQ(testing::to_vec(sep_g.dx), testing::to_vec(fused_g.dx));
+  EXPECT_EQ(testing::to_vec(sep_g.dgamma), testing::to_vec(fused_g.dgamma));
+  EXPECT_EQ(testing::to_vec(sep_g.dbeta), testing::to_vec(fused_g.dbeta));
+}
+
+INSTANTIATE_TEST_SUITE_P(All, BatchNormFused,
+                         ::testing::Combine(::testing::Values(Layout::kPlain, Layout::kBlocked8, Layout::kBlocked16),
+                                            ::testing::Bool(),
+                                            ::testing::Values(BnActivation::kRelu, BnActivation::kRelu6)),
+                         [](const auto& p) {
+                           return layout_name(std::get<0>(p.param)) + (std::get<1>(p.param) ? "Train" : "Eval") +
+                                  (std::get<2>(p.param) == BnActivation::kRelu ? "Relu" : "Relu6");
+                         });
+
+// Finite differences through the fused op in double, training mode: a gradient that missed the
+// mask, or masked at the wrong pre-activation, fails here. Values sit well away from the kinks
+// for the step the check takes.
+TEST(BatchNorm, FusedRectifierGradients) {
+  const Dims d{2, 3, 3, 4};
+  const Vec x = testing::random_vec(d.N * d.C * d.HW(), 41, -1.0, 2.0);
+  const Vec gamma = testing::random_vec(d.C, 42, 3.0, 5.0), beta = testing::random_vec(d.C, 43, 2.0, 3.0);
+  for (BnActivation act : {BnActivation::kRelu, BnActivation::kRelu6}) {
+    auto run = [&](const std::vector<Vec>& in, Vec& mean, Vec& istd, Vec& scale, Vec& shift) {
+      Vec y(in[0].size());
+      batch_norm_forward_cpu<double>(y.data(), mean.data(), istd.data(), in[0].data(), in[1].data(), in[2].data(),
+                                     nullptr, nullptr, d.N, d.C, d.HW(), true, 0.1, 1e-5, act, scale.data(),
+                                     shift.data());
+      return y;
+    };
+    auto fwd = [&](const std::vector<Vec>& in) {
+      Vec mean(d.C), istd(d.C), scale(d.C), shift(d.C);
+      return run(in, mean, istd, scale, shift);
+    };
+    auto bwd = [&](const std::vector<Vec>& in, const Vec& dy) {
+      Vec mean(d.C), istd(d.C), scale(d.C), shift(d.C), dx(in[0].size()), dgamma(d.C), dbeta(d.C);
+      run(in, mean, istd, scale, shift);
+      batch_norm_backward_cpu<double>(dx.data(), dgamma.data(), dbeta.data(), dy.data(), in[0].data(), in[1].data(),
+                                      mean.data(), istd.data(), d.N, d.C, d.HW(), true, act, scale.data(),
+                                      shift.data());
+      return std::vector<Vec>{dx, dgamma, dbeta};
+    };
+    const Vec y = fwd({x, gamma, beta});
+    // Some outputs are clipped (at 0, and at 6 for relu6), some pass: both sides of the mask count.
+    EXPECT_GT(std::count(y.begin(), y.end(), 0.0), 3);
+    if (act == BnActivation::kRelu6) {
+      EXPECT_GT(std::count(y.begin(), y.end(), 6.0), 3);
+    }
+    EXPECT_TRUE(testing::check_gradients(fwd, bwd, {x, gamma, beta}, {"x", "gamma", "beta"}))
+        << (act == BnActivation::kRelu ? "relu" : "relu6");
+  }
+}
+
 TEST(BatchNorm, RejectsBadArguments) {
   Tensor x = Tensor::zeros({2, 3, 2, 2});
   Tensor g = Tensor::full({3}, 1.0f), b = Tensor::zeros({3}), rm = Tensor::zeros({3}), rv = Tensor::full({3}, 1.0f);
@@ -216,6 +305,12 @@ TEST(BatchNorm, RejectsBadArguments) {
   EXPECT_THROW(batch_norm_forward(Tensor::zeros({1, 3, 1, 1}), g, b, rm, rv, true, 0.1f, 1e-5f), Error);
   EXPECT_THROW(batch_norm_forward(Tensor::zeros({2, 3}), g, b, rm, rv, true, 0.1f, 1e-5f), Error);
   EXPECT_THROW(batch_norm_backward(Tensor::zeros({2, 3, 2, 1}), x, g, rm, rv, true, true, true), Error);
+  // A fused activation's backward needs the forward's scale and shift.
+  EXPECT_THROW(batch_norm_backward(x, x, g, rm, rv, true, true, true, BnFusedActivation{BnActivation::kRelu, {}, {}}),
+               Error);
+  EXPECT_THROW(
+      batch_norm_backward(x, x, g, rm, rv, true, true, true, BnFusedActivation{BnActivation::kRelu, g, Tensor::zeros({4})}),
+      Error);
 }
 
 }  // namespace

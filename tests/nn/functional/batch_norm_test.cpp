@@ -48,6 +48,30 @@ INSTANTIATE_TEST_SUITE_P(All, BatchNormAutograd,
                            return layout_name(std::get<0>(p.param)) + (std::get<1>(p.param) ? "Train" : "Eval");
                          });
 
+// The fused rectifiers through autograd: output, running statistics and every gradient equal
+// those of batch_norm then relu (relu6) as separate ops.
+TEST(BatchNormAutograd, FusedRectifierEqualsSeparateOps) {
+  for (kernels::BnActivation act : {kernels::BnActivation::kRelu, kernels::BnActivation::kRelu6}) {
+    Tensor x = testing::random_tensor({2, 12, 3, 3}, 7, -1.0, 2.0, Layout::kBlocked8);
+    Tensor x2 = x.clone();
+    Tensor r = testing::random_tensor({2, 12, 3, 3}, 8, -1.0, 1.0, Layout::kBlocked8);
+    Params p, q;
+    p.gamma = testing::random_tensor({12}, 9, 2.0, 6.0);
+    q.gamma = p.gamma.clone();
+    for (Tensor* t : {&x, &x2, &p.gamma, &p.beta, &q.gamma, &q.beta}) t->set_requires_grad(true);
+    const Tensor fused = F::batch_norm(x, p.gamma, p.beta, p.running_mean, p.running_var, true, 0.1f, 1e-5f, act);
+    const Tensor bn = F::batch_norm(x2, q.gamma, q.beta, q.running_mean, q.running_var, true);
+    const Tensor separate = act == kernels::BnActivation::kRelu ? F::relu(bn) : F::relu6(bn);
+    EXPECT_ALLCLOSE(separate, fused, 0, 0);
+    testing::project(fused, r).backward();
+    testing::project(separate, r).backward();
+    EXPECT_ALLCLOSE(x2.grad(), x.grad(), 0, 0);
+    EXPECT_ALLCLOSE(q.gamma.grad(), p.gamma.grad(), 0, 0);
+    EXPECT_ALLCLOSE(q.beta.grad(), p.beta.grad(), 0, 0);
+    EXPECT_ALLCLOSE(q.running_var, p.running_var, 0, 0);
+  }
+}
+
 TEST(BatchNormAutograd, OnlyParametersRequireGradients) {
   Tensor x = testing::random_tensor({2, 12, 2, 2}, 5);
   Params p;
