@@ -6,8 +6,8 @@
 //
 // Versions:
 //  - subsample_pad_channels_*_cpu<T>: plain NCHW buffers, float or double.
-//  - subsample_pad_channels_*_cpu (Tensor): a blocked x is converted to plain first; y is plain,
-//    dx has x's layout.
+//  - subsample_pad_channels_*_cpu (Tensor): the same loops on plain or blocked tensors; y and dx
+//    have x's layout (dy is converted to it when it differs).
 //  - subsample_pad_channels_*_cuda: one grid-stride gather kernel per direction, a thread per
 //    output element (kernels/cuda/subsample_pad_channels.cu).
 #pragma once

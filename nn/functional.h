@@ -58,7 +58,7 @@ Tensor concat(const std::vector<Tensor>& xs);
 Tensor channel_shuffle(const Tensor& x, int groups);
 
 // Option-A shortcut of the CIFAR ResNets: x[:, :, ::stride, ::stride] with pad_front zero channels
-// before and pad_back after; plain. dx = the matching slice of dy, zeros elsewhere.
+// before and pad_back after; keeps layout on the CPU. dx = the matching slice of dy, zeros elsewhere.
 Tensor subsample_pad_channels(const Tensor& x, int stride, int pad_front, int pad_back);
 
 // [N, ...] -> [N, prod(...)] (plain; converts a blocked input). dx = dy reshaped.

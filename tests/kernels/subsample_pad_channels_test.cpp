@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "kernels/layout.h"
 #include "support/allclose.h"
 #include "support/gradcheck.h"
@@ -39,20 +41,30 @@ TEST(SubsamplePadChannels, Gradients) {
   EXPECT_TRUE(testing::check_gradients(fwd, bwd, {testing::random_vec(N * C * H * W, 1)}, {"x"}));
 }
 
-TEST(SubsamplePadChannels, BlockedInputGivesPlainOutputAndBlockedGradient) {
-  const SubsamplePad p{2, 6, 6};
-  Tensor x = testing::random_tensor({2, 12, 4, 4}, 2);
-  Tensor y = subsample_pad_channels_forward(x, p);
-  Tensor yb = subsample_pad_channels_forward(to_layout(x, Layout::kBlocked8), p);
-  EXPECT_TRUE(yb.is_plain());
-  EXPECT_EQ(yb.shape(), (Shape{2, 24, 2, 2}));
-  EXPECT_ALLCLOSE(y, yb, 0, 0);
-  Tensor dy = testing::random_tensor(y.shape(), 3);
-  Tensor dx = subsample_pad_channels_backward(dy, x.shape(), Layout::kPlain, p);
-  Tensor dxb = subsample_pad_channels_backward(dy, x.shape(), Layout::kBlocked8, p);
-  EXPECT_EQ(dxb.layout(), Layout::kBlocked8);
-  EXPECT_TRUE(testing::padding_is_zero(dxb));
-  EXPECT_ALLCLOSE(dx, dxb, 0, 0);
+// Blocked tensors stay blocked both ways and equal the plain result, with paddings that do and do
+// not align with the blocks, and an odd extent (ceil).
+TEST(SubsamplePadChannels, BlockedTensorsStayBlockedAndEqualPlain) {
+  for (Layout layout : {Layout::kBlocked8, Layout::kBlocked16}) {
+    for (const auto& [C, H, p] : {std::tuple<int64_t, int64_t, SubsamplePad>{12, 4, {2, 6, 6}},
+                                  std::tuple<int64_t, int64_t, SubsamplePad>{16, 5, {2, 8, 8}},
+                                  std::tuple<int64_t, int64_t, SubsamplePad>{5, 3, {1, 3, 0}}}) {
+      Tensor x = testing::random_tensor({2, C, H, H}, 2);
+      Tensor y = subsample_pad_channels_forward(x, p);
+      Tensor yb = subsample_pad_channels_forward(to_layout(x, layout), p);
+      EXPECT_EQ(yb.layout(), layout);
+      EXPECT_EQ(yb.shape(), y.shape());
+      EXPECT_TRUE(testing::padding_is_zero(yb));
+      EXPECT_ALLCLOSE(y, yb, 0, 0);
+      Tensor dy = testing::random_tensor(y.shape(), 3);
+      Tensor dx = subsample_pad_channels_backward(dy, x.shape(), Layout::kPlain, p);
+      Tensor dxb = subsample_pad_channels_backward(to_layout(dy, layout), x.shape(), layout, p);
+      Tensor dx_mixed = subsample_pad_channels_backward(dy, x.shape(), layout, p);
+      EXPECT_EQ(dxb.layout(), layout);
+      EXPECT_TRUE(testing::padding_is_zero(dxb));
+      EXPECT_ALLCLOSE(dx, dxb, 0, 0);
+      EXPECT_ALLCLOSE(dx, dx_mixed, 0, 0);
+    }
+  }
 }
 
 TEST(SubsamplePadChannels, RejectsBadArguments) {
