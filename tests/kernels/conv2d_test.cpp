@@ -193,6 +193,7 @@ INSTANTIATE_TEST_SUITE_P(
                       ConvCase{"resnet_16_32_stride2_odd", 2, 16, 9, 9, 32, 3, 3, make_params(2, 1), false},
                       ConvCase{"resnet_32_64_stride2", 1, 32, 8, 8, 64, 3, 3, make_params(2, 1), true},
                       ConvCase{"resnet_64", 2, 64, 5, 5, 64, 3, 3, make_params(1, 1), false},
+                      ConvCase{"resnet_8_non_square", 2, 8, 4, 7, 8, 3, 3, make_params(1, 1), false},
                       ConvCase{"projection_1x1_stride2", 2, 16, 8, 8, 32, 1, 1, make_params(2, 0), false},
                       ConvCase{"depthwise_stride1", 2, 32, 7, 7, 32, 3, 3, make_params(1, 1, 32), false},
                       ConvCase{"depthwise_stride2_odd", 1, 24, 9, 9, 24, 3, 3, make_params(2, 1, 24), false},
