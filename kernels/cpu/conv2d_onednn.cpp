@@ -10,10 +10,12 @@
 // post-op, which gives the += the API promises without a separate pass.
 //
 // Plans (primitive descriptors, primitives, reorders) are cached per operation, shapes, parameters
-// and layouts; temporary buffers come from the caching allocator (onednn_context.h).
+// and layouts; temporary buffers come from the caching allocator (onednn_context.h). The weight
+// gradient of first layers on one-channel images runs on loops of its own (conv2d_single_channel.h).
 #include <algorithm>
 
 #include "kernels/conv2d.h"
+#include "kernels/cpu/conv2d_single_channel.h"
 #include "kernels/cpu/onednn_context.h"
 
 namespace revive::kernels {
@@ -212,6 +214,10 @@ Tensor conv2d_backward_data_cpu(const Tensor& dy, const Tensor& w, const Shape& 
 void conv2d_backward_weights_cpu(Tensor& dw, Tensor* dbias, const Tensor& x, const Tensor& dy, const Conv2dParams& p) {
   const Conv2dShape s = conv2d_shape(x.shape(), dw.shape(), p);
   const bool with_bias = dbias != nullptr;
+  if (cpu::single_channel_conv_applies(s, p, x.layout(), dy.layout(), with_bias)) {
+    cpu::single_channel_conv_backward_weights(dw, x, dy, s, p);
+    return;
+  }
   if (s.N == 0) return;
   onednn::guarded("conv2d backward weights", [&] {
     static onednn::PlanCache<BackwardWeightsPlan> cache;

@@ -183,11 +183,15 @@ TEST_P(ConvOnednn, BackwardWeightsAccumulatesLikeReference) {
   }
 }
 
-// Model-like shapes at small sizes: first convolutions with 1 and 3 channels, ResNet stages and
+// Model-like shapes at small sizes: first convolutions with 1 and 3 channels (one channel into a
+// blocked output without bias takes conv2d_single_channel.h's loops), ResNet stages and
 // their stride-2 transitions, MobileNet depthwise, ShuffleNet grouped 1x1, odd sizes and N = 1.
 INSTANTIATE_TEST_SUITE_P(
     Shapes, ConvOnednn,
     ::testing::Values(ConvCase{"first_c1", 2, 1, 12, 12, 16, 3, 3, make_params(1, 1), false},
+                      ConvCase{"first_c1_stride2_odd", 3, 1, 11, 9, 24, 3, 3, make_params(2, 1), false},
+                      ConvCase{"first_c1_5x3_pad2", 2, 1, 7, 10, 8, 5, 3, make_params(1, 2), false},
+                      ConvCase{"first_c1_bias", 2, 1, 6, 6, 8, 3, 3, make_params(1, 1), true},
                       ConvCase{"first_c3_odd", 1, 3, 11, 9, 16, 3, 3, make_params(1, 1), true},
                       ConvCase{"resnet_16", 2, 16, 8, 8, 16, 3, 3, make_params(1, 1), false},
                       ConvCase{"resnet_16_32_stride2_odd", 2, 16, 9, 9, 32, 3, 3, make_params(2, 1), false},

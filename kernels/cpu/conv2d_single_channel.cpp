@@ -1,0 +1,97 @@
+#include "kernels/cpu/conv2d_single_channel.h"
+
+#include <immintrin.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace revive::kernels::cpu {
+namespace {
+
+constexpr int64_t kBlock = 8;  // the blocked layout's channels per pixel (Layout::kBlocked8)
+constexpr int64_t kTaps = 9;   // 3x3
+
+// One image of x with its zero padding made explicit, so the tap loops need no bounds checks.
+struct PaddedImage {
+  int64_t rows, cols;
+  std::vector<float> v;
+
+  PaddedImage(const Conv2dShape& s, const Conv2dParams& p)
+      : rows((s.P - 1) * p.stride_h + 3), cols((s.Q - 1) * p.stride_w + 3), v(rows * cols, 0.0f) {}
+
+  void load(const float* img, const Conv2dShape& s, const Conv2dParams& p) {
+    for (int64_t i = 0; i < rows; ++i) {
+      const int64_t h = i - p.pad_h;
+      for (int64_t j = 0; j < cols; ++j) {
+        const int64_t w = j - p.pad_w;
+        v[i * cols + j] = h >= 0 && h < s.H && w >= 0 && w < s.W ? img[h * s.W + w] : 0.0f;
+      }
+    }
+  }
+};
+
+// sums[t * 8 + c] = sum over the image's output pixels of dy[c] x[tap t], for one channel block.
+__attribute__((target("avx2,fma"))) void block_sums(float* sums, const PaddedImage& img, const float* dy,
+                                                    const Conv2dShape& s, const Conv2dParams& p) {
+  __m256 acc[kTaps];
+  for (__m256& a : acc) a = _mm256_setzero_ps();
+  for (int64_t i = 0; i < s.P; ++i) {
+    for (int64_t j = 0; j < s.Q; ++j) {
+      const __m256 g = _mm256_loadu_ps(dy + (i * s.Q + j) * kBlock);
+      const float* corner = img.v.data() + i * p.stride_h * img.cols + j * p.stride_w;
+      for (int64_t r = 0; r < 3; ++r) {
+        for (int64_t t = 0; t < 3; ++t) {
+          acc[r * 3 + t] = _mm256_fmadd_ps(_mm256_set1_ps(corner[r * img.cols + t]), g, acc[r * 3 + t]);
+        }
+      }
+    }
+  }
+  for (int64_t t = 0; t < kTaps; ++t) _mm256_storeu_ps(sums + t * kBlock, acc[t]);
+}
+
+}  // namespace
+
+bool single_channel_conv_applies(const Conv2dShape& s, const Conv2dParams& p, Layout x_layout, Layout dy_layout,
+                                 bool bias) {
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return avx2 && s.C == 1 && s.R == 3 && s.S == 3 && p.groups == 1 && p.dilation_h == 1 && p.dilation_w == 1 &&
+         !bias && s.K % kBlock == 0 && x_layout == Layout::kPlain && dy_layout == Layout::kBlocked8 && s.N > 0 &&
+         s.P > 0 && s.Q > 0;
+}
+
+void single_channel_conv_backward_weights(Tensor& dw, const Tensor& x, const Tensor& dy, const Conv2dShape& s,
+                                          const Conv2dParams& p) {
+  const int64_t blocks = s.K / kBlock, PQ = s.P * s.Q, n_taps = s.K * kTaps;
+  const int n_threads = omp_get_max_threads();
+  // Per thread, [K/8][9][8] as block_sums writes them.
+  std::vector<double> partial(static_cast<size_t>(n_threads * n_taps), 0.0);
+  const float* xs = x.data<float>();
+  const float* gs = dy.data<float>();
+#pragma omp parallel num_threads(n_threads)
+  {
+    PaddedImage img(s, p);
+    double* mine = partial.data() + omp_get_thread_num() * n_taps;
+    float sums[kTaps * kBlock];
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < s.N; ++n) {
+      img.load(xs + n * s.H * s.W, s, p);
+      for (int64_t b = 0; b < blocks; ++b) {
+        block_sums(sums, img, gs + (n * blocks + b) * PQ * kBlock, s, p);
+        for (int64_t i = 0; i < kTaps * kBlock; ++i) mine[b * kTaps * kBlock + i] += sums[i];
+      }
+    }
+  }
+  float* out = dw.data<float>();
+  for (int64_t k = 0; k < s.K; ++k) {
+    for (int64_t t = 0; t < kTaps; ++t) {
+      double sum = 0.0;
+      for (int th = 0; th < n_threads; ++th) {
+        sum += partial[th * n_taps + ((k / kBlock) * kTaps + t) * kBlock + k % kBlock];
+      }
+      out[k * kTaps + t] += static_cast<float>(sum);
+    }
+  }
+}
+
+}  // namespace revive::kernels::cpu
