@@ -1,10 +1,11 @@
 #include "kernels/cpu/conv2d_single_channel.h"
 
-#include <immintrin.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <vector>
+
+#include "kernels/cpu/avx2/conv_tiles.h"
 
 namespace revive::kernels::cpu {
 namespace {
@@ -31,33 +32,13 @@ struct PaddedImage {
   }
 };
 
-// sums[t * 8 + c] = sum over the image's output pixels of dy[c] x[tap t], for one channel block.
-__attribute__((target("avx2,fma"))) void block_sums(float* sums, const PaddedImage& img, const float* dy,
-                                                    const Conv2dShape& s, const Conv2dParams& p) {
-  __m256 acc[kTaps];
-  for (__m256& a : acc) a = _mm256_setzero_ps();
-  for (int64_t i = 0; i < s.P; ++i) {
-    for (int64_t j = 0; j < s.Q; ++j) {
-      const __m256 g = _mm256_loadu_ps(dy + (i * s.Q + j) * kBlock);
-      const float* corner = img.v.data() + i * p.stride_h * img.cols + j * p.stride_w;
-      for (int64_t r = 0; r < 3; ++r) {
-        for (int64_t t = 0; t < 3; ++t) {
-          acc[r * 3 + t] = _mm256_fmadd_ps(_mm256_set1_ps(corner[r * img.cols + t]), g, acc[r * 3 + t]);
-        }
-      }
-    }
-  }
-  for (int64_t t = 0; t < kTaps; ++t) _mm256_storeu_ps(sums + t * kBlock, acc[t]);
-}
-
 }  // namespace
 
 bool single_channel_conv_applies(const Conv2dShape& s, const Conv2dParams& p, Layout x_layout, Layout dy_layout,
                                  bool bias) {
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return avx2 && s.C == 1 && s.R == 3 && s.S == 3 && p.groups == 1 && p.dilation_h == 1 && p.dilation_w == 1 &&
-         !bias && s.K % kBlock == 0 && x_layout == Layout::kPlain && dy_layout == Layout::kBlocked8 && s.N > 0 &&
-         s.P > 0 && s.Q > 0;
+  return avx2::cpu_has_avx2_fma() && s.C == 1 && s.R == 3 && s.S == 3 && p.groups == 1 && p.dilation_h == 1 &&
+         p.dilation_w == 1 && !bias && s.K % kBlock == 0 && x_layout == Layout::kPlain &&
+         dy_layout == Layout::kBlocked8 && s.N > 0 && s.P > 0 && s.Q > 0;
 }
 
 void single_channel_conv_backward_weights(Tensor& dw, const Tensor& x, const Tensor& dy, const Conv2dShape& s,
@@ -77,7 +58,8 @@ void single_channel_conv_backward_weights(Tensor& dw, const Tensor& x, const Ten
     for (int64_t n = 0; n < s.N; ++n) {
       img.load(xs + n * s.H * s.W, s, p);
       for (int64_t b = 0; b < blocks; ++b) {
-        block_sums(sums, img, gs + (n * blocks + b) * PQ * kBlock, s, p);
+        avx2::single_channel_tap_sums(sums, img.v.data(), img.cols, gs + (n * blocks + b) * PQ * kBlock, s.P, s.Q,
+                                      p.stride_h, p.stride_w);
         for (int64_t i = 0; i < kTaps * kBlock; ++i) mine[b * kTaps * kBlock + i] += sums[i];
       }
     }
