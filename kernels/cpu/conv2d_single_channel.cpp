@@ -45,7 +45,7 @@ void single_channel_conv_backward_weights(Tensor& dw, const Tensor& x, const Ten
                                           const Conv2dParams& p) {
   const int64_t blocks = s.K / kBlock, PQ = s.P * s.Q, n_taps = s.K * kTaps;
   const int n_threads = omp_get_max_threads();
-  // Per thread, [K/8][9][8] as block_sums writes them.
+  // Per thread, [K/8][9][8] as avx2::single_channel_tap_sums writes them.
   std::vector<double> partial(static_cast<size_t>(n_threads * n_taps), 0.0);
   const float* xs = x.data<float>();
   const float* gs = dy.data<float>();
