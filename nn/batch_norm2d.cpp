@@ -22,10 +22,14 @@ int64_t BatchNorm2d::num_batches_tracked() const {
   return num_batches_tracked_->to(Device::cpu()).data<int64_t>()[0];
 }
 
-Tensor BatchNorm2d::forward_impl(const Tensor& x) { return forward(x, kernels::BnActivation::kNone); }
+Tensor BatchNorm2d::forward_impl(const Tensor& x) { return normalize(x, kernels::BnActivation::kNone); }
 
 Tensor BatchNorm2d::forward(const Tensor& x, kernels::BnActivation act) {
   check_input(x);
+  return normalize(x, act);
+}
+
+Tensor BatchNorm2d::normalize(const Tensor& x, kernels::BnActivation act) {
   REVIVE_CHECK(x.ndim() == 4 && x.dim(1) == num_features_,
                "BatchNorm2d(" << num_features_ << "): expected input [N, " << num_features_ << ", H, W], got "
                               << shape_str(x.shape()));

@@ -28,6 +28,8 @@ class BatchNorm2d : public Module {
 
  private:
   Tensor forward_impl(const Tensor& x) override;
+  // Both forwards after Module's input check: the shape check, then the op.
+  Tensor normalize(const Tensor& x, kernels::BnActivation act);
 
   int64_t num_features_;
   float eps_, momentum_;
