@@ -11,11 +11,14 @@
 //
 // Plans (primitive descriptors, primitives, reorders) are cached per operation, shapes, parameters
 // and layouts; temporary buffers come from the caching allocator (onednn_context.h). The weight
-// gradient of first layers on one-channel images runs on loops of its own (conv2d_single_channel.h).
+// gradient of first layers on one-channel images runs on loops of its own (conv2d_single_channel.h),
+// and so do 3x3 stride-1 forwards and backward-data passes on blocked activations
+// (conv2d_winograd.h).
 #include <algorithm>
 
 #include "kernels/conv2d.h"
 #include "kernels/cpu/conv2d_single_channel.h"
+#include "kernels/cpu/conv2d_winograd.h"
 #include "kernels/cpu/onednn_context.h"
 
 namespace revive::kernels {
@@ -137,8 +140,9 @@ BackwardWeightsPlan make_backward_weights_plan(const Conv2dShape& s, const Conv2
 // conv^T(x, w~, pad R-1-p) with w~[c, k, r, s] = w[k, c, R-1-r, S-1-s]. oneDNN 2.6's AVX2
 // backward-data kernel ran the 3x3 equal-width layers of the CIFAR ResNets up to 17% faster than
 // its forward kernel (revive_bench_conv2d before this route: s1_16_28 fwd 3.94 ms, bwd_data
-// 3.28 ms; s3_64_7 4.59 and 3.94 ms; s2_32_14 even), so those layers take that route. Other shapes
-// were not measured and keep the forward kernel.
+// 3.28 ms; s3_64_7 4.59 and 3.94 ms; s2_32_14 even), so those layers take that route where the
+// Winograd tiles (conv2d_winograd.h) do not apply (plain layouts, widths not a multiple of 16).
+// Other shapes were not measured and keep the forward kernel.
 bool forward_through_backward_data(const Conv2dShape& s, const Conv2dParams& p, bool bias) {
   return !bias && p.groups == 1 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 &&
          s.R == 3 && s.S == 3 && p.pad_h == 1 && p.pad_w == 1 && s.C == s.K && s.C % 8 == 0;
@@ -162,6 +166,7 @@ Tensor transpose_flip_taps(const Tensor& w) {
 
 Tensor conv2d_forward_cpu(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p, Layout y_layout) {
   const Conv2dShape s = conv2d_shape(x.shape(), w.shape(), p);
+  if (cpu::winograd_forward_applies(s, p, x.layout(), y_layout, bias.defined())) return cpu::winograd_forward(x, w);
   if (forward_through_backward_data(s, p, bias.defined())) {
     Conv2dParams q = p;
     q.pad_h = static_cast<int>(s.R) - 1 - p.pad_h;
@@ -193,6 +198,7 @@ Tensor conv2d_forward_cpu(const Tensor& x, const Tensor& w, const Tensor& bias, 
 Tensor conv2d_backward_data_cpu(const Tensor& dy, const Tensor& w, const Shape& x_shape, Layout x_layout,
                                 const Conv2dParams& p) {
   const Conv2dShape s = conv2d_shape(x_shape, w.shape(), p);
+  if (cpu::winograd_backward_data_applies(s, p, dy.layout(), x_layout)) return cpu::winograd_backward_data(dy, w);
   Tensor dx = Tensor::empty(x_shape, DType::kFloat32, Device::cpu(), x_layout);
   if (s.N == 0) return dx;
   onednn::guarded("conv2d backward data", [&] {
@@ -216,6 +222,10 @@ void conv2d_backward_weights_cpu(Tensor& dw, Tensor* dbias, const Tensor& x, con
   const bool with_bias = dbias != nullptr;
   if (cpu::single_channel_conv_applies(s, p, x.layout(), dy.layout(), with_bias)) {
     cpu::single_channel_conv_backward_weights(dw, x, dy, s, p);
+    return;
+  }
+  if (cpu::winograd_backward_weights_applies(s, p, x.layout(), dy.layout(), with_bias)) {
+    cpu::winograd_backward_weights(dw, x, dy);
     return;
   }
   if (s.N == 0) return;

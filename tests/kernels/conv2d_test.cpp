@@ -185,9 +185,10 @@ TEST_P(ConvOnednn, BackwardWeightsAccumulatesLikeReference) {
 
 // Model-like shapes at small sizes: first convolutions with 1 and 3 channels (one channel into a
 // blocked output without bias takes conv2d_single_channel.h's loops for the weight gradient),
-// ResNet stages (3x3 stride-1 forwards through backward-data, also with unequal widths and a
-// single pixel) and
-// their stride-2 transitions, MobileNet depthwise, ShuffleNet grouped 1x1, odd sizes and N = 1.
+// ResNet stages (3x3 stride-1 passes in conv2d_winograd.h's tiles, with blocked activations and
+// widths that allow them, also unequal, odd-sized or a single pixel; through oneDNN's backward-data
+// kernel otherwise) and their stride-2 transitions, MobileNet depthwise, ShuffleNet grouped 1x1,
+// odd sizes and N = 1.
 INSTANTIATE_TEST_SUITE_P(
     Shapes, ConvOnednn,
     ::testing::Values(ConvCase{"first_c1", 2, 1, 12, 12, 16, 3, 3, make_params(1, 1), false},
@@ -200,6 +201,7 @@ INSTANTIATE_TEST_SUITE_P(
                       ConvCase{"resnet_32_64_stride2", 1, 32, 8, 8, 64, 3, 3, make_params(2, 1), true},
                       ConvCase{"resnet_64", 2, 64, 5, 5, 64, 3, 3, make_params(1, 1), false},
                       ConvCase{"resnet_8_non_square", 2, 8, 4, 7, 8, 3, 3, make_params(1, 1), false},
+                      ConvCase{"narrowing_32_16_odd", 5, 32, 7, 7, 16, 3, 3, make_params(1, 1), false},
                       ConvCase{"widening_24_32_non_square", 3, 24, 5, 3, 32, 3, 3, make_params(1, 1), false},
                       ConvCase{"one_pixel_16", 2, 16, 1, 1, 16, 3, 3, make_params(1, 1), false},
                       ConvCase{"projection_1x1_stride2", 2, 16, 8, 8, 32, 1, 1, make_params(2, 0), false},

@@ -1,0 +1,27 @@
+// The AVX2 + FMA part of the Winograd F(2x2, 3x3) convolution (kernels/cpu/conv2d_winograd.h): one
+// image at a time, on raw pointers, in the one-file-per-instruction-set scheme of conv_tiles.h.
+// Callers check cpu_has_avx2_fma() (conv_tiles.h) first.
+#pragma once
+
+#include <cstdint>
+
+namespace revive::kernels::cpu::avx2 {
+
+// Floats of the per-image scratch winograd_image needs: 16 T C for the transformed input and
+// 16 T K for the transformed output, T = ceil(H/2) ceil(W/2) tiles.
+int64_t winograd_scratch_floats(int64_t C, int64_t K, int64_t H, int64_t W);
+
+// y = conv(x, w, stride 1, pad 1) for one image: x [C/8][H][W][8] and y [K/8][H][W][8] (the
+// 8-channel blocked layout), C % 8 == 0, K % 16 == 0. U holds the transformed weights as
+// conv2d_winograd.cpp lays them out: [K/16][16 positions][C][16].
+void winograd_image(const float* x, const float* U, float* y, int64_t C, int64_t K, int64_t H, int64_t W,
+                    float* scratch);
+
+// dU [16][C][K] += the gradient of the transformed weights of y = conv(x, w) for one image, given
+// dy, the gradient of y (the same layouts as winograd_image; K % 16 == 0): sum over the tiles of
+// (B^T d B)[c] (A dy A^T)[k] at each of the 16 positions. conv2d_winograd.cpp turns dU into dw.
+// `scratch` as for winograd_image.
+void winograd_weight_grad_image(const float* x, const float* dy, float* dU, int64_t C, int64_t K, int64_t H, int64_t W,
+                                float* scratch);
+
+}  // namespace revive::kernels::cpu::avx2
