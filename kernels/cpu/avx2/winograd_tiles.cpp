@@ -9,33 +9,39 @@ constexpr int64_t kBlock = 8;   // channels per pixel of the blocked layout: one
 constexpr int64_t kPanel = 16;  // output channels per GEMM panel: two __m256
 constexpr int64_t kRows = 6;    // tiles per forward GEMM micro-kernel: 6 x 2 accumulators
 
-// The 4x4 input patch at (r0, c0) of one 8-channel block, B^T d B: position xi goes to v + xi TC
-// (the tile's row of V [16][rows][C], at its channel block). F(2x2, 3x3): B^T = [1 0 -1 0;
-// 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
-void input_tile(const float* x, int64_t H, int64_t W, int64_t r0, int64_t c0, float* v, int64_t TC) {
-  __m256 d[4][4];
-  if (r0 >= 0 && c0 >= 0 && r0 + 4 <= H && c0 + 4 <= W) {
-    for (int r = 0; r < 4; ++r)
-      for (int s = 0; s < 4; ++s) d[r][s] = _mm256_loadu_ps(x + ((r0 + r) * W + c0 + s) * kBlock);
-  } else {
-    for (int r = 0; r < 4; ++r)
-      for (int s = 0; s < 4; ++s) {
-        const int64_t h = r0 + r, w = c0 + s;
-        d[r][s] = h >= 0 && h < H && w >= 0 && w < W ? _mm256_loadu_ps(x + (h * W + w) * kBlock) : _mm256_setzero_ps();
-      }
+// B^T d B for the tiles of one strip of one 8-channel block: the input rows r0 .. r0 + 3 (`rows`,
+// zero rows standing in outside the image), tile j at columns 2j - 1 .. 2j + 2, position xi of
+// tile j to v + j C + xi TC. F(2x2, 3x3): B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. The row
+// transform runs once per column into `cols` (4 vectors a column) and each tile combines four
+// columns, so the two columns a tile shares with the next are loaded and transformed once, and no
+// more than eight vectors are live (a tile at a time kept 32, and GCC spilled them).
+void input_strip(const float* const rows[4], int64_t W, int64_t TW, float* cols, float* v, int64_t C, int64_t TC) {
+  for (int64_t k = 0; k < 2 * TW + 2; ++k) {
+    const int64_t c = k - 1;
+    __m256 d0 = _mm256_setzero_ps(), d1 = d0, d2 = d0, d3 = d0;
+    if (c >= 0 && c < W) {
+      d0 = _mm256_loadu_ps(rows[0] + c * kBlock);
+      d1 = _mm256_loadu_ps(rows[1] + c * kBlock);
+      d2 = _mm256_loadu_ps(rows[2] + c * kBlock);
+      d3 = _mm256_loadu_ps(rows[3] + c * kBlock);
+    }
+    float* e = cols + k * 4 * kBlock;
+    _mm256_storeu_ps(e, _mm256_sub_ps(d0, d2));
+    _mm256_storeu_ps(e + kBlock, _mm256_add_ps(d1, d2));
+    _mm256_storeu_ps(e + 2 * kBlock, _mm256_sub_ps(d2, d1));
+    _mm256_storeu_ps(e + 3 * kBlock, _mm256_sub_ps(d1, d3));
   }
-  __m256 e[4][4];
-  for (int s = 0; s < 4; ++s) {
-    e[0][s] = _mm256_sub_ps(d[0][s], d[2][s]);
-    e[1][s] = _mm256_add_ps(d[1][s], d[2][s]);
-    e[2][s] = _mm256_sub_ps(d[2][s], d[1][s]);
-    e[3][s] = _mm256_sub_ps(d[1][s], d[3][s]);
-  }
-  for (int r = 0; r < 4; ++r) {
-    _mm256_storeu_ps(v + (r * 4 + 0) * TC, _mm256_sub_ps(e[r][0], e[r][2]));
-    _mm256_storeu_ps(v + (r * 4 + 1) * TC, _mm256_add_ps(e[r][1], e[r][2]));
-    _mm256_storeu_ps(v + (r * 4 + 2) * TC, _mm256_sub_ps(e[r][2], e[r][1]));
-    _mm256_storeu_ps(v + (r * 4 + 3) * TC, _mm256_sub_ps(e[r][1], e[r][3]));
+  for (int64_t j = 0; j < TW; ++j) {
+    const float* e = cols + 2 * j * 4 * kBlock;
+    float* vj = v + j * C;
+    for (int r = 0; r < 4; ++r) {
+      const __m256 e0 = _mm256_loadu_ps(e + r * kBlock), e1 = _mm256_loadu_ps(e + (4 + r) * kBlock);
+      const __m256 e2 = _mm256_loadu_ps(e + (8 + r) * kBlock), e3 = _mm256_loadu_ps(e + (12 + r) * kBlock);
+      _mm256_storeu_ps(vj + (r * 4 + 0) * TC, _mm256_sub_ps(e0, e2));
+      _mm256_storeu_ps(vj + (r * 4 + 1) * TC, _mm256_add_ps(e1, e2));
+      _mm256_storeu_ps(vj + (r * 4 + 2) * TC, _mm256_sub_ps(e2, e1));
+      _mm256_storeu_ps(vj + (r * 4 + 3) * TC, _mm256_sub_ps(e1, e3));
+    }
   }
 }
 
@@ -155,16 +161,27 @@ void gemm_accumulate_4x16(const float* v, const float* d, float* du, int64_t T, 
   _mm256_storeu_ps(du + 3 * K + 8, b3);
 }
 
-// V [16][rows][C] from one image, rows >= the tile count.
-void transform_input(const float* x, int64_t C, int64_t H, int64_t W, float* V, int64_t rows) {
+// V [16][rows][C] from one image, rows >= the tile count. `work` holds the column buffer of
+// input_strip and a zero row (work_floats).
+void transform_input(const float* x, int64_t C, int64_t H, int64_t W, float* V, int64_t rows, float* work) {
   const int64_t TH = (H + 1) / 2, TW = (W + 1) / 2;
+  float* cols = work;
+  float* zeros = work + (2 * TW + 2) * 4 * kBlock;
+  for (int64_t i = 0; i < W * kBlock; ++i) zeros[i] = 0.0f;
   for (int64_t cb = 0; cb < C / kBlock; ++cb) {
     const float* xb = x + cb * H * W * kBlock;
-    for (int64_t i = 0; i < TH; ++i)
-      for (int64_t j = 0; j < TW; ++j)
-        input_tile(xb, H, W, 2 * i - 1, 2 * j - 1, V + (i * TW + j) * C + cb * kBlock, rows * C);
+    for (int64_t i = 0; i < TH; ++i) {
+      const float* strip[4];
+      for (int r = 0; r < 4; ++r) {
+        const int64_t h = 2 * i - 1 + r;
+        strip[r] = h >= 0 && h < H ? xb + h * W * kBlock : zeros;
+      }
+      input_strip(strip, W, TW, cols, V + i * TW * C + cb * kBlock, C, rows * C);
+    }
   }
 }
+
+int64_t work_floats(int64_t W) { return ((W + 1) / 2 * 2 + 2) * 4 * kBlock + W * kBlock; }
 
 int64_t tiles(int64_t H, int64_t W) { return ((H + 1) / 2) * ((W + 1) / 2); }
 
@@ -174,7 +191,7 @@ int64_t padded_tiles(int64_t H, int64_t W) { return (tiles(H, W) + kRows - 1) / 
 }  // namespace
 
 int64_t winograd_scratch_floats(int64_t C, int64_t K, int64_t H, int64_t W) {
-  return 16 * padded_tiles(H, W) * (C + K);
+  return 16 * padded_tiles(H, W) * (C + K) + work_floats(W);
 }
 
 void winograd_image(const float* x, const float* U, float* y, int64_t C, int64_t K, int64_t H, int64_t W,
@@ -182,7 +199,7 @@ void winograd_image(const float* x, const float* U, float* y, int64_t C, int64_t
   const int64_t TH = (H + 1) / 2, TW = (W + 1) / 2, T = TH * TW, rows = padded_tiles(H, W);
   float* V = scratch;                  // [16][rows][C]
   float* M = scratch + 16 * rows * C;  // [16][rows][K]
-  transform_input(x, C, H, W, V, rows);
+  transform_input(x, C, H, W, V, rows, M + 16 * rows * K);
   for (int64_t xi = 0; xi < 16; ++xi)  // the rows past the tiles enter the GEMM: keep them finite
     for (int64_t i = T * C; i < rows * C; ++i) V[xi * rows * C + i] = 0.0f;
   for (int64_t xi = 0; xi < 16; ++xi) {
@@ -206,7 +223,7 @@ void winograd_weight_grad_image(const float* x, const float* dy, float* dU, int6
   const int64_t TH = (H + 1) / 2, TW = (W + 1) / 2, T = TH * TW;
   float* V = scratch;               // [16][T][C]
   float* D = scratch + 16 * T * C;  // [16][T][K]
-  transform_input(x, C, H, W, V, T);
+  transform_input(x, C, H, W, V, T, D + 16 * T * K);
   for (int64_t kb = 0; kb < K / kBlock; ++kb) {
     const float* g = dy + kb * H * W * kBlock;
     for (int64_t i = 0; i < TH; ++i)
