@@ -13,9 +13,15 @@ namespace {
 constexpr int64_t kBlock = 8;   // Layout::kBlocked8
 constexpr int64_t kPanel = 16;  // output channels of a transformed-weight panel (winograd_tiles.h)
 
+// A thread transforms a whole image at a time: 2.1 MB for 64 channels at 32x32. Far larger images
+// would want tiling within the image, which these small-image models never needed; they stay with
+// oneDNN.
+constexpr int64_t kMaxScratchFloats = int64_t{1} << 22;
+
 bool stride1_pad1_3x3(const Conv2dShape& s, const Conv2dParams& p) {
   return avx2::cpu_has_avx2_fma() && s.R == 3 && s.S == 3 && p.groups == 1 && p.stride_h == 1 && p.stride_w == 1 &&
-         p.pad_h == 1 && p.pad_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 && s.N > 0;
+         p.pad_h == 1 && p.pad_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 && s.N > 0 &&
+         avx2::winograd_scratch_floats(s.C, s.K, s.H, s.W) <= kMaxScratchFloats;
 }
 
 // U [K/16][16][C][16] = G g G^T for every filter g = w[k, c] (or w[c, k] with the taps reversed

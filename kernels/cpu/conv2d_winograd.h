@@ -16,8 +16,9 @@
 // by a few 1e-7 of their magnitude (the tests hold them to 1e-4 of a double reference).
 //
 // Applies to groups 1, dilation 1, no bias, both activations in the 8-channel blocked layout,
-// input channels a multiple of 8 and output channels a multiple of 16, on a CPU with AVX2 and FMA;
-// conv2d_onednn.cpp routes other cases to oneDNN.
+// input channels a multiple of 8 and output channels a multiple of 16, images whose transformed
+// tiles fit a 16 MiB buffer per thread, on a CPU with AVX2 and FMA; conv2d_onednn.cpp routes other
+// cases to oneDNN.
 #pragma once
 
 #include "kernels/conv2d.h"

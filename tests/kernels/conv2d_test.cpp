@@ -202,6 +202,7 @@ INSTANTIATE_TEST_SUITE_P(
                       ConvCase{"resnet_64", 2, 64, 5, 5, 64, 3, 3, make_params(1, 1), false},
                       ConvCase{"resnet_8_non_square", 2, 8, 4, 7, 8, 3, 3, make_params(1, 1), false},
                       ConvCase{"narrowing_32_16_odd", 5, 32, 7, 7, 16, 3, 3, make_params(1, 1), false},
+                      ConvCase{"cnn_64_128_odd", 2, 64, 7, 5, 128, 3, 3, make_params(1, 1), false},
                       ConvCase{"widening_24_32_non_square", 3, 24, 5, 3, 32, 3, 3, make_params(1, 1), false},
                       ConvCase{"one_pixel_16", 2, 16, 1, 1, 16, 3, 3, make_params(1, 1), false},
                       ConvCase{"projection_1x1_stride2", 2, 16, 8, 8, 32, 1, 1, make_params(2, 0), false},
