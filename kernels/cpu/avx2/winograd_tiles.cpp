@@ -9,6 +9,20 @@ constexpr int64_t kBlock = 8;   // channels per pixel of the blocked layout: one
 constexpr int64_t kPanel = 16;  // output channels per GEMM panel: two __m256
 constexpr int64_t kRows = 6;    // tiles per forward GEMM micro-kernel: 6 x 2 accumulators
 
+// One row of a 16-wide panel as two vectors.
+void store_panel_row(float* p, __m256 lo, __m256 hi) {
+  _mm256_storeu_ps(p, lo);
+  _mm256_storeu_ps(p + 8, hi);
+}
+
+// lo, hi += *x (u0, u1): one row of a panel's rank-1 update.
+inline __attribute__((always_inline)) void fma_panel_row(const float* x, __m256 u0, __m256 u1, __m256& lo,
+                                                         __m256& hi) {
+  const __m256 b = _mm256_broadcast_ss(x);
+  lo = _mm256_fmadd_ps(b, u0, lo);
+  hi = _mm256_fmadd_ps(b, u1, hi);
+}
+
 // B^T d B for the tiles of one strip of one 8-channel block: the input rows r0 .. r0 + 3 (`rows`,
 // zero rows standing in outside the image), tile j at columns 2j - 1 .. 2j + 2, position xi of
 // tile j to v + j C + xi TC. F(2x2, 3x3): B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. The row
@@ -53,37 +67,19 @@ void gemm_6x16(const float* v, const float* u, float* m, int64_t C, int64_t K) {
          a5 = a0, b5 = a0;
   for (int64_t c = 0; c < C; ++c) {
     const __m256 u0 = _mm256_loadu_ps(u + c * kPanel), u1 = _mm256_loadu_ps(u + c * kPanel + 8);
-    __m256 x = _mm256_broadcast_ss(v + c);
-    a0 = _mm256_fmadd_ps(x, u0, a0);
-    b0 = _mm256_fmadd_ps(x, u1, b0);
-    x = _mm256_broadcast_ss(v + C + c);
-    a1 = _mm256_fmadd_ps(x, u0, a1);
-    b1 = _mm256_fmadd_ps(x, u1, b1);
-    x = _mm256_broadcast_ss(v + 2 * C + c);
-    a2 = _mm256_fmadd_ps(x, u0, a2);
-    b2 = _mm256_fmadd_ps(x, u1, b2);
-    x = _mm256_broadcast_ss(v + 3 * C + c);
-    a3 = _mm256_fmadd_ps(x, u0, a3);
-    b3 = _mm256_fmadd_ps(x, u1, b3);
-    x = _mm256_broadcast_ss(v + 4 * C + c);
-    a4 = _mm256_fmadd_ps(x, u0, a4);
-    b4 = _mm256_fmadd_ps(x, u1, b4);
-    x = _mm256_broadcast_ss(v + 5 * C + c);
-    a5 = _mm256_fmadd_ps(x, u0, a5);
-    b5 = _mm256_fmadd_ps(x, u1, b5);
+    fma_panel_row(v + c, u0, u1, a0, b0);
+    fma_panel_row(v + C + c, u0, u1, a1, b1);
+    fma_panel_row(v + 2 * C + c, u0, u1, a2, b2);
+    fma_panel_row(v + 3 * C + c, u0, u1, a3, b3);
+    fma_panel_row(v + 4 * C + c, u0, u1, a4, b4);
+    fma_panel_row(v + 5 * C + c, u0, u1, a5, b5);
   }
-  _mm256_storeu_ps(m, a0);
-  _mm256_storeu_ps(m + 8, b0);
-  _mm256_storeu_ps(m + K, a1);
-  _mm256_storeu_ps(m + K + 8, b1);
-  _mm256_storeu_ps(m + 2 * K, a2);
-  _mm256_storeu_ps(m + 2 * K + 8, b2);
-  _mm256_storeu_ps(m + 3 * K, a3);
-  _mm256_storeu_ps(m + 3 * K + 8, b3);
-  _mm256_storeu_ps(m + 4 * K, a4);
-  _mm256_storeu_ps(m + 4 * K + 8, b4);
-  _mm256_storeu_ps(m + 5 * K, a5);
-  _mm256_storeu_ps(m + 5 * K + 8, b5);
+  store_panel_row(m, a0, b0);
+  store_panel_row(m + K, a1, b1);
+  store_panel_row(m + 2 * K, a2, b2);
+  store_panel_row(m + 3 * K, a3, b3);
+  store_panel_row(m + 4 * K, a4, b4);
+  store_panel_row(m + 5 * K, a5, b5);
 }
 
 // A^T m A of tile t for one 8-channel block, written to the 2x2 outputs at (r0, c0) that lie
@@ -138,27 +134,15 @@ void gemm_accumulate_4x16(const float* v, const float* d, float* du, int64_t T, 
   for (int64_t t = 0; t < T; ++t) {
     const __m256 d0 = _mm256_loadu_ps(d + t * K), d1 = _mm256_loadu_ps(d + t * K + 8);
     const float* vt = v + t * C;
-    __m256 x = _mm256_broadcast_ss(vt);
-    a0 = _mm256_fmadd_ps(x, d0, a0);
-    b0 = _mm256_fmadd_ps(x, d1, b0);
-    x = _mm256_broadcast_ss(vt + 1);
-    a1 = _mm256_fmadd_ps(x, d0, a1);
-    b1 = _mm256_fmadd_ps(x, d1, b1);
-    x = _mm256_broadcast_ss(vt + 2);
-    a2 = _mm256_fmadd_ps(x, d0, a2);
-    b2 = _mm256_fmadd_ps(x, d1, b2);
-    x = _mm256_broadcast_ss(vt + 3);
-    a3 = _mm256_fmadd_ps(x, d0, a3);
-    b3 = _mm256_fmadd_ps(x, d1, b3);
+    fma_panel_row(vt, d0, d1, a0, b0);
+    fma_panel_row(vt + 1, d0, d1, a1, b1);
+    fma_panel_row(vt + 2, d0, d1, a2, b2);
+    fma_panel_row(vt + 3, d0, d1, a3, b3);
   }
-  _mm256_storeu_ps(du, a0);
-  _mm256_storeu_ps(du + 8, b0);
-  _mm256_storeu_ps(du + K, a1);
-  _mm256_storeu_ps(du + K + 8, b1);
-  _mm256_storeu_ps(du + 2 * K, a2);
-  _mm256_storeu_ps(du + 2 * K + 8, b2);
-  _mm256_storeu_ps(du + 3 * K, a3);
-  _mm256_storeu_ps(du + 3 * K + 8, b3);
+  store_panel_row(du, a0, b0);
+  store_panel_row(du + K, a1, b1);
+  store_panel_row(du + 2 * K, a2, b2);
+  store_panel_row(du + 3 * K, a3, b3);
 }
 
 // V [16][rows][C] from one image, rows >= the tile count. `work` holds the column buffer of
