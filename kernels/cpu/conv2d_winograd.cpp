@@ -130,7 +130,9 @@ void winograd_backward_weights(Tensor& dw, const Tensor& x, const Tensor& dy) {
   const float* gs = dy.data<float>();
 #pragma omp parallel num_threads(n_threads)
   {
-    const int t = omp_get_thread_num();
+    // The team may be smaller than asked (inside another parallel region): only its partial sums
+    // exist.
+    const int t = omp_get_thread_num(), team = omp_get_num_threads();
     float* dU = base + t * n_dU;
     std::fill(dU, dU + n_dU, 0.0f);
     float* mine = base + n_threads * n_dU + t * per_thread;
@@ -141,7 +143,7 @@ void winograd_backward_weights(Tensor& dw, const Tensor& x, const Tensor& dy) {
       avx2::winograd_weight_grad_image(xs + n * C * H * W, gs + n * K * H * W, dU, C, K, H, W, mine);
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < n_dU; ++i)
-      for (int u = 1; u < n_threads; ++u) base[i] += base[u * n_dU + i];
+      for (int u = 1; u < team; ++u) base[i] += base[u * n_dU + i];
     add_weight_grad(base, C, K, dw.data<float>());
   }
 }

@@ -245,6 +245,33 @@ TEST(ConvOnednnThreads, ConcurrentCallsShareCachedPlans) {
   for (const Tensor& y : results) EXPECT_ALLCLOSE(expected, y, 0.0, 0.0);
 }
 
+TEST(ConvOnednnThreads, WeightGradientInsideAParallelRegionMatchesReference) {
+  // Inside a parallel region an inner one gets a single thread although omp_get_max_threads()
+  // says more: the Winograd weight gradient (16 -> 16 channels, blocked) must add only the partial
+  // sums its team made.
+  const ConvCase c{"inner", 3, 16, 6, 6, 16, 3, 3, make_params(1, 1), false};
+  const Tensor x = random_tensor(c.x_shape(), 71), dy = random_tensor(c.y_shape(), 72);
+  Vec dw_ref(static_cast<size_t>(shape_numel(c.w_shape())), 0.0);
+  conv2d_backward_weights_ref<double>(dw_ref.data(), nullptr, values(x).data(), values(dy).data(), c.shape(), c.p);
+  const Tensor x8 = to_layout(x, Layout::kBlocked8), dy8 = to_layout(dy, Layout::kBlocked8);
+  // First at top level, with every thread: its buffers go back to the caching allocator holding
+  // partial sums, and the calls below get them again.
+  std::vector<Tensor> results(3);
+  results[2] = Tensor::zeros(c.w_shape());
+  conv2d_backward_weights(results[2], nullptr, x8, dy8, c.p);
+#pragma omp parallel num_threads(2)
+  {
+    Tensor dw = Tensor::zeros(c.w_shape());
+    conv2d_backward_weights(dw, nullptr, x8, dy8, c.p);
+#pragma omp critical
+    results[results[0].defined() ? 1 : 0] = dw;
+  }
+  for (const Tensor& dw : results) {
+    ASSERT_TRUE(dw.defined());
+    EXPECT_ALLCLOSE(dw_ref, values(dw), kTol, kTol);
+  }
+}
+
 TEST(ConvShape, DerivesOutputSizeLikePyTorch) {
   Conv2dParams p = make_params(2, 1);
   const Conv2dShape s = conv2d_shape({4, 16, 28, 28}, {32, 16, 3, 3}, p);
