@@ -1,4 +1,6 @@
-// Convolution forward and backward on oneDNN for the ResNet-20 layers as trained on 28x28
+// Convolution forward and backward through the CPU entry points (oneDNN's kernels, or the Winograd
+// tiles where they apply: `revive info` says which; REVIVE_NO_WINOGRAD=1 keeps everything on
+// oneDNN, to compare the two in one binary) for the ResNet-20 layers as trained on 28x28
 // Fashion-MNIST (spec/training.md) at batch 128, with activations blocked (nChw8c) or plain
 // (NCHW). Each pass is timed alone and as the forward + backward of one training step; GFLOP/s
 // counts 2 N K P Q (C/groups) R S per pass (napkin maths: padding taps count as work).
@@ -77,7 +79,7 @@ void register_all() {
       for (const auto& [pass_name, pass] : passes) {
         if (l.first && pass == Pass::kBackwardData) continue;
         const std::string name =
-            std::string("BM_conv2d_onednn/") + l.name + "/" + (layout == Layout::kPlain ? "plain" : "blocked") + "/" + pass_name;
+            std::string("BM_conv2d_cpu/") + l.name + "/" + (layout == Layout::kPlain ? "plain" : "blocked") + "/" + pass_name;
         benchmark::RegisterBenchmark(name.c_str(), [&l, layout, pass = pass](benchmark::State& st) {
           run_layer(st, l, layout, pass);
         })

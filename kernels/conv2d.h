@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "core/tensor.h"
 
@@ -55,6 +56,11 @@ Tensor conv2d_backward_data(const Tensor& dy, const Tensor& w, const Shape& x_sh
                             const Conv2dParams& p);
 // dw += ..., dbias += ... (dbias may be undefined). dw and dbias are plain.
 void conv2d_backward_weights(Tensor& dw, Tensor* dbias, const Tensor& x, const Tensor& dy, const Conv2dParams& p);
+
+// How CPU 3x3 stride-1 convolutions run, in words for `revive info`: Winograd tiles where they
+// apply (kernels/cpu/conv2d_winograd.h), or oneDNN's direct kernels for all of them when the CPU
+// lacks AVX2/FMA or the environment sets REVIVE_NO_WINOGRAD=1 (to compare the two).
+std::string cpu_conv3x3_route();
 
 // Backends, called by the entry points after validation (dbias null when there is none; CUDA
 // layouts plain).

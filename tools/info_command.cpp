@@ -5,6 +5,7 @@
 
 #include "core/device.h"
 #include "core/parallel.h"
+#include "kernels/conv2d.h"
 #include "kernels/device_runtime.h"
 #include "tools/commands.h"
 
@@ -16,6 +17,7 @@ Runner add_info_command(CLI::App& app) {
     const dnnl_version_t* v = dnnl_version();
     std::printf("revive %s\n", REVIVE_VERSION);
     std::printf("oneDNN %d.%d.%d (CPU runtime: OpenMP)\n", v->major, v->minor, v->patch);
+    std::printf("CPU 3x3 stride-1 convolutions: %s\n", kernels::cpu_conv3x3_route().c_str());
     std::printf("CUDA backend:\n");
     for (const std::string& line : kernels::cuda_report()) std::printf("  %s\n", line.c_str());
     std::printf("devices: cpu%s (default %s)\n", cuda_available() ? ", cuda" : "",

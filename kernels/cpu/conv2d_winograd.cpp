@@ -3,6 +3,8 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 
 #include "kernels/cpu/avx2/conv_tiles.h"
 #include "kernels/cpu/avx2/winograd_tiles.h"
@@ -18,8 +20,16 @@ constexpr int64_t kPanel = 16;  // output channels of a transformed-weight panel
 // oneDNN.
 constexpr int64_t kMaxScratchFloats = int64_t{1} << 22;
 
+bool disabled_by_environment() {
+  static const bool off = [] {
+    const char* env = std::getenv("REVIVE_NO_WINOGRAD");
+    return env != nullptr && std::strcmp(env, "1") == 0;
+  }();
+  return off;
+}
+
 bool stride1_pad1_3x3(const Conv2dShape& s, const Conv2dParams& p) {
-  return avx2::cpu_has_avx2_fma() && s.R == 3 && s.S == 3 && p.groups == 1 && p.stride_h == 1 && p.stride_w == 1 &&
+  return avx2::cpu_has_avx2_fma() && !disabled_by_environment() && s.R == 3 && s.S == 3 && p.groups == 1 && p.stride_h == 1 && p.stride_w == 1 &&
          p.pad_h == 1 && p.pad_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 && s.N > 0 &&
          avx2::winograd_scratch_floats(s.C, s.K, s.H, s.W) <= kMaxScratchFloats;
 }
@@ -149,3 +159,13 @@ void winograd_backward_weights(Tensor& dw, const Tensor& x, const Tensor& dy) {
 }
 
 }  // namespace revive::kernels::cpu
+
+namespace revive::kernels {
+
+std::string cpu_conv3x3_route() {
+  if (cpu::disabled_by_environment()) return "oneDNN direct (REVIVE_NO_WINOGRAD=1)";
+  if (!cpu::avx2::cpu_has_avx2_fma()) return "oneDNN direct (no AVX2/FMA on this CPU)";
+  return "Winograd F(2x2, 3x3) on blocked activations where it applies, else oneDNN direct";
+}
+
+}  // namespace revive::kernels
