@@ -12,7 +12,7 @@
 // Plans (primitive descriptors, primitives, reorders) are cached per operation, shapes, parameters
 // and layouts; temporary buffers come from the caching allocator (onednn_context.h). The weight
 // gradient of first layers on one-channel images runs on loops of its own (conv2d_single_channel.h),
-// and so do 3x3 stride-1 forwards and backward-data passes on blocked activations
+// and so do all three passes of 3x3 stride-1 convolutions on blocked activations
 // (conv2d_winograd.h).
 #include <algorithm>
 
@@ -166,7 +166,9 @@ Tensor transpose_flip_taps(const Tensor& w) {
 
 Tensor conv2d_forward_cpu(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p, Layout y_layout) {
   const Conv2dShape s = conv2d_shape(x.shape(), w.shape(), p);
-  if (cpu::winograd_forward_applies(s, p, x.layout(), y_layout, bias.defined())) return cpu::winograd_forward(x, w);
+  if (cpu::winograd_forward_applies(s, p, x.layout(), y_layout, bias.defined())) {
+    return cpu::winograd_forward(x, w);
+  }
   if (forward_through_backward_data(s, p, bias.defined())) {
     Conv2dParams q = p;
     q.pad_h = static_cast<int>(s.R) - 1 - p.pad_h;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernels/cpu/avx2/conv_tiles.h"
+#include "kernels/cpu/avx2/cpu_features.h"
 
 namespace revive::kernels::cpu {
 namespace {

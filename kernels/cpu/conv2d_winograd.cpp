@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "kernels/cpu/avx2/conv_tiles.h"
+#include "kernels/cpu/avx2/cpu_features.h"
 #include "kernels/cpu/avx2/winograd_tiles.h"
 
 namespace revive::kernels::cpu {
@@ -29,9 +29,9 @@ bool disabled_by_environment() {
 }
 
 bool stride1_pad1_3x3(const Conv2dShape& s, const Conv2dParams& p) {
-  return avx2::cpu_has_avx2_fma() && !disabled_by_environment() && s.R == 3 && s.S == 3 && p.groups == 1 && p.stride_h == 1 && p.stride_w == 1 &&
-         p.pad_h == 1 && p.pad_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 && s.N > 0 &&
-         avx2::winograd_scratch_floats(s.C, s.K, s.H, s.W) <= kMaxScratchFloats;
+  return avx2::cpu_has_avx2_fma() && !disabled_by_environment() && s.R == 3 && s.S == 3 && p.groups == 1 &&
+         p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 1 && p.pad_w == 1 && p.dilation_h == 1 &&
+         p.dilation_w == 1 && s.N > 0 && avx2::winograd_scratch_floats(s.C, s.K, s.H, s.W) <= kMaxScratchFloats;
 }
 
 // U [K/16][16][C][16] = G g G^T for every filter g = w[k, c] (or w[c, k] with the taps reversed

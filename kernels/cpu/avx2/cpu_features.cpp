@@ -1,4 +1,4 @@
-#include "kernels/cpu/avx2/conv_tiles.h"
+#include "kernels/cpu/avx2/cpu_features.h"
 
 namespace revive::kernels::cpu::avx2 {
 

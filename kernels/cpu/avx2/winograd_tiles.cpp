@@ -145,12 +145,15 @@ void gemm_accumulate_4x16(const float* v, const float* d, float* du, int64_t T, 
   store_panel_row(du + 3 * K, a3, b3);
 }
 
+// input_strip's column buffer: 4 vectors for each of the 2 TW + 2 columns a strip's tiles cover.
+int64_t column_floats(int64_t W) { return (2 * ((W + 1) / 2) + 2) * 4 * kBlock; }
+
 // V [16][rows][C] from one image, rows >= the tile count. `work` holds the column buffer of
 // input_strip and a zero row (work_floats).
 void transform_input(const float* x, int64_t C, int64_t H, int64_t W, float* V, int64_t rows, float* work) {
   const int64_t TH = (H + 1) / 2, TW = (W + 1) / 2;
   float* cols = work;
-  float* zeros = work + (2 * TW + 2) * 4 * kBlock;
+  float* zeros = work + column_floats(W);
   for (int64_t i = 0; i < W * kBlock; ++i) zeros[i] = 0.0f;
   for (int64_t cb = 0; cb < C / kBlock; ++cb) {
     const float* xb = x + cb * H * W * kBlock;
@@ -165,7 +168,7 @@ void transform_input(const float* x, int64_t C, int64_t H, int64_t W, float* V, 
   }
 }
 
-int64_t work_floats(int64_t W) { return ((W + 1) / 2 * 2 + 2) * 4 * kBlock + W * kBlock; }
+int64_t work_floats(int64_t W) { return column_floats(W) + W * kBlock; }
 
 int64_t tiles(int64_t H, int64_t W) { return ((H + 1) / 2) * ((W + 1) / 2); }
 

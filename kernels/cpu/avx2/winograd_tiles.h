@@ -1,6 +1,5 @@
 // The AVX2 + FMA part of the Winograd F(2x2, 3x3) convolution (kernels/cpu/conv2d_winograd.h): one
-// image at a time, on raw pointers, in the one-file-per-instruction-set scheme of conv_tiles.h.
-// Callers check cpu_has_avx2_fma() (conv_tiles.h) first.
+// image at a time, on raw pointers (built and called as cpu_features.h says).
 #pragma once
 
 #include <cstdint>
