@@ -28,7 +28,11 @@ REVIVE_HD float filter_norm_combine(float* lanes) {
 
 // For every filter f of the table: l1[f] = sum of |w| over the filter (plain L1) and
 // importance[f] = l1[f] / divisor of its layer (average L1 of spec 1.2; |x| for BN scalars).
-// Both outputs have table.n_filters() entries.
-void filter_norm_l1_cpu(const FilterTable& table, const float* arena, float* l1, float* importance);
+// Both outputs have table.n_filters() entries. kBest takes the AVX2 loop where the CPU has it and
+// the portable one elsewhere; kPortable always the portable one (for tests: both give the same
+// bits, as the order of the sums is fixed).
+enum class FilterNormIsa { kBest, kPortable };
+void filter_norm_l1_cpu(const FilterTable& table, const float* arena, float* l1, float* importance,
+                        FilterNormIsa isa = FilterNormIsa::kBest);
 
 }  // namespace revive

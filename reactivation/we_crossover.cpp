@@ -1,5 +1,12 @@
 #include "reactivation/we_crossover.h"
 
+#include <omp.h>
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+#include "core/home_chunks.h"
 #include "reactivation/we_math.h"
 
 namespace revive {
@@ -113,41 +120,58 @@ void we_crossover_cpu(const FilterTable& table, float* arena, const float* l1, c
   const int64_t n_pairs = static_cast<int64_t>(pairs.size());
   const WeBlendParams blend = we_blend_params(o);
   // Pairs are disjoint, so any order and any split over threads give the same arena. Chunks of
-  // 32 consecutive pairs, taken dynamically (a pair costs from one scalar to a few thousand
+  // 32 consecutive pairs, taken from each thread's home range first (core/home_chunks.h; pairs are
+  // in arena order) and then from the others' (a pair costs from one scalar to a few thousand
   // elements, and this VM's vCPUs run unevenly): chunks of 8 dealt round-robin left the first
-  // thread to finish waiting 34-48 us of a 160-220 us stage on MobileNetV2's step, these 2-4 us.
-  int64_t acc[kNumReactivatableKinds * 3] = {};
-#pragma omp parallel for schedule(dynamic, 32) reduction(+ : acc[:kNumReactivatableKinds * 3]) if (n_pairs > 64)
-  for (int64_t p = 0; p < n_pairs; ++p) {
-    // Pairs jump around the arena: start loading a later pair's filters now, so their first cache
-    // misses overlap this pair's work (the hardware prefetcher follows from there).
-    if (p + kPrefetchDistance < n_pairs) {
-      const int32_t ahead_i = pairs.inferior[p + kPrefetchDistance], ahead_d = pairs.dominant[p + kPrefetchDistance];
-      const int ahead_layer = locate.layer_of(ahead_i);
-      const char* wi = reinterpret_cast<const char*>(arena + locate.offset(ahead_layer, ahead_i));
-      const char* wd = reinterpret_cast<const char*>(arena + locate.offset(ahead_layer, ahead_d));
-      __builtin_prefetch(wi, 1);
-      __builtin_prefetch(wi + 64, 1);
-      __builtin_prefetch(wd);
-      __builtin_prefetch(wd + 64);
+  // thread to finish waiting 34-48 us of a 160-220 us stage on MobileNetV2's step.
+  constexpr int64_t kChunk = 32;
+  const int64_t n_chunks = (n_pairs + kChunk - 1) / kChunk;
+  const int n_threads = n_pairs > 2 * kChunk ? omp_get_max_threads() : 1;
+  const auto pair_offset = [&](int64_t p) {
+    const int32_t f = pairs.inferior[static_cast<size_t>(p)];
+    return locate.offset(locate.layer_of(f), f);
+  };
+  struct alignas(64) Counts {  // a cache line of its own per thread
+    std::array<int64_t, kNumReactivatableKinds * 3> n{};
+  };
+  std::vector<Counts> acc(static_cast<size_t>(n_threads));
+  const std::vector<int64_t> home =
+      home_ranges(n_chunks, table.arena_numel(), n_threads, [&](int64_t c) { return pair_offset(c * kChunk); });
+  for_chunks_from_home(home, [&](int64_t chunk, int thread) {
+    const int64_t end = std::min(n_pairs, (chunk + 1) * kChunk);
+    for (int64_t p = chunk * kChunk; p < end; ++p) {
+      // Pairs jump around the arena: start loading a later pair's filters now, so their first
+      // cache misses overlap this pair's work (the hardware prefetcher follows from there).
+      if (p + kPrefetchDistance < n_pairs) {
+        const int32_t ahead_i = pairs.inferior[p + kPrefetchDistance], ahead_d = pairs.dominant[p + kPrefetchDistance];
+        const int ahead_layer = locate.layer_of(ahead_i);
+        const char* wi = reinterpret_cast<const char*>(arena + locate.offset(ahead_layer, ahead_i));
+        const char* wd = reinterpret_cast<const char*>(arena + locate.offset(ahead_layer, ahead_d));
+        __builtin_prefetch(wi, 1);
+        __builtin_prefetch(wi + 64, 1);
+        __builtin_prefetch(wd);
+        __builtin_prefetch(wd + 64);
+      }
+      const int32_t fi = pairs.inferior[p], fd = pairs.dominant[p];
+      const int layer = locate.layer_of(fi);
+      int64_t* c = acc[static_cast<size_t>(thread)].n.data() + 3 * static_cast<int>(L.kind[layer]);
+      float* wi = arena + locate.offset(layer, fi);
+      const float* wd = arena + locate.offset(layer, fd);
+      if (L.kind[layer] != ReactivatableKind::kConvWeight) {
+        we_record(we_blend_paper(*wi, *wd, blend), wi, c);
+      } else if (we_uses_filter_level(table, layer, o)) {
+        blend_filter(wi, wd, L.filter_len[layer], l1[fi], l1[fd], blend, c);
+      } else {
+        crossover_slices(wi, wd, L.n_slices[layer], L.slice_len[layer], blend, c);
+      }
     }
-    const int32_t fi = pairs.inferior[p], fd = pairs.dominant[p];
-    const int layer = locate.layer_of(fi);
-    int64_t* c = acc + 3 * static_cast<int>(L.kind[layer]);
-    float* wi = arena + locate.offset(layer, fi);
-    const float* wd = arena + locate.offset(layer, fd);
-    if (L.kind[layer] != ReactivatableKind::kConvWeight) {
-      we_record(we_blend_paper(*wi, *wd, blend), wi, c);
-    } else if (we_uses_filter_level(table, layer, o)) {
-      blend_filter(wi, wd, L.filter_len[layer], l1[fi], l1[fd], blend, c);
-    } else {
-      crossover_slices(wi, wd, L.n_slices[layer], L.slice_len[layer], blend, c);
-    }
-  }
+  });
   for (int k = 0; k < kNumReactivatableKinds; ++k) {
-    counts[k].updated_elements += acc[3 * k];
-    counts[k].skipped_zero_denominator += acc[3 * k + 1];
-    counts[k].skipped_non_finite += acc[3 * k + 2];
+    for (const auto& a : acc) {
+      counts[k].updated_elements += a.n[3 * k];
+      counts[k].skipped_zero_denominator += a.n[3 * k + 1];
+      counts[k].skipped_non_finite += a.n[3 * k + 2];
+    }
   }
 }
 

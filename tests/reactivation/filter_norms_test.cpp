@@ -48,20 +48,29 @@ TEST(FilterNorms, SummationOrderIsTheSixteenLaneTree) {
 }
 
 TEST(FilterNorms, EveryLengthGivesTheBitsOfTheLaneDefinition) {
-  // The header's definition written out lane by lane, against the vectorised pass, for every tail
-  // length and several full rounds; values span many exponents so that the order shows in the bits.
+  // The header's definition written out lane by lane, against the vectorised pass (the AVX2 loop
+  // where this CPU has it, and the portable one), for every tail length and several full rounds;
+  // values span many exponents so that the order shows in the bits. 11 filters: the AVX2 loop
+  // takes them two at a time and divides eight at a time, so both leave a remainder.
+  constexpr int64_t kFilters = 11;
   Rng rng(11);
-  for (int64_t len = 1; len <= 70; ++len) {
-    std::vector<float> arena(static_cast<size_t>(3 * len));
-    for (float& x : arena) x = rng.normal() * std::ldexp(1.0f, static_cast<int>(rng.below(40)) - 20);
-    const FilterTable table = FilterTable::build({{"c", K::kConvWeight, 0, {3, len, 1, 1}, 1, 0}}, 3 * len);
-    float l1[3], imp[3];
-    filter_norm_l1_cpu(table, arena.data(), l1, imp);
-    for (int f = 0; f < 3; ++f) {
-      float lanes[kFilterNormLanes] = {};
-      for (int64_t e = 0; e < len; ++e) lanes[e % kFilterNormLanes] += std::fabs(arena[static_cast<size_t>(f * len + e)]);
-      const float expected = filter_norm_combine(lanes);
-      EXPECT_EQ(std::memcmp(&l1[f], &expected, 4), 0) << "length " << len << " filter " << f;
+  for (const FilterNormIsa isa : {FilterNormIsa::kBest, FilterNormIsa::kPortable}) {
+    for (int64_t len = 1; len <= 70; ++len) {
+      // Exactly the filters: the last one's tail ends at the end of the buffer.
+      std::vector<float> arena(static_cast<size_t>(kFilters * len));
+      for (float& x : arena) x = rng.normal() * std::ldexp(1.0f, static_cast<int>(rng.below(40)) - 20);
+      const FilterTable table =
+          FilterTable::build({{"c", K::kConvWeight, 0, {kFilters, len, 1, 1}, 1, 0}}, kFilters * len);
+      float l1[kFilters], imp[kFilters];
+      filter_norm_l1_cpu(table, arena.data(), l1, imp, isa);
+      for (int f = 0; f < kFilters; ++f) {
+        float lanes[kFilterNormLanes] = {};
+        for (int64_t e = 0; e < len; ++e)
+          lanes[e % kFilterNormLanes] += std::fabs(arena[static_cast<size_t>(f * len + e)]);
+        const float expected = filter_norm_combine(lanes), expected_imp = expected / static_cast<float>(len);
+        EXPECT_EQ(std::memcmp(&l1[f], &expected, 4), 0) << "length " << len << " filter " << f;
+        EXPECT_EQ(std::memcmp(&imp[f], &expected_imp, 4), 0) << "length " << len << " filter " << f;
+      }
     }
   }
 }
@@ -107,9 +116,11 @@ TEST(FilterNorms, OverflowAndNanStayOrdered) {
   std::vector<float> arena{3e38f, 3e38f, 1.0f, std::nanf("")};
   const FilterTable table = FilterTable::build({{"c", K::kConvWeight, 0, {2, 2, 1, 1}, 1, 0}}, 4);
   float l1[2], imp[2];
-  filter_norm_l1_cpu(table, arena.data(), l1, imp);
-  EXPECT_TRUE(std::isinf(l1[0]));
-  EXPECT_TRUE(std::isnan(l1[1]));
+  for (const FilterNormIsa isa : {FilterNormIsa::kBest, FilterNormIsa::kPortable}) {
+    filter_norm_l1_cpu(table, arena.data(), l1, imp, isa);
+    EXPECT_TRUE(std::isinf(l1[0]));
+    EXPECT_TRUE(std::isnan(l1[1]));
+  }
 }
 
 }  // namespace
