@@ -1,7 +1,7 @@
 // Which CPU the AVX2 files of kernels/cpu/avx2/ may run on.
 //
-// Those files (conv_tiles.cpp, winograd_tiles.cpp) are the only ones built with -mavx2 -mfma
-// (CMakeLists.txt), so the compiler keeps their accumulators in registers: with a
+// Those files (conv_tiles.cpp, winograd_tiles.cpp, filter_l1_rows.cpp) are the only ones built
+// with -mavx2 -mfma (CMakeLists.txt), so the compiler keeps their accumulators in registers: with a
 // target("avx2,fma") attribute in a portable file, GCC 12 stored them to the stack after every FMA.
 // They hold only such functions, on raw pointers and without library templates, so that no AVX2
 // copy of an inline function shared with portable code can reach the link. Their callers check
