@@ -84,6 +84,26 @@ TEST(WeSelect, GlobalThresholdEqualsStableSortOnRandomPools) {
   }
 }
 
+TEST(WeSelect, GlobalThresholdOfKeysDifferingInFewOrAllBits) {
+  // The first digit starts at the highest bit in which a pool's keys differ: keys that differ in
+  // the low 4 bits only (one pass, a digit overlapping nothing), in bit 31 too (keys above the
+  // magnitude keys' range), in 11 bits (a last digit overlapping the first), and all equal.
+  const std::vector<std::vector<uint32_t>> pools{
+      {0x12345679u, 0x12345670u, 0x1234567fu, 0x12345673u, 0x12345670u, 0x12345675u},
+      {0xffffffffu, 0u, 5u, 0x80000000u, 0x7fffffffu, 5u},
+      {0x3c000400u, 0x3c0007ffu, 0x3c000000u, 0x3c000123u, 0x3c000456u, 0x3c0003ffu, 0x3c000000u},
+      {7u, 7u, 7u}};
+  for (const auto& pool : pools) {
+    std::vector<uint32_t> sorted = pool;
+    std::sort(sorted.begin(), sorted.end());
+    for (int64_t k = 0; k <= static_cast<int64_t>(pool.size()); ++k) {
+      std::vector<uint32_t> keys = pool;
+      const uint64_t expected = k == static_cast<int64_t>(pool.size()) ? uint64_t{1} << 32 : sorted[k];
+      EXPECT_EQ(we_global_threshold(keys, k), expected) << "pool " << pool[0] << ", k " << k;
+    }
+  }
+}
+
 TEST(WeSelect, PoolsSplitOverThreadsGiveEachPoolsSortedValue) {
   // Three pools at once, large enough to be split over two threads (tiny, empty and uneven
   // segments included), against each pool's sorted keys; rank |pool| gives 2^32.
