@@ -34,6 +34,11 @@ inline __attribute__((always_inline)) float combine(const Lanes& a) {
 
 }  // namespace
 
+// Prefetch distance in floats (4 KiB). In the WE step the arena comes from the SGD step's writes,
+// partly out of the caches: prefetching took the norm pass from 186 to 150 us on MobileNetV2 (mean
+// of 6 interleaved BM_we_step_cpu runs; 512, 2048 and 4096 floats measured alike).
+constexpr int64_t kAhead = 1024;
+
 void filter_l1_rows(const float* p, int64_t n, int32_t len, float divisor, float* l1, float* importance) {
   const __m256 sign_off = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
   const int32_t full = len / 16 * 16, rest = len - full;
@@ -47,7 +52,11 @@ void filter_l1_rows(const float* p, int64_t n, int32_t len, float divisor, float
     const float* a_p = p + i * len;
     const float* b_p = a_p + len;
     Lanes a, b;
+    _mm_prefetch(reinterpret_cast<const char*>(a_p + kAhead), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(a_p + kAhead + len), _MM_HINT_T0);
     for (int32_t e = 0; e < full; e += 16) {
+      _mm_prefetch(reinterpret_cast<const char*>(a_p + e + kAhead), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(b_p + e + kAhead), _MM_HINT_T0);
       add_block(a, a_p + e, sign_off);
       add_block(b, b_p + e, sign_off);
     }
