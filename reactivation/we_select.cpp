@@ -33,6 +33,30 @@ void interleaved_histogram(const T* v, int64_t n, int bins, const Bin& bin, Radi
   for (; i < n; ++i) ++hist[0][static_cast<size_t>(bin(v[i]))];
 }
 
+// True when a lane of a 16-byte vector of comparison results is set.
+template <class V>
+bool any_lane(const V& v) {
+  static_assert(sizeof(V) == 16, "a 16-byte vector");
+  uint64_t half[2];
+  std::memcpy(half, &v, sizeof half);
+  return (half[0] | half[1]) != 0;
+}
+
+// For loops whose entries mostly need no work: from j, blocks of kBlock entries for which
+// hit(first index) is false are skipped; run(end) does the others and the rest past the last whole
+// block, advancing j to end.
+template <int kBlock, class Index, class Hit, class Run>
+void skip_blocks_without_hits(Index& j, Index n, const Hit& hit, const Run& run) {
+  while (j + kBlock <= n) {
+    if (hit(j)) {
+      run(j + kBlock);
+    } else {
+      j += kBlock;
+    }
+  }
+  run(n);
+}
+
 // Moves the keys of v[0, n) whose digit at `shift` is `bucket` to the front, in order; returns
 // their count. Branch-free (the bucket test is unpredictable), which costs 3-5 cycles a key here as
 // each store's address waits for the previous test; but one bucket of 256 holds few keys, so
@@ -52,17 +76,9 @@ int64_t radix_keep_bucket(uint32_t* v, int64_t n, int shift, uint32_t bucket) {
       kept += ((x >> shift) & (kRadixBins - 1)) == bucket;
     }
   };
-  while (j + 16 <= n) {
-    const auto hit = in_bucket(v + j) | in_bucket(v + j + 4) | in_bucket(v + j + 8) | in_bucket(v + j + 12);
-    uint64_t half[2];
-    std::memcpy(half, &hit, sizeof half);
-    if ((half[0] | half[1]) == 0) {
-      j += 16;
-      continue;
-    }
-    keep(j + 16);
-  }
-  keep(n);
+  skip_blocks_without_hits<16>(j, n, [&](int64_t at) {
+    return any_lane(in_bucket(v + at) | in_bucket(v + at + 4) | in_bucket(v + at + 8) | in_bucket(v + at + 12));
+  }, keep);
   return kept;
 }
 
@@ -270,17 +286,9 @@ void smallest_sorted(uint64_t* keys, int32_t n, int32_t k, uint64_t* spare) {
       const U4 high = __builtin_shuffle(lo4, hi4, U4{1, 3, 5, 7});
       return reinterpret_cast<I4>((high >> shift) & mask) <= edge;
     };
-    while (j + 8 <= n_rest) {
-      const auto hit = at_or_below_edge(rest + j) | at_or_below_edge(rest + j + 4);
-      uint64_t half[2];
-      std::memcpy(half, &hit, sizeof half);
-      if ((half[0] | half[1]) == 0) {
-        j += 8;
-        continue;
-      }
-      split(j + 8);
-    }
-    split(n_rest);
+    skip_blocks_without_hits<8>(j, n_rest, [&](int32_t at) {
+      return any_lane(at_or_below_edge(rest + at) | at_or_below_edge(rest + at + 4));
+    }, split);
     rest = spare;
     n_rest = kept;
   }
