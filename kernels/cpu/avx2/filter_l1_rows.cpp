@@ -2,6 +2,8 @@
 
 #include <immintrin.h>
 
+#include <cstdint>
+
 namespace revive::kernels::cpu::avx2 {
 namespace {
 
@@ -18,10 +20,19 @@ inline __attribute__((always_inline)) void add_block(Lanes& a, const float* q, _
   a.hi = _mm256_add_ps(a.hi, abs_ps(_mm256_loadu_ps(q + 8), sign_off));
 }
 
-inline __attribute__((always_inline)) void add_tail(Lanes& a, const float* q, __m256i mask_lo, __m256i mask_hi,
-                                                     __m256 sign_off) {
+// `rest` (1-15) floats at q. Lanes 8-15 take none when rest <= 8 (adding +0 would not change them),
+// so q + 8 is formed only inside the filter.
+inline __attribute__((always_inline)) void add_tail(Lanes& a, const float* q, int32_t rest, __m256i mask_lo,
+                                                     __m256i mask_hi, __m256 sign_off) {
   a.lo = _mm256_add_ps(a.lo, abs_ps(_mm256_maskload_ps(q, mask_lo), sign_off));
-  a.hi = _mm256_add_ps(a.hi, abs_ps(_mm256_maskload_ps(q + 8, mask_hi), sign_off));
+  if (rest > 8) a.hi = _mm256_add_ps(a.hi, abs_ps(_mm256_maskload_ps(q + 8, mask_hi), sign_off));
+}
+
+// A hint for the line `ahead` floats past p, which may lie past the arena: the address is computed
+// as an integer, as a pointer past the end of an array may not be formed.
+inline __attribute__((always_inline)) void prefetch_ahead(const float* p, int64_t ahead) {
+  _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(p) + 4 * static_cast<uintptr_t>(ahead)),
+               _MM_HINT_T0);
 }
 
 // filter_norm_combine: w = 8, w = 4, then lanes 0 + 2 and 1 + 3, then their sum.
@@ -52,17 +63,17 @@ void filter_l1_rows(const float* p, int64_t n, int32_t len, float divisor, float
     const float* a_p = p + i * len;
     const float* b_p = a_p + len;
     Lanes a, b;
-    _mm_prefetch(reinterpret_cast<const char*>(a_p + kAhead), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(a_p + kAhead + len), _MM_HINT_T0);
+    prefetch_ahead(a_p, kAhead);
+    prefetch_ahead(b_p, kAhead);
     for (int32_t e = 0; e < full; e += 16) {
-      _mm_prefetch(reinterpret_cast<const char*>(a_p + e + kAhead), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(b_p + e + kAhead), _MM_HINT_T0);
+      prefetch_ahead(a_p + e, kAhead);
+      prefetch_ahead(b_p + e, kAhead);
       add_block(a, a_p + e, sign_off);
       add_block(b, b_p + e, sign_off);
     }
     if (rest) {
-      add_tail(a, a_p + full, mask_lo, mask_hi, sign_off);
-      add_tail(b, b_p + full, mask_lo, mask_hi, sign_off);
+      add_tail(a, a_p + full, rest, mask_lo, mask_hi, sign_off);
+      add_tail(b, b_p + full, rest, mask_lo, mask_hi, sign_off);
     }
     l1[i] = combine(a);
     l1[i + 1] = combine(b);
@@ -71,7 +82,7 @@ void filter_l1_rows(const float* p, int64_t n, int32_t len, float divisor, float
     const float* a_p = p + i * len;
     Lanes a;
     for (int32_t e = 0; e < full; e += 16) add_block(a, a_p + e, sign_off);
-    if (rest) add_tail(a, a_p + full, mask_lo, mask_hi, sign_off);
+    if (rest) add_tail(a, a_p + full, rest, mask_lo, mask_hi, sign_off);
     l1[i] = combine(a);
   }
   // A division, not a product with the reciprocal: the CUDA path divides too.
