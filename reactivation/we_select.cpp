@@ -95,14 +95,15 @@ void we_global_thresholds(WeThresholdPool* pools, int n_pools) {
   // Only the value of sorted_pool[k] matters, so a selection equals the spec's stable sort. Radix
   // select, most significant digit first: each pass histograms the entries that share the digits
   // chosen so far and keeps the bucket holding the rank; O(|pool|), no comparisons. The first
-  // digit is the 8 bits from the highest bit in which the pool's keys differ (the bits above it are
-  // common to all): a pool's importances span a few binades, so that digit
-  // splits them finely and the bucket kept holds few entries, where the top byte (sign and 7
-  // exponent bits) kept most of them for a second full pass. With radix_keep_bucket's skipping,
-  // MobileNetV2's 52,632 filters (BM_we_thresholds_cpu, fastest of 3 repetitions, 3 interleaved
-  // runs) went from 75-105 to 52-59 us on one thread and from 80-96 to 47-54 us on two. Each pool is split into one segment per thread; every thread histograms and
-  // compacts its own segments, and after a barrier all threads read every histogram and pick the
-  // same buckets. Histograms alternate between two sets by pass, so one barrier per pass suffices.
+  // digit is the 8 bits from the highest bit in which the pool's keys differ (the bits above it
+  // are common to all): a pool's importances span a few binades, so that digit splits them finely
+  // and the bucket kept holds few entries, where the top byte (sign and 7 exponent bits) kept most
+  // of them for a second full pass. With radix_keep_bucket's skipping, MobileNetV2's 52,632
+  // filters (BM_we_thresholds_cpu, fastest of 3 repetitions, 3 interleaved runs) went from 75-105
+  // to 52-59 us on one thread and from 80-96 to 47-54 us on two. Each pool is split into one
+  // segment per thread; every thread histograms and compacts its own segments, and after a
+  // barrier all threads read every histogram and pick the same buckets. Histograms alternate
+  // between two sets by pass, so one barrier per pass suffices.
   const int max_threads = static_cast<int>(std::min<int64_t>(omp_get_max_threads(), total / 8192 + 1));
   std::vector<RadixHistogram> hist(static_cast<size_t>(2 * max_threads * n_pools));
   std::vector<int64_t> seg_begin(static_cast<size_t>(max_threads * n_pools));
@@ -231,10 +232,11 @@ void count_relative_importance(const float* importance, int32_t n, int32_t group
 // comparison. Instead, each round histograms the high halves (the magnitude part of an order key)
 // by a digit of at most 8 bits, and one branch-free pass moves the keys of the bins below the one
 // holding the k-th to the front (surely among the k smallest) and keeps that bin's keys for the
-// next round. (The digit and the skipped blocks took MobileNetV2's matching on one thread from
-// 238 to 202 us, the mean of 6 interleaved BM_we_match_cpu runs, against bins over the exact
-// range of the high halves found by a minimum and maximum pass.) A layer's magnitudes cluster (live filters alike, dead ones alike), so a
-// round or two leave few keys; introselect then runs on those alone.
+// next round. A layer's magnitudes cluster (live filters alike, dead ones alike), so a round or
+// two leave few keys; introselect then runs on those alone. (The digit and the skipped blocks took
+// MobileNetV2's matching on one thread from 238 to 202 us, the mean of 6 interleaved
+// BM_we_match_cpu runs, against bins over the exact range of the high halves found by a minimum
+// and maximum pass.)
 void smallest_sorted(uint64_t* keys, int32_t n, int32_t k, uint64_t* spare) {
   if (k <= 0) return;
   constexpr int32_t kFew = 64;
@@ -257,7 +259,9 @@ void smallest_sorted(uint64_t* keys, int32_t n, int32_t k, uint64_t* spare) {
     const int32_t bins = int32_t{1} << bits;
     const int shift = std::max(31 - __builtin_clz(differ) + 1 - bits, 0);
     const uint32_t mask = static_cast<uint32_t>(bins - 1);
-    const auto bin = [&](uint64_t key) { return static_cast<int32_t>((static_cast<uint32_t>(key >> 32) >> shift) & mask); };
+    const auto bin = [&](uint64_t key) {
+      return static_cast<int32_t>((static_cast<uint32_t>(key >> 32) >> shift) & mask);
+    };
     interleaved_histogram(rest, n_rest, bins, bin, hist);
     const auto count = [&](int32_t b) {
       const auto at = static_cast<size_t>(b);
