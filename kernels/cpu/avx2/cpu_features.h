@@ -1,8 +1,9 @@
 // Which CPU the AVX2 files of kernels/cpu/avx2/ may run on.
 //
-// Those files (conv_tiles.cpp, winograd_tiles.cpp, filter_l1_rows.cpp) are the only ones built
-// with -mavx2 -mfma (CMakeLists.txt), so the compiler keeps their accumulators in registers: with a
-// target("avx2,fma") attribute in a portable file, GCC 12 stored them to the stack after every FMA.
+// Those files (conv_tiles.cpp, winograd_tiles.cpp, filter_l1_rows.cpp; we_blend_row.cpp without
+// -mfma) are the only ones built with -mavx2 -mfma (CMakeLists.txt), so the compiler keeps their
+// accumulators in registers: with a target("avx2,fma") attribute in a portable file, GCC 12
+// stored them to the stack after every FMA.
 // They hold only such functions, on raw pointers and without library templates, so that no AVX2
 // copy of an inline function shared with portable code can reach the link. Their callers check
 // cpu_has_avx2_fma() first; the rest of the build stays portable x86-64.
