@@ -43,8 +43,9 @@ void expect_row_equals_elements(const Row& row, const Element& element, const ch
       std::vector<float> got = m;
       int64_t counts[3] = {0, 0, 0};
       row(got.data(), l.data(), n, counts);
-      ASSERT_EQ(std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)), 0)
-          << name << ", length " << n << ", trial " << trial;
+      for (size_t e = 0; e < got.size(); ++e)  // bits, so that NaN results compare too
+        ASSERT_EQ(std::memcmp(&got[e], &expected[e], sizeof(float)), 0)
+            << name << ", length " << n << ", trial " << trial << ", element " << e;
       for (int i = 0; i < 3; ++i) ASSERT_EQ(counts[i], expected_counts[i]) << name << ", count " << i;
     }
   }
