@@ -97,11 +97,14 @@ void filter_norm_l1_cpu(const FilterTable& table, const float* arena, float* l1,
     }
     return lo;
   };
-  const std::vector<int64_t> home =
-      home_ranges(n_chunks, table.arena_numel(), max_threads, [&](int64_t c) { return F.offset[first_at(c)]; });
+  std::vector<int64_t> chunk_begin(static_cast<size_t>(n_chunks) + 1, n_filters);
+  for (int64_t c = 0; c < n_chunks; ++c) chunk_begin[static_cast<size_t>(c)] = first_at(c);
+  const std::vector<int64_t> home = home_ranges(n_chunks, table.arena_numel(), max_threads, [&](int64_t c) {
+    return F.offset[chunk_begin[static_cast<size_t>(c)]];
+  });
   for_chunks_from_home(home, [&](int64_t chunk, int) {
-    const int64_t begin = first_at(chunk);
-    const int64_t end = chunk + 1 == n_chunks ? n_filters : first_at(chunk + 1);
+    const int64_t begin = chunk_begin[static_cast<size_t>(chunk)];
+    const int64_t end = chunk_begin[static_cast<size_t>(chunk) + 1];
     // Walk the range layer by layer so the per-layer constants stay in registers.
     for (int64_t f = begin; f < end;) {
       const int32_t layer = F.layer[f];

@@ -79,6 +79,39 @@ void blend_elements(float* inferior, const float* dominant, int32_t n, const Ble
   counts[2] += n - written - zero;
 }
 
+// The blend formulas of a row of elements (spec 1.6): adaptive (paper Eq. 5-6), harmonic (the
+// reference code's), or with a fixed alpha.
+enum class RowFormula { kAdaptive, kHarmonic, kFixed };
+
+// blend_elements with one formula over a row: the AVX2 rows where the CPU has them (the same bits:
+// MobileNetV2's crossover took 118 us in the step with the portable loop, which GCC vectorises for
+// SSE only, and 77 us with them, means of 8 interleaved runs of BM_we_step_cpu; 71-101 against
+// 35-48 us alone, BM_we_crossover_cpu). `param` is eps for kHarmonic and alpha for kFixed.
+void blend_row(float* inferior, const float* dominant, int32_t n, RowFormula formula, float param, int64_t* counts) {
+  namespace avx2 = kernels::cpu::avx2;
+  if (avx2::cpu_has_avx2_fma()) {
+    switch (formula) {
+      case RowFormula::kAdaptive: avx2::blend_adaptive_row(inferior, dominant, n, counts); return;
+      case RowFormula::kHarmonic: avx2::blend_harmonic_row(inferior, dominant, n, param, counts); return;
+      case RowFormula::kFixed: avx2::blend_fixed_row(inferior, dominant, n, param, counts); return;
+    }
+  }
+  // The formula is chosen outside the loop, which then has no branch.
+  switch (formula) {
+    case RowFormula::kAdaptive:
+      blend_elements(inferior, dominant, n, [](float m, float l) { return we_blend_adaptive(m, l); }, counts);
+      return;
+    case RowFormula::kHarmonic:
+      blend_elements(inferior, dominant, n, [param](float m, float l) { return we_blend_harmonic(m, l, param); },
+                     counts);
+      return;
+    case RowFormula::kFixed:
+      blend_elements(inferior, dominant, n, [param](float m, float l) { return we_blend_fixed(m, l, param); },
+                     counts);
+      return;
+  }
+}
+
 void blend_filter(float* inferior, const float* dominant, int32_t len, float l1_inferior, float l1_dominant,
                   const WeBlendParams& o, int64_t* counts) {
   float alpha = o.alpha;
@@ -90,41 +123,19 @@ void blend_filter(float* inferior, const float* dominant, int32_t len, float l1_
     }
     alpha = a.alpha;
   }
-  if (kernels::cpu::avx2::cpu_has_avx2_fma()) {
-    kernels::cpu::avx2::blend_fixed_row(inferior, dominant, len, alpha, counts);
-    return;
-  }
-  blend_elements(inferior, dominant, len, [alpha](float i, float d) { return we_blend_fixed(i, d, alpha); }, counts);
+  blend_row(inferior, dominant, len, RowFormula::kFixed, alpha, counts);
 }
 
 void crossover_slices(float* inferior, const float* dominant, int32_t n_slices, int32_t slice_len,
                       const WeBlendParams& o, int64_t* counts) {
   if (slice_len == 1) {
-    // 1x1 convs: m and l are the elements themselves, and the only element equal to m is m. The
-    // formula is chosen outside the loop, which then has no branch. The AVX2 rows give the same
-    // bits as the portable loop (which GCC vectorises for SSE only): MobileNetV2's crossover took
-    // 118 us in the step with the latter and 77 us with them (means of 8 interleaved runs of
-    // BM_we_step_cpu), and 71-101 against 35-48 us alone (BM_we_crossover_cpu).
-    if (kernels::cpu::avx2::cpu_has_avx2_fma()) {
-      if (o.crossover == WeCrossover::kReferenceCode) {
-        kernels::cpu::avx2::blend_harmonic_row(inferior, dominant, n_slices, o.harmonic_eps, counts);
-      } else if (o.alpha_fixed) {
-        kernels::cpu::avx2::blend_fixed_row(inferior, dominant, n_slices, o.alpha, counts);
-      } else {
-        kernels::cpu::avx2::blend_adaptive_row(inferior, dominant, n_slices, counts);
-      }
-      return;
-    }
+    // 1x1 convs: m and l are the elements themselves, and the only element equal to m is m.
     if (o.crossover == WeCrossover::kReferenceCode) {
-      const float eps = o.harmonic_eps;
-      blend_elements(inferior, dominant, n_slices, [eps](float m, float l) { return we_blend_harmonic(m, l, eps); },
-                     counts);
+      blend_row(inferior, dominant, n_slices, RowFormula::kHarmonic, o.harmonic_eps, counts);
     } else if (o.alpha_fixed) {
-      const float alpha = o.alpha;
-      blend_elements(inferior, dominant, n_slices, [alpha](float m, float l) { return we_blend_fixed(m, l, alpha); },
-                     counts);
+      blend_row(inferior, dominant, n_slices, RowFormula::kFixed, o.alpha, counts);
     } else {
-      blend_elements(inferior, dominant, n_slices, [](float m, float l) { return we_blend_adaptive(m, l); }, counts);
+      blend_row(inferior, dominant, n_slices, RowFormula::kAdaptive, 0.0f, counts);
     }
     return;
   }
