@@ -34,9 +34,9 @@
 #include "kernels/cuda_graph.h"
 #include "kernels/device_runtime.h"
 #include "reactivation/filter_norms.h"
-#include "reactivation/we_cpu.h"
-#include "reactivation/we_cuda.h"
-#include "reactivation/we_select.h"
+#include "reactivation/we/we_cpu.h"
+#include "reactivation/we/we_cuda.h"
+#include "reactivation/we/we_select.h"
 
 namespace revive {
 namespace {

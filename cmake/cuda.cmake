@@ -32,19 +32,23 @@ if(NOT REVIVE_CUDA STREQUAL "OFF")
 endif()
 message(STATUS "revive: CUDA backend ${REVIVE_HAVE_CUDA}")
 
-# Adds the device backend to a target: kernels/cuda and reactivation/cuda (nvcc for .cu, the host
+# Adds the device backend to a target: kernels/cuda and reactivation/**/cuda (nvcc for .cu, the host
 # compiler for the .cpp files that only call the CUDA, cuDNN and cuBLAS host APIs) when CUDA is
-# built, else kernels/no_cuda and reactivation/no_cuda, which define the device-runtime API
-# (kernels/device_runtime.h) and reactivation/we_cuda.h for a build without one.
+# built, else kernels/no_cuda and reactivation/**/no_cuda, which define the device-runtime API
+# (kernels/device_runtime.h) and reactivation/we/we_cuda.h for a build without one.
 function(revive_attach_cuda target)
   if(REVIVE_HAVE_CUDA)
     file(GLOB cuda_srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/kernels/cuda/*.cu ${PROJECT_SOURCE_DIR}/kernels/cuda/*.cpp
                                           ${PROJECT_SOURCE_DIR}/reactivation/cuda/*.cu
-                                          ${PROJECT_SOURCE_DIR}/reactivation/cuda/*.cpp)
+                                          ${PROJECT_SOURCE_DIR}/reactivation/cuda/*.cpp
+                                          ${PROJECT_SOURCE_DIR}/reactivation/*/cuda/*.cu
+                                          ${PROJECT_SOURCE_DIR}/reactivation/*/cuda/*.cpp)
     target_sources(${target} PRIVATE ${cuda_srcs})
-    # The Weight Evolution kernels must give the CPU's bits (reactivation/we_math.h): no FMA contraction.
-    file(GLOB we_cuda_srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/reactivation/cuda/*.cu)
-    set_source_files_properties(${we_cuda_srcs} TARGET_DIRECTORY ${target} PROPERTIES COMPILE_OPTIONS -fmad=false)
+    # The reactivation kernels must give the CPU's bits (e.g. reactivation/we/we_math.h): no FMA
+    # contraction.
+    file(GLOB react_cuda_srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/reactivation/cuda/*.cu
+                                                ${PROJECT_SOURCE_DIR}/reactivation/*/cuda/*.cu)
+    set_source_files_properties(${react_cuda_srcs} TARGET_DIRECTORY ${target} PROPERTIES COMPILE_OPTIONS -fmad=false)
     set_target_properties(${target} PROPERTIES CUDA_SEPARABLE_COMPILATION OFF)
     target_compile_options(${target} PRIVATE
                            $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -Xcompiler=-Wall,-Wextra>)
@@ -60,7 +64,8 @@ function(revive_attach_cuda target)
     target_link_libraries(${target} PUBLIC CUDA::cudart CUDA::cublas ${REVIVE_CUDNN_LIBRARY})
   else()
     file(GLOB no_cuda_srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/kernels/no_cuda/*.cpp
-                                             ${PROJECT_SOURCE_DIR}/reactivation/no_cuda/*.cpp)
+                                             ${PROJECT_SOURCE_DIR}/reactivation/no_cuda/*.cpp
+                                             ${PROJECT_SOURCE_DIR}/reactivation/*/no_cuda/*.cpp)
     target_sources(${target} PRIVATE ${no_cuda_srcs})
   endif()
 endfunction()

@@ -8,9 +8,9 @@
 #include <cstring>
 #include <vector>
 
-#include "core/home_chunks.h"
+#include "reactivation/home_chunks.h"
 #include "kernels/cpu/avx2/cpu_features.h"
-#include "kernels/cpu/avx2/filter_l1_rows.h"
+#include "reactivation/cpu/avx2/filter_l1_rows.h"
 
 namespace revive {
 namespace {
@@ -83,7 +83,7 @@ void filter_norm_l1_cpu(const FilterTable& table, const float* arena, float* l1,
   const int max_threads = static_cast<int>(std::min<int64_t>(omp_get_max_threads(), total / 16384 + 1));
   // Chunks of contiguous filters holding equal shares of the work (BN scalars and 3x3 filters of
   // 64 channels differ 576x in elements), many per thread, taken from each thread's home range
-  // first (core/home_chunks.h): with one share per thread, the first to finish waited 40-85 us of a
+  // first (reactivation/home_chunks.h): with one share per thread, the first to finish waited 40-85 us of a
   // 350 us pass on average for the other (this VM's vCPUs run unevenly); with 32 per thread, 3-8 us.
   const float* arena_end = arena + table.arena_numel();
   const auto work_before = [&](int64_t f) { return F.element_prefix[f] + kFilterOverhead * f; };

@@ -1,7 +1,7 @@
 #include "reactivation/reactivator.h"
 
 #include "core/error.h"
-#include "reactivation/we_reactivator.h"
+#include "reactivation/we/we_reactivator.h"
 
 namespace revive {
 namespace {

@@ -1,4 +1,4 @@
-// Weight Evolution on CUDA against the CPU path (reactivation/we_cuda.h, spec reactivation.md
+// Weight Evolution on CUDA against the CPU path (reactivation/we/we_cuda.h, spec reactivation.md
 // section 1, "Decisions" 2): on the filter tables of ResNet-20 and MobileNetV2 with seeded weights,
 // near-dead, all-zero and tied filters, for option sets that reach every branch (presets, WE-G,
 // WE-L, WE-RM, fixed alpha, filter-level blends, group-aware RI, the fallback) and both sorts of
@@ -7,7 +7,7 @@
 // rewritten arena within 1e-6 (the kernels run the CPU's float operations without FMA contraction,
 // so it is in fact equal). Also: a step captured in a CUDA Graph, a layer too long for the block
 // sort, several epochs carrying the fallback counters, and WeReactivator on a CUDA arena.
-#include "reactivation/we_cuda.h"
+#include "reactivation/we/we_cuda.h"
 
 #include <gtest/gtest.h>
 
@@ -20,8 +20,8 @@
 #include "nn/models/registry.h"
 #include "nn/parameter_arena.h"
 #include "reactivation/arena_tensors.h"
-#include "reactivation/we_reactivator.h"
-#include "reactivation/we_select.h"
+#include "reactivation/we/we_reactivator.h"
+#include "reactivation/we/we_select.h"
 
 namespace revive {
 namespace {

@@ -1,4 +1,5 @@
-// Which CPU the AVX2 files of kernels/cpu/avx2/ may run on.
+// Which CPU the AVX2 files (every avx2/ folder: kernels/cpu/avx2/, reactivation/cpu/avx2/,
+// reactivation/we/cpu/avx2/) may run on.
 //
 // Those files (conv_tiles.cpp, winograd_tiles.cpp, filter_l1_rows.cpp; we_blend_row.cpp without
 // -mfma) are the only ones built with -mavx2 -mfma (CMakeLists.txt), so the compiler keeps their

@@ -1,0 +1,179 @@
+#include "reactivation/we/we_options.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/error.h"
+
+namespace revive {
+namespace {
+
+void expect_error(const std::string& preset, const std::vector<std::string>& ablations,
+                  const std::vector<std::string>& overrides, const std::string& needle) {
+  try {
+    parse_we_options(preset, ablations, overrides);
+    ADD_FAILURE() << "expected an error containing '" << needle << "'";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+TEST(WeOptions, PaperPresetIsTheDefault) {
+  // "Decisions" 1: r^ = 0.05 for the three pools, lambda = 0.05 with '<', d_t = beta^(t-1) with
+  // beta = 2.5, eta = 15, no fallback, the paper's crossover on every conv including depthwise.
+  const WeOptions o = parse_we_options("", {}, {});
+  EXPECT_EQ(o.preset, "paper");
+  EXPECT_EQ(o.rate_conv, 0.05);
+  EXPECT_EQ(o.rate_bn_gamma, 0.05);
+  EXPECT_EQ(o.rate_bn_beta, 0.05);
+  EXPECT_TRUE(o.stage_divisors.empty());
+  EXPECT_EQ(o.beta, 2.5);
+  EXPECT_EQ(o.eta, 15);
+  EXPECT_TRUE(o.stage_boundaries.empty());
+  EXPECT_EQ(o.ri_threshold, 0.05);
+  EXPECT_FALSE(o.ri_inclusive);
+  EXPECT_EQ(o.fallback_ln_c, 0);
+  EXPECT_EQ(o.crossover, WeCrossover::kPaper);
+  EXPECT_EQ(o.depthwise, WeDepthwise::kElement);
+  EXPECT_FALSE(o.group_aware_ri);
+  EXPECT_TRUE(o.apply_conv && o.apply_bn_gamma && o.apply_bn_beta);
+  EXPECT_EQ(o.matching, WeMatching::kForward);
+  EXPECT_FALSE(o.alpha_fixed);
+  EXPECT_EQ(o.level, WeLevel::kElement);
+  EXPECT_EQ(o.selection, WeSelection::kBoth);
+  EXPECT_EQ(parse_we_options("we-paper", {}, {}).preset, "paper");
+}
+
+TEST(WeOptions, ReferencePresetFollowsThePublishedCode) {
+  // "Decisions" 1 / spec 1.8: 0.2/0.05/0.05, lambda 0.1 with '<=', divisors [1, 2.5, 5], fallback
+  // ln_c = 2, harmonic crossover, filter-level blend for depthwise.
+  for (const char* name : {"reference", "we-reference-cifar", "REFERENCE"}) {
+    const WeOptions o = parse_we_options(name, {}, {});
+    EXPECT_EQ(o.preset, "reference");
+    EXPECT_EQ(o.rate_conv, 0.2);
+    EXPECT_EQ(o.rate_bn_gamma, 0.05);
+    EXPECT_EQ(o.rate_bn_beta, 0.05);
+    EXPECT_EQ(o.stage_divisors, (std::vector<double>{1, 2.5, 5}));
+    EXPECT_EQ(o.eta, 15);
+    EXPECT_EQ(o.ri_threshold, 0.1);
+    EXPECT_TRUE(o.ri_inclusive);
+    EXPECT_EQ(o.fallback_ln_c, 2);
+    EXPECT_EQ(o.crossover, WeCrossover::kReferenceCode);
+    EXPECT_EQ(o.depthwise, WeDepthwise::kFilterLevel);
+    EXPECT_EQ(o.matching, WeMatching::kForward);
+    EXPECT_EQ(o.selection, WeSelection::kBoth);
+  }
+}
+
+TEST(WeOptions, AblationsModifyOnlyTheirOption) {
+  const WeOptions base = we_preset("paper");
+  EXPECT_EQ(parse_we_options("paper", {"we-g"}, {}).selection, WeSelection::kGlobalOnly);
+  EXPECT_EQ(parse_we_options("paper", {"WE-L"}, {}).selection, WeSelection::kLocalOnly);
+  EXPECT_EQ(parse_we_options("paper", {"we_rm"}, {}).matching, WeMatching::kReverse);
+  EXPECT_EQ(parse_we_options("paper", {"filter-level-gl"}, {}).level, WeLevel::kFilter);
+  const WeOptions no_bn = parse_we_options("paper", {"without-bn"}, {});
+  EXPECT_TRUE(no_bn.apply_conv);
+  EXPECT_FALSE(no_bn.apply_bn_gamma || no_bn.apply_bn_beta);
+  const WeOptions no_conv = parse_we_options("paper", {"without-conv"}, {});
+  EXPECT_FALSE(no_conv.apply_conv);
+  EXPECT_TRUE(no_conv.apply_bn_gamma && no_conv.apply_bn_beta);
+  const WeOptions fixed = parse_we_options("paper", {"fixed-alpha=0.3"}, {});
+  EXPECT_TRUE(fixed.alpha_fixed);
+  EXPECT_EQ(fixed.alpha, 0.3);
+  // On top of the reference preset, fixed alpha switches to Eq. 5 (the formula Fig. 6 varies);
+  // the rest of the preset stays.
+  const WeOptions ref_fixed = parse_we_options("reference", {"fixed-alpha=0"}, {});
+  EXPECT_EQ(ref_fixed.crossover, WeCrossover::kPaper);
+  EXPECT_EQ(ref_fixed.rate_conv, 0.2);
+  const WeOptions two = parse_we_options("reference", {"we-rm", "without-bn"}, {});
+  EXPECT_EQ(two.ablations, (std::vector<std::string>{"we-rm", "without-bn"}));
+  EXPECT_EQ(two.ri_threshold, 0.1);
+  EXPECT_EQ(base.ablations.size(), 0u);
+}
+
+TEST(WeOptions, OverridesParseEveryKey) {
+  const WeOptions o = parse_we_options(
+      "paper", {},
+      {"rate_conv=0.2", "rate-bn-gamma=0.1", "rate_bn_beta=0", "stage_divisors=1,2,4", "beta=2", "eta=8",
+       "stage_boundaries=0,30,60", "lambda=0.1", "ri_inclusive=true", "fallback_ln_c=2", "crossover=reference_code",
+       "harmonic_eps=1e-12", "depthwise=code_kh1", "group_aware_ri=on", "apply_to=conv,bn_beta", "matching=reverse",
+       "level=filter", "selection=global_only"});
+  EXPECT_EQ(o.rate_conv, 0.2);
+  EXPECT_EQ(o.rate_bn_gamma, 0.1);
+  EXPECT_EQ(o.rate_bn_beta, 0);
+  EXPECT_EQ(o.stage_divisors, (std::vector<double>{1, 2, 4}));
+  EXPECT_EQ(o.beta, 2);
+  EXPECT_EQ(o.eta, 8);
+  EXPECT_EQ(o.stage_boundaries, (std::vector<int>{0, 30, 60}));
+  EXPECT_EQ(o.ri_threshold, 0.1);
+  EXPECT_TRUE(o.ri_inclusive);
+  EXPECT_EQ(o.fallback_ln_c, 2);
+  EXPECT_EQ(o.crossover, WeCrossover::kReferenceCode);
+  EXPECT_EQ(o.harmonic_eps, 1e-12);
+  EXPECT_EQ(o.depthwise, WeDepthwise::kCodeKh1);
+  EXPECT_TRUE(o.group_aware_ri);
+  EXPECT_TRUE(o.apply_conv && !o.apply_bn_gamma && o.apply_bn_beta);
+  EXPECT_EQ(o.matching, WeMatching::kReverse);
+  EXPECT_EQ(o.level, WeLevel::kFilter);
+  EXPECT_EQ(o.selection, WeSelection::kGlobalOnly);
+
+  const WeOptions back = parse_we_options("reference", {}, {"stage_divisors=beta", "stage_boundaries=schedule",
+                                                            "fallback_ln_c=off", "alpha=0.7", "crossover=paper"});
+  EXPECT_TRUE(back.stage_divisors.empty());
+  EXPECT_TRUE(back.stage_boundaries.empty());
+  EXPECT_EQ(back.fallback_ln_c, 0);
+  EXPECT_TRUE(back.alpha_fixed);
+  EXPECT_EQ(back.alpha, 0.7);
+  EXPECT_FALSE(parse_we_options("paper", {"fixed-alpha=0.2"}, {"alpha=adaptive"}).alpha_fixed);
+}
+
+TEST(WeOptions, ClearErrors) {
+  expect_error("papr", {}, {}, "unknown WE preset 'papr': expected one of paper, reference");
+  expect_error("paper", {"we-x"}, {}, "unknown WE ablation 'we-x'");
+  expect_error("paper", {"we-g", "we-l"}, {}, "exclude each other");
+  expect_error("paper", {"we-rm", "we-rm"}, {}, "given twice");
+  expect_error("paper", {"fixed-alpha"}, {}, "fixed-alpha=<alpha in [0, 1]>");
+  expect_error("paper", {"fixed-alpha=1.5"}, {}, "fixed alpha must lie in [0, 1]");
+  expect_error("paper", {"we-g=1"}, {}, "takes no value");
+  expect_error("paper", {"without-bn", "without-conv"}, {}, "applies to nothing");
+  expect_error("paper", {}, {"rate_conv"}, "expected key=value");
+  expect_error("paper", {}, {"rate=0.1"}, "unknown WE option 'rate'");
+  expect_error("paper", {}, {"rate_conv=abc"}, "'abc' is not a finite number");
+  expect_error("paper", {}, {"rate_conv=0.1x"}, "not a finite number");
+  expect_error("paper", {}, {"rate_conv=nan"}, "not a finite number");
+  expect_error("paper", {}, {"rate_conv=1.5"}, "rates must lie in [0, 1]");
+  expect_error("paper", {}, {"stage_divisors=1,0"}, "divisors must be finite and > 0");
+  expect_error("paper", {}, {"stage_boundaries=10,20"}, "must start at epoch 0");
+  expect_error("paper", {}, {"stage_boundaries=0,20,20"}, "increase strictly");
+  expect_error("paper", {}, {"stage_boundaries=0,2.5"}, "not an integer");
+  expect_error("paper", {}, {"eta=0"}, "eta must be finite and > 0");
+  expect_error("paper", {}, {"beta=-1"}, "beta must be finite and > 0");
+  expect_error("paper", {}, {"lambda=-0.1"}, "lambda) must be finite and >= 0");
+  expect_error("paper", {}, {"fallback_ln_c=-2"}, "fallback_ln_c");
+  expect_error("paper", {}, {"ri_inclusive=maybe"}, "not a boolean");
+  expect_error("paper", {}, {"crossover=harmonic"}, "expected one of paper, reference_code");
+  expect_error("paper", {}, {"depthwise=x"}, "expected one of element, filter_level, code_kh1");
+  expect_error("paper", {}, {"apply_to=conv,linear"}, "unknown item 'linear'");
+  expect_error("reference", {}, {"alpha=0.5"}, "use crossover=paper");
+  expect_error("paper", {}, {"harmonic_eps=-1"}, "harmonic_eps");
+}
+
+TEST(WeOptions, JsonListsEveryOption) {
+  const nlohmann::json j = we_options_to_json(parse_we_options("reference", {"we-rm"}, {"alpha=adaptive"}));
+  EXPECT_EQ(j["preset"], "reference");
+  EXPECT_EQ(j["ablations"], nlohmann::json::array({"we-rm"}));
+  EXPECT_EQ(j["stage_divisors"], nlohmann::json::array({1.0, 2.5, 5.0}));
+  EXPECT_EQ(j["stage_boundaries"], "schedule");
+  EXPECT_EQ(j["crossover"], "reference_code");
+  EXPECT_EQ(j["depthwise"], "filter_level");
+  EXPECT_EQ(j["matching"], "reverse");
+  EXPECT_EQ(j["alpha"], "adaptive");
+  EXPECT_EQ(j["fallback_ln_c"], 2.0);
+  EXPECT_EQ(j["apply_to"], nlohmann::json::array({"conv", "bn_gamma", "bn_beta"}));
+  EXPECT_EQ(j.size(), 21u);
+  EXPECT_EQ(we_options_to_json(we_preset("paper"))["stage_divisors"], "beta");
+}
+
+}  // namespace
+}  // namespace revive
