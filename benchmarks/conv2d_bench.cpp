@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/parallel.h"
+#include "core/runtime_options.h"
 #include "kernels/conv2d.h"
 #include "kernels/layout.h"
 
@@ -97,6 +98,7 @@ int main(int argc, char** argv) {
   // The training target is two threads (spec/training.md's baseline was measured with two);
   // OMP_NUM_THREADS overrides it.
   if (!std::getenv("OMP_NUM_THREADS")) revive::set_num_threads(2);
+  revive::set_runtime_options(revive::RuntimeOptions::from_environment());
   revive::kernels::register_all();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -24,6 +24,7 @@
 
 #include "core/allocator.h"
 #include "core/parallel.h"
+#include "core/runtime_options.h"
 #include "core/rng.h"
 #include "kernels/cuda_graph.h"
 #include "kernels/device_runtime.h"
@@ -44,6 +45,7 @@ double peak_rss_gib() {
 
 int main(int argc, char** argv) {
   using namespace revive;
+  set_runtime_options(RuntimeOptions::from_environment());
   CLI::App app{"revive training-throughput benchmark"};
   std::vector<std::string> models{"resnet20"};
   float width = 1.0f;

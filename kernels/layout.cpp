@@ -1,17 +1,10 @@
 #include "kernels/layout.h"
 
-#include <cstdlib>
-#include <cstring>
+#include "core/runtime_options.h"
 
 namespace revive::kernels {
 
-Layout preferred_layout() {
-  static const Layout l = [] {
-    const char* env = std::getenv("REVIVE_PLAIN_LAYOUT");
-    return env && std::strcmp(env, "1") == 0 ? Layout::kPlain : Layout::kBlocked8;
-  }();
-  return l;
-}
+Layout preferred_layout() { return runtime_options().plain_layout ? Layout::kPlain : Layout::kBlocked8; }
 
 Tensor to_layout(const Tensor& x, Layout layout) {
   if (x.layout() == layout) return x;

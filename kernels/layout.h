@@ -8,8 +8,8 @@
 
 namespace revive::kernels {
 
-// The layout CPU convolutions produce: nChw8c (AVX2 machines use 8-wide blocks), or plain when the
-// environment variable REVIVE_PLAIN_LAYOUT=1 asks for it (useful to compare the two).
+// The layout CPU convolutions produce: nChw8c (AVX2 machines use 8-wide blocks), or plain when
+// RuntimeOptions::plain_layout (REVIVE_PLAIN_LAYOUT=1) asks for it (useful to compare the two).
 Layout preferred_layout();
 
 // Returns x itself when it already has `layout`, else a converted copy (padding channels zeroed).

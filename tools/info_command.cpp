@@ -5,6 +5,7 @@
 
 #include "core/device.h"
 #include "core/parallel.h"
+#include "core/runtime_options.h"
 #include "kernels/conv2d.h"
 #include "kernels/device_runtime.h"
 #include "tools/commands.h"
@@ -23,6 +24,9 @@ Runner add_info_command(CLI::App& app) {
     std::printf("devices: cpu%s (default %s)\n", cuda_available() ? ", cuda" : "",
                 kernels::default_device_name().c_str());
     std::printf("threads: %d\n", num_threads());
+    std::printf("runtime switches:");
+    for (const auto& [name, value] : runtime_options().describe()) std::printf(" %s=%s", name.c_str(), value.c_str());
+    std::printf("\n");
     return 0;
   };
 }

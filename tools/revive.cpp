@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "core/runtime_options.h"
 #include "tools/commands.h"
 
 int main(int argc, char** argv) {
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
       revive::cli::add_reactivate_command);
   add("info", "Print the build (oneDNN, CUDA), the devices found and the thread count",
       revive::cli::add_info_command);
+  revive::set_runtime_options(revive::RuntimeOptions::from_environment());
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

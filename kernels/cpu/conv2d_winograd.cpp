@@ -3,9 +3,8 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
 
+#include "core/runtime_options.h"
 #include "kernels/cpu/avx2/cpu_features.h"
 #include "kernels/cpu/avx2/winograd_tiles.h"
 
@@ -20,13 +19,7 @@ constexpr int64_t kPanel = 16;  // output channels of a transformed-weight panel
 // oneDNN.
 constexpr int64_t kMaxScratchFloats = int64_t{1} << 22;
 
-bool disabled_by_environment() {
-  static const bool off = [] {
-    const char* env = std::getenv("REVIVE_NO_WINOGRAD");
-    return env != nullptr && std::strcmp(env, "1") == 0;
-  }();
-  return off;
-}
+bool disabled_by_environment() { return runtime_options().no_winograd; }
 
 bool stride1_pad1_3x3(const Conv2dShape& s, const Conv2dParams& p) {
   return avx2::cpu_has_avx2_fma() && !disabled_by_environment() && s.R == 3 && s.S == 3 && p.groups == 1 &&

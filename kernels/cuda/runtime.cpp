@@ -12,6 +12,7 @@
 
 #include "core/autograd.h"
 #include "core/error.h"
+#include "core/runtime_options.h"
 #include "kernels/cuda/libraries.h"
 
 namespace revive::kernels::cuda {
@@ -133,13 +134,7 @@ void check_launch(const char* file, int line) {
   }
 }
 
-bool sync_after_launch() {
-  static const bool on = [] {
-    const char* env = std::getenv("REVIVE_SYNC_AFTER_LAUNCH");
-    return env != nullptr && std::strcmp(env, "1") == 0;
-  }();
-  return on;
-}
+bool sync_after_launch() { return runtime_options().sync_after_launch; }
 
 void ensure_initialized() {
   State& s = state();

@@ -31,7 +31,7 @@ cudaStream_t stream();
 BadLabel* bad_label_record();
 // Whether stream() is being captured into a CUDA Graph (synchronising is then forbidden).
 bool capturing();
-// REVIVE_SYNC_AFTER_LAUNCH=1 in the environment (read once).
+// RuntimeOptions::sync_after_launch (REVIVE_SYNC_AFTER_LAUNCH=1 at start-up).
 bool sync_after_launch();
 
 // The caching device allocator (allocator.cpp); core's allocator_for(cuda) returns it.
