@@ -10,7 +10,7 @@ namespace {
 class NoReactivation final : public Reactivator {
  public:
   std::string name() const override { return "none"; }
-  void apply(const ReactivationContext&, nn::Module&, nn::ParameterArena&, nlohmann::json&) override {}
+  void apply(const ReactivationContext&, const std::vector<ModelRef>&, nlohmann::json&) override {}
 };
 
 }  // namespace

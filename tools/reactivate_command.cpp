@@ -75,7 +75,7 @@ int run_reactivate(const ReactivateArgs& a) {
     ctx.stage_boundaries.push_back(m);
   }
   nlohmann::json report = nlohmann::json::object();
-  method->apply(ctx, *model, arena, report);
+  method->apply_one(ctx, *model, arena, report);
 
   // Everything the file held goes back out; the model's tensors carry the new values.
   std::map<std::string, Tensor> tensors = file.tensors;

@@ -193,7 +193,7 @@ int run_train(const CommandLine& cl) {
     NoGradGuard no_grad;
     ctx.epoch = epoch;
     nlohmann::json telemetry = nlohmann::json::object();
-    reactivator->apply(ctx, *model, arena, telemetry);
+    reactivator->apply_one(ctx, *model, arena, telemetry);
     if (!telemetry.empty()) m["reactivation"] = telemetry;
   });
   trainer.set_position_callback([&](const TrainPosition& pos) {

@@ -1,13 +1,16 @@
 #include "reactivation/we/we_reactivator.h"
 
+#include "core/error.h"
 #include "reactivation/arena_tensors.h"
 
 namespace revive {
 
 WeReactivator::WeReactivator(WeOptions options) : options_(std::move(options)) { validate_we_options(options_); }
 
-void WeReactivator::apply(const ReactivationContext& ctx, nn::Module&, nn::ParameterArena& arena,
+void WeReactivator::apply(const ReactivationContext& ctx, const std::vector<ModelRef>& models,
                           nlohmann::json& telemetry) {
+  REVIVE_CHECK(models.size() == 1, "Weight Evolution steps one network, got " << models.size());
+  nn::ParameterArena& arena = *models.front().arena;
   const Tensor& params = arena.params();
   const Device device = params.device();
   if (!table_ || table_arena_numel_ != params.numel()) {

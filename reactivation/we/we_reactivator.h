@@ -16,8 +16,8 @@ class WeReactivator final : public Reactivator {
  public:
   explicit WeReactivator(WeOptions options);
   std::string name() const override { return "we"; }
-  void apply(const ReactivationContext& ctx, nn::Module& model, nn::ParameterArena& arena,
-             nlohmann::json& telemetry) override;
+  // WE steps one network: `models` must hold exactly one.
+  void apply(const ReactivationContext& ctx, const std::vector<ModelRef>& models, nlohmann::json& telemetry) override;
   nlohmann::json state() const override { return state_.to_json(); }
   void load_state(const nlohmann::json& state) override;
   const WeOptions& options() const { return options_; }

@@ -284,8 +284,8 @@ TEST(WeCuda, ReactivatorDispatchesOnTheArenaDevice) {
     ReactivationContext ctx;
     ctx.epoch = 20 + epoch;
     nlohmann::json t_cpu, t_cuda;
-    on_cpu.apply(ctx, *model, cpu, t_cpu);
-    on_cuda.apply(ctx, *model, cuda, t_cuda);
+    on_cpu.apply_one(ctx, *model, cpu, t_cpu);
+    on_cuda.apply_one(ctx, *model, cuda, t_cuda);
     for (const char* timing : {"elapsed_us", "stage_us"}) {
       t_cpu.erase(timing);
       t_cuda.erase(timing);

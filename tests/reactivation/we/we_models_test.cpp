@@ -121,7 +121,7 @@ TEST(WeModels, ReactivatorReportsTelemetryAndCarriesState) {
   ReactivationContext ctx;
   ctx.epoch = 10;
   nlohmann::json telemetry;
-  we.apply(ctx, *model, arena, telemetry);
+  we.apply_one(ctx, *model, arena, telemetry);
   ASSERT_TRUE(telemetry.contains("pools"));
   EXPECT_GT(telemetry["pools"]["conv"]["pairs"].get<int64_t>(), 0);
   const nlohmann::json saved = we.state();
