@@ -29,9 +29,7 @@
 #include "kernels/cuda_graph.h"
 #include "kernels/device_runtime.h"
 #include "nn/functional.h"
-#include "nn/models/registry.h"
-#include "nn/parameter_arena.h"
-#include "optim/sgd.h"
+#include "run/run_builder.h"
 
 namespace {
 
@@ -91,15 +89,21 @@ int main(int argc, char** argv) {
   const Tensor y = Tensor::from_vector(ys, {batch}).to(device);
 
   for (const std::string& name : models) {
-    nn::models::ModelOptions mo;
-    if (name == "mobilenetv2") mo.width = width;
-    auto model = nn::models::make_model(name, channels, 10, mo);
-    nn::ParameterArena arena = nn::ParameterArena::build(*model, device, 0);
-    optim::SgdOptions so;
-    so.lr = 0.05;
-    so.momentum = 0.9;
-    so.weight_decay = 5e-4;
-    optim::SgdOptimizer sgd(so, arena.params());
+    RunConfig config;
+    config.model = name;
+    if (name == "mobilenetv2") config.width = width;
+    config.lr = 0.05;
+    config.momentum = 0.9;
+    config.weight_decay = 5e-4;
+    config.threads = threads;
+    config.device = device.str();
+    RunBuildOptions bo;
+    bo.data = false;  // one batch held on the device
+    bo.in_channels = channels;
+    std::unique_ptr<RunParts> run = build_run(config, bo);
+    nn::Module* model = run->network().model.get();
+    nn::ParameterArena& arena = *run->network().arena;
+    optim::SgdOptimizer& sgd = *run->network().sgd;
     model->train();
     auto step = [&] {
       arena.zero_grad();

@@ -113,13 +113,16 @@ def sidecar_seeds():
     write("checkpoint_sidecar", "correct-above-seen", sidecar(position=position(correct=65)))
     write("checkpoint_sidecar", "wrong-version", sidecar(version=2))
     write("checkpoint_sidecar", "truncated", sidecar()[:100])
+    write("checkpoint_sidecar", "two-networks", sidecar(other_networks=[
+        {"position": position(), "weights": "ckpt-e0002-s000009.net2.safetensors",
+         "momentum": "", "momentum_initialised": False}]))
 
 
 def config(**over):
     c = {"augment": "auto", "batch": 32, "checkpoint_every": 1, "data_dir": "", "dataset": "synthetic",
          "device": "cpu", "epochs": 3, "eta_min": 0.0, "eval_batch": 500, "gamma": 0.1, "keep_last": 2,
          "limit_test": 0, "limit_train": 0, "lr": 0.05, "method": "none", "milestones": [60, 120],
-         "model": "cnn", "momentum": 0.9, "n_parameters": 1234, "nesterov": False, "per_iteration": False,
+         "model": "cnn", "models": 1, "momentum": 0.9, "n_parameters": 1234, "nesterov": False, "per_iteration": False,
          "revive_version": "0.1.0", "schedule": "cosine", "schedule_description": "cosine", "seed": 0,
          "step_size": 0, "threads": 2, "threads_used": 2, "warmup_epochs": 0, "weight_decay": 0.0005,
          "width": 1.0}
@@ -129,6 +132,8 @@ def config(**over):
 
 def config_seeds():
     write("run_config", "valid", config())
+    write("run_config", "we", config(method="we", we_preset="reference", we_ablations=["we-rm", "fixed-alpha=0.3"],
+                                     we_set=["stage_divisors=1,2.5,5", "crossover=reference_code"]))
     write("run_config", "zero-batch", config(batch=0))
     write("run_config", "huge-epochs", config(epochs=1e300))
     write("run_config", "negative-seed", config(seed=-1))

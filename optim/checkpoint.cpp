@@ -45,19 +45,24 @@ CheckpointWriter::CheckpointWriter(std::string dir, int keep_last) : dir_(std::m
   ensure_writable_dir(dir_);
 }
 
-std::string CheckpointWriter::write(const nn::Module& model, const nn::ParameterArena& arena,
-                                    const optim::SgdOptimizer& sgd, const CheckpointContents& c) {
-  const std::string base = (fs::path(dir_) / checkpoint_name(c.position)).string();
-  const std::string weights = base + ".safetensors", momentum = base + ".momentum.safetensors";
-  save_safetensors(weights, model.state_dict(), {{"format", "pt"}});
-  const optim::SgdState st = sgd.state();
-  if (st.momentum.defined()) save_safetensors(momentum, momentum_tensors(arena, st.momentum));
+std::string CheckpointWriter::write(const std::vector<CheckpointNetwork>& networks, const CheckpointContents& c) {
+  REVIVE_CHECK(!networks.empty() && networks.size() == c.positions.size(),
+               "a checkpoint needs one position per network: " << c.positions.size() << " for " << networks.size());
+  const std::string base = (fs::path(dir_) / checkpoint_name(c.positions.front())).string();
   CheckpointSidecar sidecar;
   sidecar.contents = c;
-  sidecar.weights = fs::path(weights).filename().string();
-  sidecar.momentum = st.momentum.defined() ? fs::path(momentum).filename().string() : "";
-  sidecar.momentum_initialised = st.momentum_initialised;
-  sidecar.n_parameters = arena.params().numel();
+  for (size_t k = 0; k < networks.size(); ++k) {
+    const CheckpointNetwork& n = networks[k];
+    const std::string stem = k == 0 ? base : base + ".net" + std::to_string(k + 1);
+    const std::string weights = stem + ".safetensors", momentum = stem + ".momentum.safetensors";
+    save_safetensors(weights, n.model->state_dict(), {{"format", "pt"}});
+    const optim::SgdState st = n.sgd->state();
+    if (st.momentum.defined()) save_safetensors(momentum, momentum_tensors(*n.arena, st.momentum));
+    sidecar.networks.push_back({fs::path(weights).filename().string(),
+                                st.momentum.defined() ? fs::path(momentum).filename().string() : "",
+                                st.momentum_initialised});
+  }
+  sidecar.n_parameters = networks.front().arena->params().numel();
   const std::string path = base + ".json";
   write_file_atomically(path, [&](std::ostream& os) { os << sidecar.to_json().dump(2) << "\n"; });
   prune();
@@ -70,8 +75,11 @@ void CheckpointWriter::prune() const {
     const std::string stem = all[i].string().substr(0, all[i].string().size() - 5);
     std::error_code ec;
     fs::remove(all[i], ec);  // the sidecar first: the checkpoint stops existing before its data goes
-    fs::remove(stem + ".safetensors", ec);
-    fs::remove(stem + ".momentum.safetensors", ec);
+    // Then its data: every "<stem>.*" file (the networks' weights and momenta).
+    const std::string prefix = fs::path(stem).filename().string() + ".";
+    for (const auto& e : fs::directory_iterator(dir_, ec)) {
+      if (e.path().filename().string().rfind(prefix, 0) == 0) fs::remove(e.path(), ec);
+    }
   }
 }
 
@@ -81,23 +89,16 @@ std::optional<std::string> find_latest_checkpoint(const std::string& dir) {
   return all.back().string();
 }
 
-CheckpointContents load_checkpoint(const std::string& sidecar_path, nn::Module& model, nn::ParameterArena& arena,
-                                   optim::SgdOptimizer& sgd) {
-  std::ifstream is(sidecar_path);
-  REVIVE_CHECK(is.good(), "cannot open checkpoint " << sidecar_path);
-  std::stringstream text;
-  text << is.rdbuf();
-  const CheckpointSidecar s = CheckpointSidecar::parse(text.str(), sidecar_path);
-  REVIVE_CHECK(s.n_parameters == arena.params().numel(),
-               sidecar_path << " is a checkpoint of a model with " << s.n_parameters << " parameters; this one has "
-                            << arena.params().numel());
-  const fs::path dir = fs::path(sidecar_path).parent_path();
-  const std::string weights = (dir / s.weights).string();
-  nn::load_state_dict(model, load_safetensors(weights).tensors, weights);
+namespace {
+
+void load_network(const fs::path& dir, const CheckpointNetworkFiles& f, const CheckpointNetwork& n) {
+  nn::ParameterArena& arena = *n.arena;
+  const std::string weights = (dir / f.weights).string();
+  nn::load_state_dict(*n.model, load_safetensors(weights).tensors, weights);
   optim::SgdState st;
-  st.momentum_initialised = s.momentum_initialised;
-  if (!s.momentum.empty()) {
-    const std::string path = (dir / s.momentum).string();
+  st.momentum_initialised = f.momentum_initialised;
+  if (!f.momentum.empty()) {
+    const std::string path = (dir / f.momentum).string();
     const SafetensorsFile m = load_safetensors(path);
     st.momentum = Tensor::zeros({arena.params().numel()});
     for (const auto& e : arena.entries()) {
@@ -107,7 +108,25 @@ CheckpointContents load_checkpoint(const std::string& sidecar_path, nn::Module& 
       Tensor::view_of(st.momentum, e.offset, e.shape).copy_from(it->second);
     }
   }
-  sgd.load_state(st);
+  n.sgd->load_state(st);
+}
+
+}  // namespace
+
+CheckpointContents load_checkpoint(const std::string& sidecar_path, const std::vector<CheckpointNetwork>& networks) {
+  std::ifstream is(sidecar_path);
+  REVIVE_CHECK(is.good(), "cannot open checkpoint " << sidecar_path);
+  std::stringstream text;
+  text << is.rdbuf();
+  const CheckpointSidecar s = CheckpointSidecar::parse(text.str(), sidecar_path);
+  REVIVE_CHECK(s.networks.size() == networks.size(),
+               sidecar_path << " is a checkpoint of " << s.networks.size() << " network(s); this run trains "
+                            << networks.size());
+  REVIVE_CHECK(s.n_parameters == networks.front().arena->params().numel(),
+               sidecar_path << " is a checkpoint of a model with " << s.n_parameters << " parameters; this one has "
+                            << networks.front().arena->params().numel());
+  const fs::path dir = fs::path(sidecar_path).parent_path();
+  for (size_t k = 0; k < networks.size(); ++k) load_network(dir, s.networks[k], networks[k]);
   return s.contents;
 }
 

@@ -68,27 +68,32 @@ EvalResult evaluate(nn::Module& model, DataLoader& loader) {
   return r;
 }
 
-Trainer::Trainer(nn::Module& model, nn::ParameterArena& arena, optim::SgdOptimizer& optimizer,
-                 const optim::LrSchedule& schedule, DataLoader& train, DataLoader& test, TrainerOptions options)
-    : model_(model),
-      arena_(arena),
-      optimizer_(optimizer),
-      schedule_(schedule),
-      train_(train),
-      test_(test),
-      options_(options) {
+Trainer::Trainer(std::vector<TrainNetwork> networks, DataLoader& test, TrainerOptions options)
+    : nets_(std::move(networks)), test_(test), options_(options) {
+  REVIVE_CHECK(!nets_.empty(), "a Trainer needs at least one network");
+  for (const TrainNetwork& n : nets_) {
+    REVIVE_CHECK(n.model && n.arena && n.optimizer && n.schedule && n.train, "a Trainer network lacks a part");
+    REVIVE_CHECK(n.arena->device() == nets_.front().arena->device(), "a Trainer's networks must share one device");
+  }
   REVIVE_CHECK(options_.epochs >= 1, "epochs must be at least 1, got " << options_.epochs);
   REVIVE_CHECK(options_.log_interval >= 1, "log_interval must be at least 1, got " << options_.log_interval);
-  if (arena_.device().is_cuda()) uploader_ = kernels::make_batch_uploader(arena_.device());
+  const Device device = nets_.front().arena->device();
+  if (device.is_cuda()) uploader_ = kernels::make_batch_uploader(device);
+  pos_.assign(nets_.size(), TrainPosition{});
 }
+
+Trainer::Trainer(nn::Module& model, nn::ParameterArena& arena, optim::SgdOptimizer& optimizer,
+                 const optim::LrSchedule& schedule, DataLoader& train, DataLoader& test, TrainerOptions options)
+    : Trainer({TrainNetwork{&model, &arena, &optimizer, &schedule, &train}}, test, options) {}
 
 bool Trainer::stop_requested() {
   if (options_.stop_after_steps >= 0 && total_steps_ >= options_.stop_after_steps && stop_) stop_->store(true);
   return stop_ && stop_->load();
 }
 
-void Trainer::check_finite_weights(const char* when) const {
-  const Tensor p = arena_.params().to(Device::cpu());
+void Trainer::check_finite_weights(size_t k, const char* when) const {
+  const nn::ParameterArena& arena = *nets_[k].arena;
+  const Tensor p = arena.params().to(Device::cpu());
   const float* v = p.data<float>();
   const int64_t n = p.numel();
   int64_t bad = -1;
@@ -98,30 +103,39 @@ void Trainer::check_finite_weights(const char* when) const {
   }
   if (bad < 0) return;
   std::string name = "?";
-  for (const auto& e : arena_.entries()) {
+  for (const auto& e : arena.entries()) {
     if (bad >= e.offset && bad < e.offset + e.numel) name = e.name;
   }
-  REVIVE_THROW("non-finite value (" << v[bad] << ") in " << name << " " << when << " of epoch " << pos_.epoch + 1
+  const std::string network = nets_.size() > 1 ? " of network " + std::to_string(k + 1) : "";
+  REVIVE_THROW("non-finite value (" << v[bad] << ") in " << name << network << " " << when << " of epoch "
+                                    << pos_[k].epoch + 1
                                     << ": training stopped; the last checkpoint holds the last good weights");
 }
 
-bool Trainer::train_epoch() {
+bool Trainer::train_epoch(size_t k) {
+  const TrainNetwork& net = nets_[k];
+  TrainPosition& pos = pos_[k];
   const auto t0 = std::chrono::steady_clock::now();
-  const double seconds_before = pos_.train_seconds;
-  model_.train();
-  train_.start_epoch(pos_.epoch, pos_.step);
-  const int64_t iters = train_.batches_per_epoch();
-  char label[48];
-  std::snprintf(label, sizeof label, "epoch %d/%d", pos_.epoch + 1, options_.epochs);
+  const double seconds_before = pos.train_seconds;
+  net.model->train();
+  net.train->start_epoch(pos.epoch, pos.step);
+  const int64_t iters = net.train->batches_per_epoch();
+  char label[64];
+  if (nets_.size() > 1) {
+    std::snprintf(label, sizeof label, "epoch %d/%d net %zu/%zu", pos.epoch + 1, options_.epochs, k + 1, nets_.size());
+  } else {
+    std::snprintf(label, sizeof label, "epoch %d/%d", pos.epoch + 1, options_.epochs);
+  }
   Progress progress(label, iters, options_.progress);
-  StepMetrics metrics(arena_.device(), metrics_capacity(arena_.device(), options_.log_interval));
+  const Device device = net.arena->device();
+  StepMetrics metrics(device, metrics_capacity(device, options_.log_interval));
   auto report = [&] {
     if (metrics.empty()) return;
-    take_metrics(metrics);
+    take_metrics(k, metrics);
     char status[64];
-    std::snprintf(status, sizeof status, "loss %.4f acc %.2f%%", pos_.loss_sum / static_cast<double>(pos_.seen),
-                  100.0 * static_cast<double>(pos_.correct) / static_cast<double>(pos_.seen));
-    progress.update(pos_.step, status);
+    std::snprintf(status, sizeof status, "loss %.4f acc %.2f%%", pos.loss_sum / static_cast<double>(pos.seen),
+                  100.0 * static_cast<double>(pos.correct) / static_cast<double>(pos.seen));
+    progress.update(pos.step, status);
   };
   Batch host;
   while (true) {
@@ -129,70 +143,104 @@ bool Trainer::train_epoch() {
       stopped_ = true;
       break;
     }
-    if (!train_.next(host)) break;
+    if (!net.train->next(host)) break;
     const Batch batch = on_device(host, uploader_.get());
-    const double lr = schedule_.lr_at(pos_.epoch, static_cast<int>(pos_.step), static_cast<int>(iters));
-    arena_.zero_grad();
-    Tensor logits = model_.forward(batch.images);
+    const double lr = net.schedule->lr_at(pos.epoch, static_cast<int>(pos.step), static_cast<int>(iters));
+    net.arena->zero_grad();
+    Tensor logits = net.model->forward(batch.images);
     Tensor loss = F::softmax_cross_entropy(logits, batch.labels);
-    metrics.add(pos_.step, loss, logits, batch.labels);
+    metrics.add(pos.step, loss, logits, batch.labels);
     // On the CPU this reads the loss now, so a non-finite one stops training before its backward.
     if (metrics.full()) report();
     loss.backward();
-    Tensor params = arena_.params();  // a handle: the step updates the arena in place
-    optimizer_.step(params, arena_.grads(), static_cast<float>(lr));
-    ++pos_.step;
+    Tensor params = net.arena->params();  // a handle: the step updates the arena in place
+    net.optimizer->step(params, net.arena->grads(), static_cast<float>(lr));
+    ++pos.step;
     ++total_steps_;
   }
   report();
   progress.finish();
-  pos_.train_seconds = seconds_before + seconds_since(t0);
-  check_finite_weights("after the training steps");
+  pos.train_seconds = seconds_before + seconds_since(t0);
+  check_finite_weights(k, "after the training steps");
   return !stopped_;
 }
 
-void Trainer::take_metrics(StepMetrics& metrics) {
+void Trainer::take_metrics(size_t k, StepMetrics& metrics) {
+  TrainPosition& pos = pos_[k];
+  const std::string network = nets_.size() > 1 ? " of network " + std::to_string(k + 1) : "";
   for (const StepMetrics::Step& s : metrics.flush()) {
-    REVIVE_CHECK(std::isfinite(s.loss), "non-finite training loss ("
-                                            << s.loss << ") at epoch " << pos_.epoch + 1 << ", step " << s.index + 1
-                                            << ": training stopped; lower the learning rate");
-    pos_.loss_sum += static_cast<double>(s.loss) * static_cast<double>(s.n);
-    pos_.correct += s.correct;
-    pos_.seen += s.n;
+    REVIVE_CHECK(std::isfinite(s.loss), "non-finite training loss (" << s.loss << ")" << network << " at epoch "
+                                                                     << pos.epoch + 1 << ", step " << s.index + 1
+                                                                     << ": training stopped; lower the learning rate");
+    pos.loss_sum += static_cast<double>(s.loss) * static_cast<double>(s.n);
+    pos.correct += s.correct;
+    pos.seen += s.n;
   }
 }
 
-nlohmann::json Trainer::finish_epoch() {
-  const auto t0 = std::chrono::steady_clock::now();
-  const int iters = static_cast<int>(train_.batches_per_epoch());
-  const EvalResult test = evaluate(model_, test_);
+namespace {
+
+// One network's figures of the epoch.
+nlohmann::json network_line(const TrainPosition& pos, const optim::LrSchedule& schedule, int iters,
+                            const EvalResult& test) {
   nlohmann::json m;
-  m["epoch"] = pos_.epoch + 1;
-  m["lr"] = schedule_.lr_at(pos_.epoch, 0, iters);
-  m["train_loss"] = pos_.seen ? pos_.loss_sum / static_cast<double>(pos_.seen) : 0.0;
-  m["train_acc"] = pos_.seen ? static_cast<double>(pos_.correct) / static_cast<double>(pos_.seen) : 0.0;
+  m["lr"] = schedule.lr_at(pos.epoch, 0, iters);
+  m["train_loss"] = pos.seen ? pos.loss_sum / static_cast<double>(pos.seen) : 0.0;
+  m["train_acc"] = pos.seen ? static_cast<double>(pos.correct) / static_cast<double>(pos.seen) : 0.0;
   m["test_loss"] = test.loss;
   m["test_acc"] = test.accuracy;
-  m["train_seconds"] = pos_.train_seconds;
-  m["images_per_second"] = pos_.train_seconds > 0 ? static_cast<double>(pos_.seen) / pos_.train_seconds : 0.0;
+  m["train_seconds"] = pos.train_seconds;
+  m["images_per_second"] = pos.train_seconds > 0 ? static_cast<double>(pos.seen) / pos.train_seconds : 0.0;
+  return m;
+}
+
+}  // namespace
+
+nlohmann::json Trainer::finish_epoch() {
+  const auto t0 = std::chrono::steady_clock::now();
+  nlohmann::json networks = nlohmann::json::array();
+  double train_seconds = 0;
+  int64_t seen = 0;
+  for (size_t k = 0; k < nets_.size(); ++k) {
+    const int iters = static_cast<int>(nets_[k].train->batches_per_epoch());
+    networks.push_back(network_line(pos_[k], *nets_[k].schedule, iters, evaluate(*nets_[k].model, test_)));
+    train_seconds += pos_[k].train_seconds;
+    seen += pos_[k].seen;
+  }
+  nlohmann::json m = networks.front();
+  m["epoch"] = pos_.front().epoch + 1;
+  if (nets_.size() > 1) {
+    m["networks"] = networks;
+    m["train_seconds"] = train_seconds;
+    m["images_per_second"] = train_seconds > 0 ? static_cast<double>(seen) / train_seconds : 0.0;
+  }
   if (hook_) {
     const auto th = std::chrono::steady_clock::now();
-    hook_(pos_.epoch, m);
+    hook_(pos_.front().epoch, m);
     m["reactivation_ms"] = seconds_since(th) * 1e3;
-    check_finite_weights("after the reactivation");
+    for (size_t k = 0; k < nets_.size(); ++k) check_finite_weights(k, "after the reactivation");
   }
-  m["epoch_seconds"] = pos_.train_seconds + seconds_since(t0);
+  m["epoch_seconds"] = train_seconds + seconds_since(t0);
   if (log_) log_->write(m);
   return m;
 }
 
-std::vector<nlohmann::json> Trainer::fit(const TrainPosition& start) {
-  pos_ = start;
+std::vector<nlohmann::json> Trainer::fit(std::vector<TrainPosition> start) {
+  if (start.empty()) start.assign(nets_.size(), TrainPosition{});
+  REVIVE_CHECK(start.size() == nets_.size(),
+               "a position for each of the " << nets_.size() << " networks is needed, got " << start.size());
+  for (const TrainPosition& p : start) {
+    REVIVE_CHECK(p.epoch == start.front().epoch, "the networks' positions must be in one epoch");
+  }
+  pos_ = std::move(start);
   std::vector<nlohmann::json> lines;
-  while (pos_.epoch < options_.epochs) {
-    if (!train_epoch()) {
+  while (pos_.front().epoch < options_.epochs) {
+    size_t k = 0;
+    while (k < nets_.size() && train_epoch(k)) ++k;
+    if (k < nets_.size()) {
       if (log_) {
-        nlohmann::json m{{"epoch", pos_.epoch + 1}, {"interrupted", true}, {"step", pos_.step}};
+        nlohmann::json m{{"epoch", pos_[k].epoch + 1}, {"interrupted", true}, {"step", pos_[k].step}};
+        if (nets_.size() > 1) m["network"] = k + 1;
         log_->write(m);
       }
       if (position_cb_) position_cb_(pos_);
@@ -200,14 +248,20 @@ std::vector<nlohmann::json> Trainer::fit(const TrainPosition& start) {
     }
     lines.push_back(finish_epoch());
     const nlohmann::json& m = lines.back();
-    pos_ = TrainPosition{pos_.epoch + 1, 0, 0.0, 0, 0, 0.0};
+    const int next = pos_.front().epoch + 1;
+    for (TrainPosition& p : pos_) p = TrainPosition{next, 0, 0.0, 0, 0, 0.0};
     if (position_cb_) position_cb_(pos_);
     if (!options_.log_epochs) continue;
+    std::string others;
+    if (nets_.size() > 1) {
+      others = "  networks' test acc";
+      for (const auto& n : m["networks"]) others += " " + std::to_string(100 * n["test_acc"].get<double>()).substr(0, 5) + "%";
+    }
     std::fprintf(stderr,
-                 "epoch %d/%d  lr %.5f  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  %.1fs (%.0f img/s)\n",
+                 "epoch %d/%d  lr %.5f  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  %.1fs (%.0f img/s)%s\n",
                  m["epoch"].get<int>(), options_.epochs, m["lr"].get<double>(), m["train_loss"].get<double>(),
                  100 * m["train_acc"].get<double>(), m["test_loss"].get<double>(), 100 * m["test_acc"].get<double>(),
-                 m["epoch_seconds"].get<double>(), m["images_per_second"].get<double>());
+                 m["epoch_seconds"].get<double>(), m["images_per_second"].get<double>(), others.c_str());
   }
   return lines;
 }

@@ -3,6 +3,12 @@
 // runs, spec reactivation.md "Decisions" 3), write the epoch's metrics line, then call the epoch-end
 // callback (where checkpoints are written).
 //
+// Several networks (methods that train N side by side, like Filter Grafting): each has its own
+// arena, optimiser, schedule and data order; within an epoch they train one after another, so only
+// one training graph is alive at a time, then all are evaluated before the hook sees them all. The
+// metrics line keeps the first network's figures at the top level (the network the papers report)
+// with every network's in "networks"; its times cover the whole epoch of all networks.
+//
 // Devices: the Trainer runs where the arena lives. On a GPU, batches are uploaded asynchronously
 // from pinned memory (kernels/batch_upload.h) and nothing inside a step waits for the device: the
 // loss and accuracy are read back every TrainerOptions::log_interval steps (optim/step_metrics.h).
@@ -48,15 +54,27 @@ struct TrainerOptions {
   int64_t log_interval = 50;
 };
 
+// One network as the Trainer drives it; everything must outlive the Trainer.
+struct TrainNetwork {
+  nn::Module* model = nullptr;
+  nn::ParameterArena* arena = nullptr;
+  optim::SgdOptimizer* optimizer = nullptr;
+  const optim::LrSchedule* schedule = nullptr;
+  DataLoader* train = nullptr;
+};
+
 class Trainer {
  public:
   // Called after evaluation with the 0-based index of the epoch just trained; it may add fields to
   // the epoch's metrics line (reactivation telemetry).
   using AfterEvalHook = std::function<void(int epoch, nlohmann::json& metrics)>;
-  // Called after each finished epoch (position: the next epoch, step 0) and when training stops on
-  // the stop flag (position: the interrupted epoch and its steps taken).
-  using PositionCallback = std::function<void(const TrainPosition& position)>;
+  // Called after each finished epoch (positions: the next epoch, step 0) and when training stops on
+  // the stop flag (positions: the interrupted epoch; networks before the interrupted one have taken
+  // all its steps, those after it none). One position per network.
+  using PositionCallback = std::function<void(const std::vector<TrainPosition>& positions)>;
 
+  // All networks of one architecture, on one device; the test set is shared.
+  Trainer(std::vector<TrainNetwork> networks, DataLoader& test, TrainerOptions options);
   Trainer(nn::Module& model, nn::ParameterArena& arena, optim::SgdOptimizer& optimizer,
           const optim::LrSchedule& schedule, DataLoader& train, DataLoader& test, TrainerOptions options);
 
@@ -66,25 +84,26 @@ class Trainer {
   // Polled between steps: when it becomes true training stops after the current step (signals).
   void set_stop_flag(std::atomic<bool>* flag) { stop_ = flag; }
 
-  // Trains from `start` to the end of options.epochs; returns the metrics line of each finished epoch.
-  std::vector<nlohmann::json> fit(const TrainPosition& start = {});
+  // Trains from `start` (one position per network, all at one epoch; empty: the beginning) to the
+  // end of options.epochs; returns the metrics line of each finished epoch.
+  std::vector<nlohmann::json> fit(std::vector<TrainPosition> start = {});
+  std::vector<nlohmann::json> fit(const TrainPosition& start) { return fit(std::vector<TrainPosition>{start}); }
   bool stopped() const { return stopped_; }
-  const TrainPosition& position() const { return pos_; }
+  const std::vector<TrainPosition>& positions() const { return pos_; }
+  // The first network's position (the epoch in progress is every network's).
+  const TrainPosition& position() const { return pos_.front(); }
+  size_t n_networks() const { return nets_.size(); }
 
  private:
-  // Trains the rest of pos_.epoch; false when stopped before its end.
-  bool train_epoch();
-  // Adds the queued steps' loss and accuracy to the position; throws on a non-finite loss.
-  void take_metrics(StepMetrics& metrics);
+  // Trains the rest of network k's current epoch; false when stopped before its end.
+  bool train_epoch(size_t k);
+  // Adds the queued steps' loss and accuracy to network k's position; throws on a non-finite loss.
+  void take_metrics(size_t k, StepMetrics& metrics);
   nlohmann::json finish_epoch();
   bool stop_requested();
-  void check_finite_weights(const char* when) const;
+  void check_finite_weights(size_t k, const char* when) const;
 
-  nn::Module& model_;
-  nn::ParameterArena& arena_;
-  optim::SgdOptimizer& optimizer_;
-  const optim::LrSchedule& schedule_;
-  DataLoader& train_;
+  std::vector<TrainNetwork> nets_;
   DataLoader& test_;
   TrainerOptions options_;
   std::unique_ptr<kernels::BatchUploader> uploader_;  // CUDA models only
@@ -94,7 +113,7 @@ class Trainer {
   std::atomic<bool>* stop_ = nullptr;
   bool stopped_ = false;
   int64_t total_steps_ = 0;
-  TrainPosition pos_;
+  std::vector<TrainPosition> pos_;
 };
 
 }  // namespace revive

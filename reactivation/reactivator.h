@@ -51,16 +51,4 @@ class Reactivator {
   virtual void load_state(const nlohmann::json& state) { (void)state; }
 };
 
-// What the CLI passes through to the methods.
-struct ReactivationOptions {
-  std::string we_preset = "paper";
-  std::vector<std::string> we_ablations;  // e.g. "we-g", "without-bn"
-  std::vector<std::string> we_overrides;  // "key=value"
-};
-
-// "none" (the plain baseline: nothing is rewritten) or "we" (Weight Evolution, spec section 1).
-// Unknown names, and options given to a method that does not take them, throw.
-std::unique_ptr<Reactivator> make_reactivator(const std::string& method, const ReactivationOptions& options = {});
-const std::vector<std::string>& reactivation_methods();
-
 }  // namespace revive

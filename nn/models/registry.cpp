@@ -21,7 +21,7 @@ std::unique_ptr<Module> resnet(int depth, int64_t in_channels, int64_t num_class
   return std::make_unique<ResNetCifar>(depth, in_channels, num_classes);
 }
 
-// In model_names() order.
+// In model_names() order (nn/models/names.cpp; the registry test checks the two agree).
 const std::vector<std::pair<std::string, Factory>>& factories() {
   static const std::vector<std::pair<std::string, Factory>> table = {
       {"resnet20", [](int64_t c, int64_t k, const ModelOptions&) { return resnet(20, c, k); }},
@@ -63,14 +63,6 @@ std::string joined_names() {
 
 }  // namespace
 
-const std::vector<std::string>& model_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> v;
-    for (const auto& entry : factories()) v.push_back(entry.first);
-    return v;
-  }();
-  return names;
-}
 
 std::unique_ptr<Module> make_model(const std::string& name, int64_t in_channels, int64_t num_classes,
                                    const ModelOptions& options) {

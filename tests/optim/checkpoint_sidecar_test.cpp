@@ -9,12 +9,10 @@ namespace {
 
 CheckpointSidecar example() {
   CheckpointSidecar s;
-  s.contents.position = {2, 9, 3.25, 40, 64, 1.5};
+  s.contents.positions = {{2, 9, 3.25, 40, 64, 1.5}};
   s.contents.seed = 18446744073709551615ull;
   s.contents.reactivation_state = {{"pairs", {1, 2}}};
-  s.weights = "ckpt-e0002-s000009.safetensors";
-  s.momentum = "ckpt-e0002-s000009.momentum.safetensors";
-  s.momentum_initialised = true;
+  s.networks = {{"ckpt-e0002-s000009.safetensors", "ckpt-e0002-s000009.momentum.safetensors", true}};
   s.n_parameters = 1234;
   return s;
 }
@@ -39,8 +37,30 @@ TEST(CheckpointSidecar, RoundTrips) {
   const CheckpointSidecar s = example();
   const CheckpointSidecar r = CheckpointSidecar::parse(s.to_json().dump(2), "ck.json");
   EXPECT_EQ(r.to_json(), s.to_json());
-  EXPECT_EQ(r.contents.position.step, 9);
+  EXPECT_EQ(r.contents.positions.at(0).step, 9);
   EXPECT_EQ(r.contents.seed, s.contents.seed);
+  EXPECT_FALSE(s.to_json().contains("other_networks"));  // a run of one network keeps the first format
+}
+
+TEST(CheckpointSidecar, SeveralNetworksRoundTrip) {
+  CheckpointSidecar s = example();
+  s.contents.positions.push_back({2, 0, 0, 0, 0, 0});
+  s.networks.push_back({"ckpt-e0002-s000009.net2.safetensors", "", false});
+  const nlohmann::json j = s.to_json();
+  ASSERT_TRUE(j.contains("other_networks"));
+  const CheckpointSidecar r = CheckpointSidecar::parse(j.dump(), "ck.json");
+  ASSERT_EQ(r.networks.size(), 2u);
+  EXPECT_EQ(r.networks[1].weights, "ckpt-e0002-s000009.net2.safetensors");
+  EXPECT_EQ(r.contents.positions[1].step, 0);
+  EXPECT_EQ(r.to_json(), j);
+
+  nlohmann::json other = j["other_networks"][0];
+  other["position"]["epoch"] = 3;
+  expect_rejected(with("other_networks", nlohmann::json::array({other})), "network 2 is at epoch 3");
+  other["position"]["epoch"] = 2;
+  other["weights"] = "../x";
+  expect_rejected(with("other_networks", nlohmann::json::array({other})), "network 2: field 'weights' must name a file");
+  expect_rejected(with("other_networks", nlohmann::json::array()), "non-empty list");
 }
 
 TEST(CheckpointSidecar, RejectsDamagedOrHostileFields) {
@@ -52,7 +72,7 @@ TEST(CheckpointSidecar, RejectsDamagedOrHostileFields) {
   expect_rejected(with("momentum", ".."), "field 'momentum' must name a file");
   expect_rejected(with("momentum_initialised", 1), "true or false");
   expect_rejected(with("rng", {{"seed", -1}}), "ck.json: rng: field 'seed'");
-  nlohmann::json position = example().contents.position.to_json();
+  nlohmann::json position = example().contents.positions[0].to_json();
   position["epoch"] = 1e300;
   expect_rejected(with("position", position), "position: field 'epoch' must be an integer");
   position["epoch"] = 1;

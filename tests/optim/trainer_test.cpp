@@ -56,6 +56,29 @@ TEST(Trainer, SameSeedSameRun) {
   EXPECT_EQ(a.arena->params().to_vector<float>(), b.arena->params().to_vector<float>());
 }
 
+// Several networks train one after another each epoch; the hook then sees every network trained
+// and evaluated; the line carries each network's figures, the first's at the top level.
+TEST(Trainer, SeveralNetworksTrainInTurnAndReportEach) {
+  RunConfig c = testing::tiny_run_config(2, 0.05, 6);
+  c.models = 2;
+  TinyRun s(c);
+  Trainer trainer = s.trainer(quiet_trainer_options(2));
+  std::vector<std::vector<TrainPosition>> seen;
+  trainer.set_position_callback([&](const std::vector<TrainPosition>& p) { seen.push_back(p); });
+  const std::vector<nlohmann::json> lines = trainer.fit();
+  ASSERT_EQ(lines.size(), 2u);
+  for (const nlohmann::json& m : lines) {
+    ASSERT_EQ(m["networks"].size(), 2u);
+    EXPECT_EQ(m["test_acc"], m["networks"][0]["test_acc"]);
+    EXPECT_GT(m["networks"][1]["test_acc"].get<double>(), 0.4);  // both learn (chance is 0.25)
+  }
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1].size(), 2u);
+  EXPECT_EQ(seen[1][1].epoch, 2);
+  EXPECT_EQ(trainer.n_networks(), 2u);
+  EXPECT_THROW(trainer.fit({TrainPosition{}}), Error);  // one position per network
+}
+
 TEST(Trainer, DivergingLossStopsWithAClearError) {
   TinyRun s(1, 1e12, 4);
   try {

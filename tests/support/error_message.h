@@ -20,3 +20,11 @@ std::string error_message(Fn&& fn) {
 }
 
 }  // namespace revive::testing
+
+// The statement throws a revive::Error whose message contains `text`.
+#define EXPECT_ERROR(stmt, text)                                                        \
+  do {                                                                                  \
+    const std::string message_ = ::revive::testing::error_message([&] { (void)(stmt); }); \
+    EXPECT_NE(message_.find(text), std::string::npos) << "message: " << message_;       \
+  } while (0)
+

@@ -101,9 +101,9 @@ TEST(Cli, BadInputIsAClearErrorWithNoCompletedOutput) {
   };
   const fs::path missing = fresh_dir("no_such_data");
   const std::vector<Case> cases{
-      {"train --model resnet19", "unknown model"},
-      {"train --dataset mnist", "unknown dataset"},
-      {"train --method magic", "unknown reactivation method"},
+      {"train --model resnet19", "--model resnet19: must be one of resnet20"},
+      {"train --dataset mnist", "--dataset mnist: must be one of fashion-mnist"},
+      {"train --method magic", "--method magic: must be one of none"},
       {"train --schedule sometimes", "schedule"},
       {"train --data-dir " + missing.string(), "dataset-fashion-mnist"},
       {"train --dataset cifar10", "--data-dir"},

@@ -1,0 +1,53 @@
+#include "tools/run_folder.h"
+
+#include <fstream>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/json_fields.h"
+
+namespace revive::cli {
+
+std::vector<nlohmann::json> read_metrics(const std::string& path) {
+  std::vector<nlohmann::json> lines;
+  std::ifstream is(path);
+  std::string line;
+  while (std::getline(is, line)) {
+    if (line.empty()) continue;
+    nlohmann::json l = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!l.is_object() || !l.contains("epoch") || !l["epoch"].is_number_integer()) break;
+    lines.push_back(std::move(l));
+  }
+  return lines;
+}
+
+void truncate_metrics(const std::string& path, int finished_epochs) {
+  std::vector<nlohmann::json> keep;
+  for (auto& l : read_metrics(path)) {
+    const bool interrupted = l.contains("interrupted") && l["interrupted"] == true;
+    if (!interrupted && l["epoch"] <= finished_epochs) keep.push_back(std::move(l));
+  }
+  write_file_atomically(path, [&](std::ostream& os) {
+    for (const auto& l : keep) os << l.dump() << '\n';
+  });
+}
+
+RunSummary write_summary(const std::string& dir, double seconds_this_session) {
+  const std::string path = dir + "/metrics.jsonl";
+  const std::vector<nlohmann::json> lines = read_metrics(path);
+  REVIVE_CHECK(!lines.empty(), path << " lost its lines");
+  RunSummary s;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const double acc = json_double(lines[i], "test_acc", path + " line " + std::to_string(i + 1));
+    s.best_test_acc = i == 0 ? acc : std::max(s.best_test_acc, acc);
+    s.final_test_acc = acc;
+  }
+  const nlohmann::json summary{{"epochs", lines.size()},
+                               {"final_test_acc", s.final_test_acc},
+                               {"best_test_acc", s.best_test_acc},
+                               {"seconds_this_session", seconds_this_session}};
+  write_file_atomically(dir + "/summary.json", [&](std::ostream& os) { os << summary.dump(2) << "\n"; });
+  return s;
+}
+
+}  // namespace revive::cli

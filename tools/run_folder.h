@@ -1,0 +1,27 @@
+// The files of a run folder that `revive train` reads back: metrics.jsonl (truncated to the
+// checkpoint a resumed run starts from) and summary.json (made from it when training completes).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace revive::cli {
+
+// The usable lines of metrics.jsonl: they end at the first line that is not a JSON object with an
+// integer epoch (a line cut short by a crash, or damage).
+std::vector<nlohmann::json> read_metrics(const std::string& path);
+
+// A resumed run recomputes everything after its checkpoint: keeps only the finished epochs up to
+// `finished_epochs` (rewritten atomically).
+void truncate_metrics(const std::string& path, int finished_epochs);
+
+struct RunSummary {
+  double final_test_acc = 0, best_test_acc = 0;
+};
+// Writes <dir>/summary.json from <dir>/metrics.jsonl (atomically): epochs, final and best test
+// accuracy, this session's seconds. Throws revive::Error naming the line and field of a metrics
+// line that lacks a number where one belongs.
+RunSummary write_summary(const std::string& dir, double seconds_this_session);
+
+}  // namespace revive::cli
