@@ -13,7 +13,7 @@ namespace {
 // Activations of a batch are megabytes each and every op streams through several of them: on 4 KiB
 // pages that is thousands of TLB entries per op. Blocks of 2 MiB or more are therefore aligned to
 // 2 MiB and offered to the kernel as transparent huge pages (a hint; ignored where THP is off).
-// Measured: ResNet-20 503 -> 552 img/s, ResNet-56 145 -> 169 (benchmarks/train_throughput.cpp).
+// Training throughput rose with it (benchmarks/RESULTS.md, "Huge pages").
 constexpr size_t kHugePage = size_t{2} << 20;
 
 class CpuCachingAllocator final : public CachingAllocator {

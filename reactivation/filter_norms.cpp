@@ -72,8 +72,7 @@ constexpr int kChunksPerThread = 32;
 
 void filter_norm_l1_cpu(const FilterTable& table, const float* arena, float* l1, float* importance,
                         FilterNormIsa isa) {
-  // MobileNetV2's table in cache: 61-63 GB/s with the portable loop, 77-90 GB/s with AVX2
-  // (BM_filter_norm_cpu, interleaved runs).
+  // The AVX2 loop reads faster than the portable one (BM_filter_norm_cpu; benchmarks/RESULTS.md).
   const bool avx2 = isa == FilterNormIsa::kBest && kernels::cpu::avx2::cpu_has_avx2_fma();
   const FilterTableLayers& L = table.layers();
   const FilterTableFilters& F = table.filters();
@@ -83,8 +82,9 @@ void filter_norm_l1_cpu(const FilterTable& table, const float* arena, float* l1,
   const int max_threads = static_cast<int>(std::min<int64_t>(omp_get_max_threads(), total / 16384 + 1));
   // Chunks of contiguous filters holding equal shares of the work (BN scalars and 3x3 filters of
   // 64 channels differ 576x in elements), many per thread, taken from each thread's home range
-  // first (reactivation/home_chunks.h): with one share per thread, the first to finish waited 40-85 us of a
-  // 350 us pass on average for the other (this VM's vCPUs run unevenly); with 32 per thread, 3-8 us.
+  // first (reactivation/home_chunks.h): with one share per thread, the first thread to finish
+  // waits for the other whenever the cores run unevenly, as a VM's virtual CPUs do; many small
+  // chunks shrink that wait to the length of one chunk.
   const float* arena_end = arena + table.arena_numel();
   const auto work_before = [&](int64_t f) { return F.element_prefix[f] + kFilterOverhead * f; };
   const int64_t n_chunks = std::min<int64_t>(n_filters, int64_t{kChunksPerThread} * max_threads);

@@ -1,10 +1,10 @@
 // Work split for passes over data that the previous step left in the threads' own caches.
 //
 // The SGD step writes the parameter arena with OpenMP's static split, so thread t's share sits in
-// its core's caches afterwards. A pass over the arena that hands out chunks dynamically (needed:
-// this VM's vCPUs run unevenly, and a static split left the first thread to finish waiting) makes
-// each thread read half of its chunks from the other core: MobileNetV2's filter-norm pass took
-// 390-406 us in the WE step so and 270-280 us with a static split (measured, BM_we_step_cpu).
+// its core's caches afterwards. A pass over the arena that hands out chunks dynamically (needed
+// where cores run unevenly, as a VM's virtual CPUs do: a static split leaves the first thread to
+// finish waiting) makes each thread read half of its chunks from another core's caches, which made
+// the filter-norm pass markedly slower than a static split (BM_we_step_cpu; benchmarks/RESULTS.md).
 // Here each thread first takes the chunks of its home range in order, then helps the others with
 // theirs, from the front, as the owner does: locality of the static split, balance of the dynamic.
 #pragma once

@@ -36,7 +36,7 @@ struct RunConfig {
   double lr = 0.05;
   std::string schedule = "cosine";
   // The default run ends at lr 0 rather than on a last epoch at lr/4, and its test accuracy does not
-  // dip mid-run as it does when the rate steps once per epoch.
+  // dip mid-run as the per-epoch schedule's did (benchmarks/RESULTS.md, "Default schedule").
   bool per_iteration = true;
   std::vector<int> milestones;
   int step_size = 0;

@@ -138,11 +138,10 @@ BackwardWeightsPlan make_backward_weights_plan(const Conv2dShape& s, const Conv2
 
 // A stride-1 convolution is the backward-data pass of another one: y = conv(x, w, pad p) equals
 // conv^T(x, w~, pad R-1-p) with w~[c, k, r, s] = w[k, c, R-1-r, S-1-s]. oneDNN 2.6's AVX2
-// backward-data kernel ran the 3x3 equal-width layers of the CIFAR ResNets up to 17% faster than
-// its forward kernel (revive_bench_conv2d before this route: s1_16_28 fwd 3.94 ms, bwd_data
-// 3.28 ms; s3_64_7 4.59 and 3.94 ms; s2_32_14 even), so those layers take that route where the
-// Winograd tiles (conv2d_winograd.h) do not apply (plain layouts, widths not a multiple of 16).
-// Other shapes were not measured and keep the forward kernel.
+// backward-data kernel runs the 3x3 equal-width layers of the CIFAR ResNets faster than its
+// forward kernel (benchmarks/RESULTS.md, "Forward through backward data"), so those layers take
+// that route where the Winograd tiles (conv2d_winograd.h) do not apply (plain layouts, widths not
+// a multiple of 16). Other shapes were not compared and keep the forward kernel.
 bool forward_through_backward_data(const Conv2dShape& s, const Conv2dParams& p, bool bias) {
   return !bias && p.groups == 1 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 &&
          s.R == 3 && s.S == 3 && p.pad_h == 1 && p.pad_w == 1 && s.C == s.K && s.C % 8 == 0;

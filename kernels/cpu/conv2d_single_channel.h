@@ -1,9 +1,10 @@
 // The weight gradient of a network's first convolution on one-channel images (Fashion-MNIST):
 // loops of its own instead of oneDNN's. oneDNN 2.6 has no good AVX2 kernel for one input channel:
-// in a ResNet-20 step this gradient took 2.17 ms at 13 GFLOP/s, against 75-117 GFLOP/s for the
-// other layers (ONEDNN_VERBOSE); the forward, at 0.98 ms, was left to oneDNN. With one channel,
-// each output pixel adds one input value times a vector of 8 filters' gradients to each of the
-// 3x3 taps: nine AVX2 accumulators per channel block.
+// this gradient ran at a small fraction of the other layers' FLOP rate in a ResNet-20 step, while
+// the forward pass of the same layer was cheap enough to leave to oneDNN (benchmarks/RESULTS.md,
+// "One-channel weight gradient"). With one channel, each output pixel adds one input value times
+// a vector of 8 filters' gradients to each of the 3x3 taps: nine AVX2 accumulators per channel
+// block.
 //
 // Applies to x plain [N, 1, H, W], dw [K, 1, 3, 3] with K a multiple of 8, groups 1, dilation 1,
 // no bias, dy in the 8-channel blocked layout, on a CPU with AVX2 and FMA; conv2d_onednn.cpp

@@ -2,15 +2,9 @@
 // each 4x4 input tile and 3x3 filter are transformed (B^T d B, G g G^T), multiplied elementwise,
 // summed over input channels as 16 small matrix products, and transformed back (A^T m A) into a
 // 2x2 output tile: 16 multiplications per 4 outputs instead of 36. oneDNN 2.6 has Winograd only
-// for AVX-512. Against its AVX2 direct kernels on the CIFAR ResNets' body layers (batch 128,
-// blocked, 2 threads; revive_bench_conv2d medians, two interleaved rounds, oneDNN -> here):
-//   s1_16_28 forward 2.85/2.68 -> 2.83/2.65 ms, backward data 4.86/2.65 -> 3.03/2.84,
-//            weight gradient 5.29/3.74 -> 2.97/2.72;
-//   s2_32_14 forward 3.83/2.33 -> 1.91/1.96, backward data 2.68/2.65 -> 2.00/1.79,
-//            weight gradient 3.89/3.53 -> 2.28/2.04;
-//   s3_64_7  forward 3.08/3.34 -> 2.28/2.06, backward data 2.70/3.01 -> 2.09/2.08,
-//            weight gradient 4.04/3.63 -> 2.76/3.30.
-// At 16 channels the transforms weigh as much as the products, hence the parity there.
+// for AVX-512; against its AVX2 direct kernels these tiles are faster on the CIFAR ResNets' body
+// layers except the 16-channel forward pass, where the transforms weigh as much as the products
+// and the two are even (benchmarks/RESULTS.md, "Winograd tiles").
 //
 // The transforms change the rounding, not the result: outputs differ from a direct convolution's
 // by a few 1e-7 of their magnitude (the tests hold them to 1e-4 of a double reference).

@@ -46,8 +46,8 @@ inline __attribute__((always_inline)) float combine(const Lanes& a) {
 }  // namespace
 
 // Prefetch distance in floats (4 KiB). In the WE step the arena comes from the SGD step's writes,
-// partly out of the caches: prefetching took the norm pass from 186 to 150 us on MobileNetV2 (mean
-// of 6 interleaved BM_we_step_cpu runs; 512, 2048 and 4096 floats measured alike).
+// partly out of the caches, and prefetching shortens the norm pass there; distances from 512 to
+// 4096 floats did equally well (benchmarks/RESULTS.md, "Weight Evolution step").
 constexpr int64_t kAhead = 1024;
 
 void filter_l1_rows(const float* p, int64_t n, int32_t len, float divisor, float* l1, float* importance) {
