@@ -167,7 +167,7 @@ std::vector<Case> cases() {
           {"we_rm", "reference", {"we-rm"}, {"rate_conv=0.6"}},
           {"fixed_alpha", "paper", {"fixed-alpha=0.3"}, {}},
           {"filter_level", "reference", {"filter-level-gl"}, {}},
-          {"group_aware", "reference", {}, {"group_aware_ri=true", "depthwise=element"}}};
+          {"group_aware", "reference", {}, {"group_aware_ri=true", "filter_level_blend=none"}}};
 }
 
 void compare_model(const std::string& model) {
