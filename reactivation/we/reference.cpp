@@ -9,8 +9,9 @@
 #include "reactivation/we/we_math.h"
 #include "reactivation/we/we_rate.h"
 
-// What this file shares with the tuned paths is the definition of the arithmetic only, so that
-// "the same result" can mean the same bits:
+// "The code" below is the authors' published implementation (we.py, which the spec cites), whose
+// behaviour the `reference` preset reproduces. What this file shares with the tuned paths is the
+// definition of the arithmetic only, so that "the same result" can mean the same bits:
 //   filter_norm_combine (filter_norms.h)  the order in which a filter's |w| are summed;
 //   magnitude_key, magnitude_bits         how importances and |w| compare (NaN above every number,
 //                                         as torch.sort puts it);
@@ -37,8 +38,8 @@ float filter_l1(const float* w, int32_t len) {
 const auto less_important = [](float a, float b) { return magnitude_key(a) < magnitude_key(b); };
 
 // ---- 1.3 Global selection ---------------------------------------------------------------------
-// th = sorted_pool[k]; none when k >= |pool| (the reference code would index past the end): then
-// every entry is a candidate.
+// th = sorted_pool[k] of the pool sorted ascending; none when k >= |pool| (the code would index
+// past the end): then every entry is a candidate.
 std::optional<float> global_threshold(std::vector<float> pool, int64_t k) {
   std::stable_sort(pool.begin(), pool.end(), less_important);
   if (k >= static_cast<int64_t>(pool.size())) return std::nullopt;
