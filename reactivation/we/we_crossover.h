@@ -1,7 +1,7 @@
 // Stage (e) of Weight Evolution (spec reactivation.md 1.6): rewrites each inferior filter of the
 // (dominant, inferior) pairs in the arena. Per pair, by layer:
 //   BN scalar:  x_i <- alpha*x_i + (1-alpha)*x_d, alpha = |x_i|/(|x_i|+|x_d|) or fixed (1.6c);
-//   filter level (level=filter, or the layers chosen by options.depthwise; 1.6a):
+//   filter level (level=filter, or the layers chosen by options.filter_level_blend; 1.6a):
 //               W[i] <- alpha*W[i] + (1-alpha)*W[d], alpha = L1(W[i])/(L1(W[i])+L1(W[d])) or fixed;
 //   element:    for every slice s, l = W[d,s] element of max |.|, m = W[i,s] element of min |.|
 //               (first in row-major order on ties) and m <- paper Eq. 5-6, or fixed alpha, at the

@@ -8,9 +8,12 @@ namespace revive {
 
 enum class WeCrossover : uint8_t { kPaper, kReferenceCode };
 // Which conv layers get the filter-level blend of spec 1.6a instead of the element crossover:
-// kElement none; kFilterLevel those with I_g == 1 (depthwise; spec 1.6a); kCodeKh1 those with
-// Kh == 1, which is what we.py:218 literally tests (`W[j].shape[1]` of a filter is Kh, not I_g).
-enum class WeDepthwise : uint8_t { kElement, kFilterLevel, kCodeKh1 };
+//   kNone       none: the element crossover everywhere (the paper);
+//   kKernel1x1  those whose kernels are one row high (Kh == 1: every 1x1 conv), what the published
+//               code does: we.py:221 tests `W[j].shape[1] == 1`, and W[j] is I_g x Kh x Kw, so that
+//               is Kh, not I_g (spec 1.6a); its 3x3 depthwise convs get the element crossover;
+//   kDepthwise  those with one input channel per filter (I_g == 1: depthwise convs).
+enum class WeFilterLevelBlend : uint8_t { kNone, kKernel1x1, kDepthwise };
 enum class WeMatching : uint8_t { kForward, kReverse };
 enum class WeLevel : uint8_t { kElement, kFilter };
 enum class WeSelection : uint8_t { kBoth, kGlobalOnly, kLocalOnly };

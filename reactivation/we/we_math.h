@@ -137,13 +137,14 @@ REVIVE_HD WeLayerSelection we_finish_layer_selection(int32_t n, int32_t n_tbd, i
 
 // True when a layer's pairs use the filter-level blend of spec 1.6a rather than the element
 // crossover (only conv layers have either).
-REVIVE_HD bool we_filter_level(bool conv, int32_t n_slices, int32_t kernel_h, WeLevel level, WeDepthwise depthwise) {
+REVIVE_HD bool we_filter_level(bool conv, int32_t n_slices, int32_t kernel_h, WeLevel level,
+                                WeFilterLevelBlend blend) {
   if (!conv) return false;
   if (level == WeLevel::kFilter) return true;
-  switch (depthwise) {
-    case WeDepthwise::kElement: return false;
-    case WeDepthwise::kFilterLevel: return n_slices == 1;
-    case WeDepthwise::kCodeKh1: return kernel_h == 1;
+  switch (blend) {
+    case WeFilterLevelBlend::kNone: return false;
+    case WeFilterLevelBlend::kKernel1x1: return kernel_h == 1;
+    case WeFilterLevelBlend::kDepthwise: return n_slices == 1;
   }
   return false;
 }

@@ -71,9 +71,16 @@ E parse_choice(const std::string& key, const std::string& text, const std::vecto
 
 const std::vector<std::pair<std::string, WeCrossover>> kCrossoverNames{{"paper", WeCrossover::kPaper},
                                                                        {"reference_code", WeCrossover::kReferenceCode}};
-const std::vector<std::pair<std::string, WeDepthwise>> kDepthwiseNames{{"element", WeDepthwise::kElement},
-                                                                       {"filter_level", WeDepthwise::kFilterLevel},
-                                                                       {"code_kh1", WeDepthwise::kCodeKh1}};
+const std::vector<std::pair<std::string, WeFilterLevelBlend>> kFilterLevelBlendNames{
+    {"kernel_1x1", WeFilterLevelBlend::kKernel1x1},
+    {"depthwise", WeFilterLevelBlend::kDepthwise},
+    {"none", WeFilterLevelBlend::kNone}};
+// The option's earlier name and values, which the we_set of runs saved before the rename still
+// hold (a resumed run parses them again).
+const std::vector<std::pair<std::string, WeFilterLevelBlend>> kOldDepthwiseNames{
+    {"code_kh1", WeFilterLevelBlend::kKernel1x1},
+    {"filter_level", WeFilterLevelBlend::kDepthwise},
+    {"element", WeFilterLevelBlend::kNone}};
 const std::vector<std::pair<std::string, WeMatching>> kMatchingNames{{"forward", WeMatching::kForward},
                                                                      {"reverse", WeMatching::kReverse}};
 const std::vector<std::pair<std::string, WeLevel>> kLevelNames{{"element", WeLevel::kElement},
@@ -115,7 +122,9 @@ WeOptions we_preset(const std::string& name) {
     o.ri_inclusive = true;
     o.fallback_ln_c = 2;
     o.crossover = WeCrossover::kReferenceCode;
-    o.depthwise = WeDepthwise::kFilterLevel;
+    // The code's test is on the kernel height: 1x1 convs blend whole filters, 3x3 depthwise
+    // convs take the element crossover (spec 1.6a).
+    o.filter_level_blend = WeFilterLevelBlend::kKernel1x1;
     return o;
   }
   REVIVE_THROW("unknown WE preset '" << name << "': expected one of " << join(we_preset_names()));
@@ -167,7 +176,7 @@ const std::vector<std::string>& we_option_keys() {
   static const std::vector<std::string> keys{
       "rate_conv",       "rate_bn_gamma", "rate_bn_beta", "stage_divisors", "beta",      "eta",
       "stage_boundaries", "ri_threshold", "lambda",       "ri_inclusive",   "fallback_ln_c", "crossover",
-      "harmonic_eps",    "depthwise",     "group_aware_ri", "apply_to",     "matching",  "alpha",
+      "harmonic_eps",    "filter_level_blend",     "group_aware_ri", "apply_to",     "matching",  "alpha",
       "level",           "selection"};
   return keys;
 }
@@ -205,8 +214,10 @@ void apply_we_override(WeOptions& o, const std::string& key_value) {
     o.crossover = parse_choice(key, value, kCrossoverNames);
   } else if (key == "harmonic_eps") {
     o.harmonic_eps = parse_number(key, value);
+  } else if (key == "filter_level_blend") {
+    o.filter_level_blend = parse_choice(key, value, kFilterLevelBlendNames);
   } else if (key == "depthwise") {
-    o.depthwise = parse_choice(key, value, kDepthwiseNames);
+    o.filter_level_blend = parse_choice(key, value, kOldDepthwiseNames);
   } else if (key == "group_aware_ri") {
     o.group_aware_ri = parse_bool(key, value);
   } else if (key == "apply_to") {
@@ -290,7 +301,7 @@ nlohmann::json we_options_to_json(const WeOptions& o) {
           {"fallback_ln_c", o.fallback_ln_c > 0 ? nlohmann::json(o.fallback_ln_c) : nlohmann::json("off")},
           {"crossover", choice_name(o.crossover, kCrossoverNames)},
           {"harmonic_eps", o.harmonic_eps},
-          {"depthwise", choice_name(o.depthwise, kDepthwiseNames)},
+          {"filter_level_blend", choice_name(o.filter_level_blend, kFilterLevelBlendNames)},
           {"group_aware_ri", o.group_aware_ri},
           {"apply_to", apply},
           {"matching", choice_name(o.matching, kMatchingNames)},

@@ -35,7 +35,8 @@ struct WeOptions {
   double fallback_ln_c = 0;    // 0: no fallback; else the counter period is (#conv layers)/ln_c
   WeCrossover crossover = WeCrossover::kPaper;
   double harmonic_eps = 0;     // reference crossover: |m+l| <= eps counts as a zero denominator
-  WeDepthwise depthwise = WeDepthwise::kElement;
+  // Which convs get the filter-level blend instead of the element crossover (spec 1.6a).
+  WeFilterLevelBlend filter_level_blend = WeFilterLevelBlend::kNone;
   bool group_aware_ri = false;
   bool apply_conv = true;
   bool apply_bn_gamma = true;

@@ -6,7 +6,9 @@
 // layer's selection and every pair exactly, the report and the fallback counters exactly, and the
 // rewritten arena within 1e-6 (the kernels run the CPU's float operations without FMA contraction,
 // so it is in fact equal). Also: a step captured in a CUDA Graph, a layer too long for the block
-// sort, several epochs carrying the fallback counters, and WeReactivator on a CUDA arena.
+// sort, several epochs carrying the fallback counters, and WeReactivator on a CUDA arena. And both
+// sorts against the readable reference (reactivation/we/reference.h) on the zoo of
+// tests/support/we_zoo.h: every model, both presets, every ablation, several epochs.
 #include "reactivation/we/we_cuda.h"
 
 #include <gtest/gtest.h>
@@ -22,6 +24,7 @@
 #include "reactivation/arena_tensors.h"
 #include "reactivation/we/we_reactivator.h"
 #include "reactivation/we/we_select.h"
+#include "support/we_zoo.h"
 
 namespace revive {
 namespace {
@@ -155,7 +158,7 @@ struct Case {
 };
 
 // Every branch of stages (c)-(e): both presets (paper: strict RI, adaptive blend, element crossover
-// of depthwise; reference: inclusive RI, fallback, harmonic blend, filter-level depthwise), WE-G
+// of every conv; reference: inclusive RI, fallback, harmonic blend, filter-level 1x1 convs), WE-G
 // with a rate that makes c > N/2, WE-L, reverse matching, a fixed alpha, filter-level blends
 // everywhere, and group-aware RI.
 std::vector<Case> cases() {
@@ -167,7 +170,7 @@ std::vector<Case> cases() {
           {"we_rm", "reference", {"we-rm"}, {"rate_conv=0.6"}},
           {"fixed_alpha", "paper", {"fixed-alpha=0.3"}, {}},
           {"filter_level", "reference", {"filter-level-gl"}, {}},
-          {"group_aware", "reference", {}, {"group_aware_ri=true", "depthwise=element"}}};
+          {"group_aware", "reference", {}, {"group_aware_ri=true", "filter_level_blend=none"}}};
 }
 
 void compare_model(const std::string& model) {
@@ -295,6 +298,46 @@ TEST(WeCuda, ReactivatorDispatchesOnTheArenaDevice) {
   }
   EXPECT_EQ(cpu.params().to_vector<float>(), cuda.params().to_vector<float>());
 }
+
+// The CUDA path as one of the zoo's tuned paths.
+class WeCudaPath : public testing::WeTunedPath {
+ public:
+  WeCudaPath(const FilterTable& table, WeCudaSort sort) : workspace_(table, sort) {}
+  std::string name() const override { return std::string("cuda ") + we_cuda_sort_name(workspace_.sort()); }
+  void start(const std::vector<float>& weights) override {
+    arena_ = Tensor::from_vector(weights, {static_cast<int64_t>(weights.size())}).to(Device::cuda());
+  }
+  WeReport step(const FilterTable& table, const WeOptions& o, int epoch, WeState& state) override {
+    return we_apply_cuda(table, arena_.data<float>(), arena_.numel(), o, epoch, testing::kWeZooBoundaries, state,
+                         workspace_);
+  }
+  testing::WeTunedDecisions decisions() override {
+    WeCudaTrace t = we_cuda_trace(workspace_);
+    return {std::move(t.l1), std::move(t.importance), t.threshold, std::move(t.selection), std::move(t.pairs)};
+  }
+  const std::vector<float>& arena() override {
+    host_ = arena_.to_vector<float>();
+    return host_;
+  }
+
+ private:
+  WeCudaWorkspace workspace_;
+  Tensor arena_;
+  std::vector<float> host_;
+};
+
+class WeCudaZoo : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(WeCudaZoo, BothSortsMatchTheReference) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  const testing::WeZooModel m = testing::we_zoo_model(GetParam(), 7);
+  WeCudaPath block(m.table, WeCudaSort::kBlock), segmented(m.table, WeCudaSort::kDeviceSegmented);
+  const testing::WeZooTotals totals = testing::compare_with_reference(m, {&block, &segmented});
+  EXPECT_GT(totals.pairs[0], 0);
+  EXPECT_GT(totals.fallback_forced, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, WeCudaZoo, ::testing::ValuesIn(nn::models::model_names()));
 
 // Without a device (or without the CUDA backend) the workspace cannot exist, and says why.
 TEST(WeCuda, WithoutADeviceTheWorkspaceIsAClearError) {

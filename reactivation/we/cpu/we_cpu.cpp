@@ -71,8 +71,8 @@ std::array<uint64_t, kNumReactivatableKinds> pool_thresholds(const FilterTable& 
     s.pool_offset[l] = filled[k];
     filled[k] += L.n_filters[l];
   }
-  // Dynamic schedules here and below: this VM's vCPUs run unevenly, and with static ones the
-  // first thread to finish waited for the other (gather 5-7 us, counts about 7 us, measured).
+  // Dynamic schedules here and below: vCPUs can run unevenly, and with static ones the first
+  // thread to finish waits for the other.
 #pragma omp parallel for schedule(dynamic, 8) if (table.n_filters() > 16384)
   for (int l = 0; l < table.n_layers(); ++l) {
     const int k = static_cast<int>(L.kind[l]);
@@ -251,8 +251,8 @@ WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
 
   // (d) matching: layers are independent; each writes its pairs at its offset, so the pair list is
   // in module order whatever the thread split. Last layer first: these nets widen with depth, so
-  // the costly layers go first and small ones fill the end (the first thread to finish waited
-  // 7-8 us for the other in module order on MobileNetV2, 1-2 us so).
+  // the costly layers go first and small ones fill the end (in module order the first thread to
+  // finish waited for the other on the last, widest layers).
   s.pairs.resize(static_cast<size_t>(s.pair_offset.back()));
   s.order.resize(static_cast<size_t>(omp_get_max_threads()));
   for (auto& order : s.order) order.resize(std::max(order.size(), 3 * static_cast<size_t>(max_matched)));

@@ -16,7 +16,7 @@ namespace revive {
 bool we_uses_filter_level(const FilterTable& table, int layer, const WeOptions& o) {
   const FilterTableLayers& L = table.layers();
   return we_filter_level(L.kind[layer] == ReactivatableKind::kConvWeight, L.n_slices[layer], L.kernel_h[layer], o.level,
-                         o.depthwise);
+                         o.filter_level_blend);
 }
 
 WeBlendParams we_blend_params(const WeOptions& o) {
@@ -52,8 +52,8 @@ struct PairLocator {
     return static_cast<int>(base - first);
   }
   // layer_of(f), checking `guess` first: pairs come layer by layer, so it is mostly right (a search
-  // per pair: MobileNetV2's crossover took 127 us in the step, against 97 us so, the means of 6
-  // interleaved BM_we_step_cpu runs; most of its pairs are BN scalars).
+  // per pair was a large share of MobileNetV2's crossover in BM_we_step_cpu, most of whose pairs
+  // are BN scalars).
   int layer_near(int32_t f, int guess) const {
     return f >= L.first_filter[guess] && f < L.first_filter[guess + 1] ? guess : layer_of(f);
   }
@@ -83,10 +83,9 @@ void blend_elements(float* inferior, const float* dominant, int32_t n, const Ble
 // reference code's), or with a fixed alpha.
 enum class RowFormula { kAdaptive, kHarmonic, kFixed };
 
-// blend_elements with one formula over a row: the AVX2 rows where the CPU has them (the same bits:
-// MobileNetV2's crossover took 118 us in the step with the portable loop, which GCC vectorises for
-// SSE only, and 77 us with them, means of 8 interleaved runs of BM_we_step_cpu; 71-101 against
-// 35-48 us alone, BM_we_crossover_cpu). `param` is eps for kHarmonic and alpha for kFixed.
+// blend_elements with one formula over a row: the AVX2 rows where the CPU has them (the same bits;
+// GCC vectorises the portable loop for SSE only, and the AVX2 rows are faster in BM_we_step_cpu
+// and BM_we_crossover_cpu). `param` is eps for kHarmonic and alpha for kFixed.
 void blend_row(float* inferior, const float* dominant, int32_t n, RowFormula formula, float param, int64_t* counts) {
   namespace avx2 = kernels::cpu::avx2;
   if (avx2::cpu_has_avx2_fma()) {
@@ -156,10 +155,10 @@ void we_crossover_cpu(const FilterTable& table, float* arena, const float* l1, c
   const int64_t n_pairs = static_cast<int64_t>(pairs.size());
   const WeBlendParams blend = we_blend_params(o);
   // Pairs are disjoint, so any order and any split over threads give the same arena. Chunks of
-  // 32 consecutive pairs, taken from each thread's home range first (reactivation/home_chunks.h; pairs are
-  // in arena order) and then from the others' (a pair costs from one scalar to a few thousand
-  // elements, and this VM's vCPUs run unevenly): chunks of 8 dealt round-robin left the first
-  // thread to finish waiting 34-48 us of a 160-220 us stage on MobileNetV2's step.
+  // 32 consecutive pairs, taken from each thread's home range first (reactivation/home_chunks.h;
+  // pairs are in arena order) and then from the others' (a pair costs from one scalar to a few
+  // thousand elements, and vCPUs can run unevenly): small chunks dealt round-robin left the first
+  // thread to finish waiting for a sizeable share of the stage.
   constexpr int64_t kChunk = 32;
   const int64_t n_chunks = (n_pairs + kChunk - 1) / kChunk;
   const int n_threads = n_pairs > 2 * kChunk ? omp_get_max_threads() : 1;

@@ -58,8 +58,8 @@ void skip_blocks_without_hits(Index& j, Index n, const Hit& hit, const Run& run)
 }
 
 // Moves the keys of v[0, n) whose digit at `shift` is `bucket` to the front, in order; returns
-// their count. Branch-free (the bucket test is unpredictable), which costs 3-5 cycles a key here as
-// each store's address waits for the previous test; but one bucket of 256 holds few keys, so
+// their count. Branch-free (the bucket test is unpredictable), which is slow per key as each
+// store's address waits for the previous test; but one bucket of 256 holds few keys, so
 // blocks of 16 without one are first skipped after a vectorised test (GCC vector extensions: SSE
 // on x86-64, NEON elsewhere).
 int64_t radix_keep_bucket(uint32_t* v, int64_t n, int shift, uint32_t bucket) {
@@ -98,12 +98,10 @@ void we_global_thresholds(WeThresholdPool* pools, int n_pools) {
   // digit is the 8 bits from the highest bit in which the pool's keys differ (the bits above it
   // are common to all): a pool's importances span a few binades, so that digit splits them finely
   // and the bucket kept holds few entries, where the top byte (sign and 7 exponent bits) kept most
-  // of them for a second full pass. With radix_keep_bucket's skipping, MobileNetV2's 52,632
-  // filters (BM_we_thresholds_cpu, fastest of 3 repetitions, 3 interleaved runs) went from 75-105
-  // to 52-59 us on one thread and from 80-96 to 47-54 us on two. Each pool is split into one
-  // segment per thread; every thread histograms and compacts its own segments, and after a
-  // barrier all threads read every histogram and pick the same buckets. Histograms alternate
-  // between two sets by pass, so one barrier per pass suffices.
+  // of them for a second full pass (radix_keep_bucket then skips most of the pool). Each pool is
+  // split into one segment per thread; every thread histograms and compacts its own segments, and
+  // after a barrier all threads read every histogram and pick the same buckets. Histograms
+  // alternate between two sets by pass, so one barrier per pass suffices.
   const int max_threads = static_cast<int>(std::min<int64_t>(omp_get_max_threads(), total / 8192 + 1));
   std::vector<RadixHistogram> hist(static_cast<size_t>(2 * max_threads * n_pools));
   std::vector<int64_t> seg_begin(static_cast<size_t>(max_threads * n_pools));
@@ -233,10 +231,9 @@ void count_relative_importance(const float* importance, int32_t n, int32_t group
 // by a digit of at most 8 bits, and one branch-free pass moves the keys of the bins below the one
 // holding the k-th to the front (surely among the k smallest) and keeps that bin's keys for the
 // next round. A layer's magnitudes cluster (live filters alike, dead ones alike), so a round or
-// two leave few keys; introselect then runs on those alone. (The digit and the skipped blocks took
-// MobileNetV2's matching on one thread from 238 to 202 us, the mean of 6 interleaved
-// BM_we_match_cpu runs, against bins over the exact range of the high halves found by a minimum
-// and maximum pass.)
+// two leave few keys; introselect then runs on those alone. (The digit from the highest differing
+// bit and the skipped blocks beat bins over the exact range of the high halves, which needs a
+// minimum and maximum pass, in BM_we_match_cpu.)
 void smallest_sorted(uint64_t* keys, int32_t n, int32_t k, uint64_t* spare) {
   if (k <= 0) return;
   constexpr int32_t kFew = 64;

@@ -30,7 +30,7 @@ static __global__ void crossover_kernel(DeviceTable t, StepParams p, float* aren
     const float* wd = arena + t.filter_offset[fd];
     if (kind != kConvPool) {
       if (lane == 0) we_record(we_blend_paper(*wi, *wd, p.blend), wi, c);
-    } else if (we_filter_level(true, t.n_slices[l], t.kernel_h[l], p.level, p.depthwise)) {
+    } else if (we_filter_level(true, t.n_slices[l], t.kernel_h[l], p.level, p.filter_level_blend)) {
       float alpha = p.blend.alpha;
       if (!p.blend.alpha_fixed) {
         const AlphaResult a = we_filter_alpha(s.l1[fi], s.l1[fd]);

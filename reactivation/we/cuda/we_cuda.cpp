@@ -121,7 +121,7 @@ we_cuda::StepParams step_params(const FilterTable& table, const WeOptions& o, co
   p.selection = o.selection;
   p.matching = o.matching;
   p.level = o.level;
-  p.depthwise = o.depthwise;
+  p.filter_level_blend = o.filter_level_blend;
   p.blend = we_blend_params(o);
   p.ri_inclusive = o.ri_inclusive;
   p.group_aware_ri = o.group_aware_ri;

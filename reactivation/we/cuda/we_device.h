@@ -45,7 +45,7 @@ struct StepParams {
   WeSelection selection = WeSelection::kBoth;
   WeMatching matching = WeMatching::kForward;
   WeLevel level = WeLevel::kElement;
-  WeDepthwise depthwise = WeDepthwise::kElement;
+  WeFilterLevelBlend filter_level_blend = WeFilterLevelBlend::kNone;
   WeBlendParams blend;
   bool ri_inclusive = false;
   bool group_aware_ri = false;

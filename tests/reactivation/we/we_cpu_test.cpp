@@ -18,8 +18,9 @@ namespace {
 using K = ReactivatableKind;
 
 // ---------------------------------------------------------------------------------------------
-// A hand-worked model: conv [4, 2, 1, 2] at 0, two non-reactivatable elements (a bias) at 16-17,
-// BN gamma [4] at 18 and beta [4] at 22.
+// A hand-worked model: conv [4, 2, 2, 1] at 0 (Kh = 2, so the reference preset gives it the element
+// crossover, spec 1.6a), two non-reactivatable elements (a bias) at 16-17, BN gamma [4] at 18 and
+// beta [4] at 22.
 //
 // conv filters (slices of 2):            plain L1   average L1 (divisor I_g = 2)
 //   f0 = [0.5, -1.0 | 2.0, 0.5]            4.0        2.0
@@ -40,7 +41,7 @@ using K = ReactivatableKind;
 struct HandModel {
   std::vector<float> arena{0.5f,  -1.0f, 2.0f, 0.5f,  0.1f, -0.2f, 0.3f, 0.0f,  1.0f, 1.0f, -1.0f, 0.0f,  0.05f,
                            -0.05f, 0.1f, -0.2f, 7.0f, 8.0f, 1.0f, 0.01f, 0.5f, -0.02f, 0.0f, 0.3f, -0.1f, 0.2f};
-  FilterTable table = FilterTable::build({{"conv1.weight", K::kConvWeight, 0, {4, 2, 1, 2}, 1, 0},
+  FilterTable table = FilterTable::build({{"conv1.weight", K::kConvWeight, 0, {4, 2, 2, 1}, 1, 0},
                                           {"bn1.weight", K::kBnGamma, 18, {4}, 1, 1},
                                           {"bn1.bias", K::kBnBeta, 22, {4}, 1, 1}},
                                          26);

@@ -66,13 +66,10 @@ TEST(WeCrossover, ReferenceHarmonicWritesEveryElementEqualToM) {
 
 TEST(WeCrossover, ReferenceHarmonicKeepsZerosAndMatchesSignedZero) {
   // m = +0 (first of the equal-magnitude zeros): 2*0*l/(0+l) = 0 is written to every element == 0,
-  // and -0 == +0 as in torch, so -0 becomes +0.
+  // and -0 == +0 as in torch, so -0 becomes +0. (Kh = 4: a 1-high kernel would take the
+  // filter-level blend in this preset.)
   std::vector<float> w{0.25f, 0.0f, 0.0f, 0.0f, 0.0f, 0.5f, -0.0f, 0.0f};
-  const Counts c = cross(w, conv({2, 1, 1, 4}), [] {
-    WeOptions o = we_preset("reference");
-    o.depthwise = WeDepthwise::kElement;  // I_g = 1 would be filter level in this preset
-    return o;
-  }());
+  const Counts c = cross(w, conv({2, 1, 4, 1}), we_preset("reference"));
   EXPECT_EQ(c[0].updated_elements, 3);
   EXPECT_TRUE(same_bits(w[6], 0.0f));
   EXPECT_EQ(w[5], 0.5f);
@@ -80,27 +77,26 @@ TEST(WeCrossover, ReferenceHarmonicKeepsZerosAndMatchesSignedZero) {
 
 TEST(WeCrossover, ZeroDenominatorsAreSkippedAndCounted) {
   // Paper: |m| + |l| = 0 (both slices all zero). Reference: m + l = 0.
-  std::vector<float> w{0.0f, 0.0f, 0.5f, 0.0f, 0.0f, -0.0f, -0.5f, 0.7f};  // [2, 2, 1, 2]
+  std::vector<float> w{0.0f, 0.0f, 0.5f, 0.0f, 0.0f, -0.0f, -0.5f, 0.7f};  // [2, 2, 2, 1]
   std::vector<float> before = w;
-  Counts c = cross(w, conv({2, 2, 1, 2}), we_preset("paper"));
+  Counts c = cross(w, conv({2, 2, 2, 1}), we_preset("paper"));
   EXPECT_EQ(c[0].skipped_zero_denominator, 1);  // slice 0; slice 1: m = -0.5, l = 0.5 -> alpha 0.5, 0
   EXPECT_EQ(c[0].updated_elements, 1);
   EXPECT_EQ(w[6], 0.0f);
   w = before;
-  c = cross(w, conv({2, 2, 1, 2}), we_preset("reference"));
+  c = cross(w, conv({2, 2, 2, 1}), we_preset("reference"));
   EXPECT_EQ(c[0].skipped_zero_denominator, 2);  // slice 0: 0 + 0; slice 1: -0.5 + 0.5
   EXPECT_EQ(c[0].updated_elements, 0);
   EXPECT_EQ(w, before);
   // harmonic_eps: |m + l| = 1e-4 is skipped with eps 1e-3 and written (huge but finite) with 0.
-  const std::vector<float> near{-0.4999f, 0.0f, 0.5f, 0.9f};  // [2, 1, 1, 2]: l = -0.4999, m = 0.5
+  const std::vector<float> near{-0.4999f, 0.0f, 0.5f, 0.9f};  // [2, 1, 2, 1]: l = -0.4999, m = 0.5
   WeOptions o = we_preset("reference");
-  o.depthwise = WeDepthwise::kElement;
   o.harmonic_eps = 1e-3;
   std::vector<float> a = near;
-  EXPECT_EQ(cross(a, conv({2, 1, 1, 2}), o)[0].skipped_zero_denominator, 1);
+  EXPECT_EQ(cross(a, conv({2, 1, 2, 1}), o)[0].skipped_zero_denominator, 1);
   o.harmonic_eps = 0;
   a = near;
-  EXPECT_EQ(cross(a, conv({2, 1, 1, 2}), o)[0].updated_elements, 1);
+  EXPECT_EQ(cross(a, conv({2, 1, 2, 1}), o)[0].updated_elements, 1);
   const double l = -0.4999f;
   EXPECT_NEAR(a[2], 2.0 * 0.5 * l / (0.5 + l), 1e-2);
 }
@@ -115,14 +111,12 @@ TEST(WeCrossover, NonFiniteResultsAreSkippedAndCounted) {
   EXPECT_TRUE(same_bits(w[5], before[5]) && same_bits(w[7], before[7]));
   // Reference with m = 3e38, l = -2.9999e38: 2ml/(m+l) overflows float.
   w = {-2.9999e38f, 0.0f, 3e38f, 3e38f};
-  WeOptions o = we_preset("reference");
-  o.depthwise = WeDepthwise::kElement;
-  c = cross(w, conv({2, 1, 1, 2}), o);
+  c = cross(w, conv({2, 1, 2, 1}), we_preset("reference"));
   EXPECT_EQ(c[0].skipped_non_finite, 1);
   EXPECT_EQ(w[2], 3e38f);
 }
 
-TEST(WeCrossover, DepthwiseModes) {
+TEST(WeCrossover, FilterLevelBlendOnDepthwiseConvs) {
   // Depthwise [2, 1, 2, 2], groups 2: dominant {1, -2, 0.5, 0.5} (L1 4), inferior
   // {0.1, 0.3, -0.2, 0.4} (L1 1). Element: one element (m = 0.1 at 0, l = -2 at 1):
   // alpha = 0.1 / 2.1, m' = (0.01 - 4) / 2.1 = -3.99 / 2.1 = -1.9.
@@ -133,13 +127,13 @@ TEST(WeCrossover, DepthwiseModes) {
   EXPECT_NEAR(w[4], -1.9, 1e-6);
   EXPECT_EQ(w[5], 0.3f);
   // Filter level (spec 1.6a): alpha = 1 / (1 + 4) = 0.2, W[i] <- 0.2 W[i] + 0.8 W[d].
-  o.depthwise = WeDepthwise::kFilterLevel;
+  o.filter_level_blend = WeFilterLevelBlend::kDepthwise;
   w = init;
   EXPECT_EQ(cross(w, conv({2, 1, 2, 2}, 2), o)[0].updated_elements, 4);
   const double expect[4] = {0.02 + 0.8, 0.06 - 1.6, -0.04 + 0.4, 0.08 + 0.4};
   for (int e = 0; e < 4; ++e) EXPECT_NEAR(w[4 + e], expect[e], 1e-6) << e;
-  // code_kh1: Kh = 2 here, so element crossover as in the first case.
-  o.depthwise = WeDepthwise::kCodeKh1;
+  // kernel_1x1 (the reference preset's): Kh = 2 here, so element crossover as in the first case.
+  o.filter_level_blend = WeFilterLevelBlend::kKernel1x1;
   w = init;
   EXPECT_EQ(cross(w, conv({2, 1, 2, 2}, 2), o)[0].updated_elements, 1);
   EXPECT_NEAR(w[4], -1.9, 1e-6);
@@ -155,9 +149,9 @@ TEST(WeCrossover, OneByOneConvChangesEveryElement) {
   EXPECT_NEAR(w[3], 1.01 / 1.1, 1e-6);
   EXPECT_NEAR(w[4], 0.3, 1e-6);
   EXPECT_EQ(w[5], -3.0f);
-  // With code_kh1 the 1x1 layer takes the filter-level blend: alpha = 0.3 / (0.3 + 4.5) = 1/16.
+  // With kernel_1x1 the 1x1 layer takes the filter-level blend: alpha = 0.3 / (0.3 + 4.5) = 1/16.
   WeOptions o = we_preset("paper");
-  o.depthwise = WeDepthwise::kCodeKh1;
+  o.filter_level_blend = WeFilterLevelBlend::kKernel1x1;
   w = {1.0f, 0.5f, -3.0f, 0.1f, -0.2f, 0.0f};
   cross(w, conv({2, 3, 1, 1}), o);
   EXPECT_NEAR(w[3], (0.1 + 15 * 1.0) / 16, 1e-6);

@@ -35,7 +35,7 @@ TEST(WeOptions, PaperPresetIsTheDefault) {
   EXPECT_FALSE(o.ri_inclusive);
   EXPECT_EQ(o.fallback_ln_c, 0);
   EXPECT_EQ(o.crossover, WeCrossover::kPaper);
-  EXPECT_EQ(o.depthwise, WeDepthwise::kElement);
+  EXPECT_EQ(o.filter_level_blend, WeFilterLevelBlend::kNone);
   EXPECT_FALSE(o.group_aware_ri);
   EXPECT_TRUE(o.apply_conv && o.apply_bn_gamma && o.apply_bn_beta);
   EXPECT_EQ(o.matching, WeMatching::kForward);
@@ -47,7 +47,8 @@ TEST(WeOptions, PaperPresetIsTheDefault) {
 
 TEST(WeOptions, ReferencePresetFollowsThePublishedCode) {
   // "Decisions" 1 / spec 1.8: 0.2/0.05/0.05, lambda 0.1 with '<=', divisors [1, 2.5, 5], fallback
-  // ln_c = 2, harmonic crossover, filter-level blend for depthwise.
+  // ln_c = 2, harmonic crossover, filter-level blend for 1x1 convs (the code tests the kernel
+  // height, spec 1.6a).
   for (const char* name : {"reference", "we-reference-cifar", "REFERENCE"}) {
     const WeOptions o = parse_we_options(name, {}, {});
     EXPECT_EQ(o.preset, "reference");
@@ -60,7 +61,7 @@ TEST(WeOptions, ReferencePresetFollowsThePublishedCode) {
     EXPECT_TRUE(o.ri_inclusive);
     EXPECT_EQ(o.fallback_ln_c, 2);
     EXPECT_EQ(o.crossover, WeCrossover::kReferenceCode);
-    EXPECT_EQ(o.depthwise, WeDepthwise::kFilterLevel);
+    EXPECT_EQ(o.filter_level_blend, WeFilterLevelBlend::kKernel1x1);
     EXPECT_EQ(o.matching, WeMatching::kForward);
     EXPECT_EQ(o.selection, WeSelection::kBoth);
   }
@@ -97,7 +98,7 @@ TEST(WeOptions, OverridesParseEveryKey) {
       "paper", {},
       {"rate_conv=0.2", "rate-bn-gamma=0.1", "rate_bn_beta=0", "stage_divisors=1,2,4", "beta=2", "eta=8",
        "stage_boundaries=0,30,60", "lambda=0.1", "ri_inclusive=true", "fallback_ln_c=2", "crossover=reference_code",
-       "harmonic_eps=1e-12", "depthwise=code_kh1", "group_aware_ri=on", "apply_to=conv,bn_beta", "matching=reverse",
+       "harmonic_eps=1e-12", "filter_level_blend=depthwise", "group_aware_ri=on", "apply_to=conv,bn_beta", "matching=reverse",
        "level=filter", "selection=global_only"});
   EXPECT_EQ(o.rate_conv, 0.2);
   EXPECT_EQ(o.rate_bn_gamma, 0.1);
@@ -111,7 +112,7 @@ TEST(WeOptions, OverridesParseEveryKey) {
   EXPECT_EQ(o.fallback_ln_c, 2);
   EXPECT_EQ(o.crossover, WeCrossover::kReferenceCode);
   EXPECT_EQ(o.harmonic_eps, 1e-12);
-  EXPECT_EQ(o.depthwise, WeDepthwise::kCodeKh1);
+  EXPECT_EQ(o.filter_level_blend, WeFilterLevelBlend::kDepthwise);
   EXPECT_TRUE(o.group_aware_ri);
   EXPECT_TRUE(o.apply_conv && !o.apply_bn_gamma && o.apply_bn_beta);
   EXPECT_EQ(o.matching, WeMatching::kReverse);
@@ -126,6 +127,20 @@ TEST(WeOptions, OverridesParseEveryKey) {
   EXPECT_TRUE(back.alpha_fixed);
   EXPECT_EQ(back.alpha, 0.7);
   EXPECT_FALSE(parse_we_options("paper", {"fixed-alpha=0.2"}, {"alpha=adaptive"}).alpha_fixed);
+}
+
+TEST(WeOptions, FilterLevelBlendValuesAndTheOldDepthwiseKey) {
+  const auto blend = [](const std::string& kv) { return parse_we_options("paper", {}, {kv}).filter_level_blend; };
+  EXPECT_EQ(blend("filter_level_blend=kernel_1x1"), WeFilterLevelBlend::kKernel1x1);
+  EXPECT_EQ(blend("filter-level-blend=Kernel-1x1"), WeFilterLevelBlend::kKernel1x1);
+  EXPECT_EQ(blend("filter_level_blend=depthwise"), WeFilterLevelBlend::kDepthwise);
+  EXPECT_EQ(blend("filter_level_blend=none"), WeFilterLevelBlend::kNone);
+  // Runs saved before the rename resume with their we_set: depthwise=code_kh1 | filter_level | element.
+  EXPECT_EQ(blend("depthwise=code_kh1"), WeFilterLevelBlend::kKernel1x1);
+  EXPECT_EQ(blend("depthwise=filter_level"), WeFilterLevelBlend::kDepthwise);
+  EXPECT_EQ(parse_we_options("reference", {}, {"depthwise=element"}).filter_level_blend, WeFilterLevelBlend::kNone);
+  expect_error("paper", {}, {"depthwise=kernel_1x1"}, "expected one of code_kh1, filter_level, element");
+  EXPECT_EQ(we_options_to_json(parse_we_options("reference", {}, {"depthwise=element"}))["filter_level_blend"], "none");
 }
 
 TEST(WeOptions, ClearErrors) {
@@ -153,7 +168,7 @@ TEST(WeOptions, ClearErrors) {
   expect_error("paper", {}, {"fallback_ln_c=-2"}, "fallback_ln_c");
   expect_error("paper", {}, {"ri_inclusive=maybe"}, "not a boolean");
   expect_error("paper", {}, {"crossover=harmonic"}, "expected one of paper, reference_code");
-  expect_error("paper", {}, {"depthwise=x"}, "expected one of element, filter_level, code_kh1");
+  expect_error("paper", {}, {"filter_level_blend=x"}, "expected one of kernel_1x1, depthwise, none");
   expect_error("paper", {}, {"apply_to=conv,linear"}, "unknown item 'linear'");
   expect_error("reference", {}, {"alpha=0.5"}, "use crossover=paper");
   expect_error("paper", {}, {"harmonic_eps=-1"}, "harmonic_eps");
@@ -166,7 +181,7 @@ TEST(WeOptions, JsonListsEveryOption) {
   EXPECT_EQ(j["stage_divisors"], nlohmann::json::array({1.0, 2.5, 5.0}));
   EXPECT_EQ(j["stage_boundaries"], "schedule");
   EXPECT_EQ(j["crossover"], "reference_code");
-  EXPECT_EQ(j["depthwise"], "filter_level");
+  EXPECT_EQ(j["filter_level_blend"], "kernel_1x1");
   EXPECT_EQ(j["matching"], "reverse");
   EXPECT_EQ(j["alpha"], "adaptive");
   EXPECT_EQ(j["fallback_ln_c"], 2.0);
