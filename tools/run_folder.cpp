@@ -32,7 +32,7 @@ void truncate_metrics(const std::string& path, int finished_epochs) {
   });
 }
 
-RunSummary write_summary(const std::string& dir, double seconds_this_session) {
+RunSummary write_summary(const std::string& dir, double seconds_this_session, const nlohmann::json& extra) {
   const std::string path = dir + "/metrics.jsonl";
   const std::vector<nlohmann::json> lines = read_metrics(path);
   REVIVE_CHECK(!lines.empty(), path << " lost its lines");
@@ -42,12 +42,29 @@ RunSummary write_summary(const std::string& dir, double seconds_this_session) {
     s.best_test_acc = i == 0 ? acc : std::max(s.best_test_acc, acc);
     s.final_test_acc = acc;
   }
-  const nlohmann::json summary{{"epochs", lines.size()},
+  nlohmann::json summary{{"epochs", lines.size()},
                                {"final_test_acc", s.final_test_acc},
                                {"best_test_acc", s.best_test_acc},
                                {"seconds_this_session", seconds_this_session}};
+  for (const auto& [key, value] : extra.items()) summary[key] = value;
   write_file_atomically(dir + "/summary.json", [&](std::ostream& os) { os << summary.dump(2) << "\n"; });
   return s;
+}
+
+std::pair<int, double> best_final_network(const std::string& dir) {
+  const std::string path = dir + "/metrics.jsonl";
+  const std::vector<nlohmann::json> lines = read_metrics(path);
+  const std::string where = path + " line " + std::to_string(lines.size());
+  REVIVE_CHECK(!lines.empty() && lines.back().contains("networks") && lines.back()["networks"].is_array() &&
+                   !lines.back()["networks"].empty(),
+               where << ": no 'networks' list of per-network figures");
+  const nlohmann::json& nets = lines.back()["networks"];
+  std::pair<int, double> best{0, -1.0};
+  for (size_t k = 0; k < nets.size(); ++k) {
+    const double acc = json_double(nets[k], "test_acc", where + ", network " + std::to_string(k + 1));
+    if (acc > best.second) best = {static_cast<int>(k) + 1, acc};
+  }
+  return best;
 }
 
 }  // namespace revive::cli

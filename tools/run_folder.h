@@ -20,8 +20,13 @@ struct RunSummary {
   double final_test_acc = 0, best_test_acc = 0;
 };
 // Writes <dir>/summary.json from <dir>/metrics.jsonl (atomically): epochs, final and best test
-// accuracy, this session's seconds. Throws revive::Error naming the line and field of a metrics
-// line that lacks a number where one belongs.
-RunSummary write_summary(const std::string& dir, double seconds_this_session);
+// accuracy, this session's seconds, and the fields of `extra`. Throws revive::Error naming the line
+// and field of a metrics line that lacks a number where one belongs.
+RunSummary write_summary(const std::string& dir, double seconds_this_session,
+                         const nlohmann::json& extra = nlohmann::json::object());
+
+// A run of several networks: the network (1-based) with the best final test accuracy and that
+// accuracy, from the last line of <dir>/metrics.jsonl.
+std::pair<int, double> best_final_network(const std::string& dir);
 
 }  // namespace revive::cli

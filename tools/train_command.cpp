@@ -18,6 +18,7 @@
 #include "core/parallel.h"
 #include "core/safetensors.h"
 #include "optim/checkpoint.h"
+#include "optim/ensemble.h"
 #include "optim/metrics.h"
 #include "reactivation/registry.h"
 #include "run/run_builder.h"
@@ -153,7 +154,19 @@ int run_train(const CommandLine& cl) {
     return 130;
   }
   save_models(out, *run);
-  const RunSummary summary = write_summary(out, seconds);
+  nlohmann::json extra = nlohmann::json::object();
+  if (run->networks.size() > 1) {
+    const auto [best, best_acc] = best_final_network(out);
+    std::vector<nn::Module*> members;
+    for (RunNetwork& n : run->networks) members.push_back(n.model.get());
+    const EvalResult ensemble = evaluate_ensemble(members, *run->test);
+    extra = {{"best_network", best}, {"best_network_test_acc", best_acc},
+             {"ensemble_test_acc", ensemble.accuracy}, {"ensemble_test_loss", ensemble.loss}};
+    std::fprintf(stderr, "revive: best single network: %d (%.2f%%); ensemble of the %zu networks (mean of their "
+                         "softmax outputs): %.2f%%\n",
+                 best, 100 * best_acc, members.size(), 100 * ensemble.accuracy);
+  }
+  const RunSummary summary = write_summary(out, seconds, extra);
   std::fprintf(stderr, "revive: done in %.1fs: final test accuracy %.2f%% (best %.2f%%); results in %s/\n", seconds,
                100 * summary.final_test_acc, 100 * summary.best_test_acc, out.c_str());
   return 0;

@@ -102,6 +102,12 @@ TEST(Resume, SeveralNetworksResumeExactlyAndTheFirstIsTheSingleNetworkRun) {
   ASSERT_EQ(lines[0]["networks"].size(), 2u);
   EXPECT_EQ(lines[0]["test_acc"], lines[0]["networks"][0]["test_acc"]);
   EXPECT_EQ(metrics(one)[1]["test_acc"], lines[1]["test_acc"]);
+  const nlohmann::json summary = nlohmann::json::parse(read_file(a / "summary.json"));
+  const int best = summary["best_network"].get<int>();
+  ASSERT_TRUE(best == 1 || best == 2) << summary;
+  EXPECT_EQ(summary["best_network_test_acc"], lines[1]["networks"][best - 1]["test_acc"]);
+  EXPECT_GE(summary["best_network_test_acc"].get<double>(), lines[1]["networks"][2 - best]["test_acc"].get<double>());
+  EXPECT_GT(summary["ensemble_test_acc"].get<double>(), 0.25);  // 4 classes
   fs::remove_all(one);
   const auto r = run_revive(args + " --models 2 --stop-after-steps 20 --out " + b.string());
   ASSERT_EQ(r.status, 130) << r.output;
