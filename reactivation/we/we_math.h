@@ -9,53 +9,10 @@
 #include <cstring>
 
 #include "core/hd.h"
+#include "reactivation/order_keys.h"
 #include "reactivation/we/we_enums.h"
 
 namespace revive {
-
-REVIVE_HD uint32_t float_bits(float x) {
-  uint32_t u;
-  memcpy(&u, &x, sizeof u);
-  return u;
-}
-
-REVIVE_HD float bits_float(uint32_t u) {
-  float x;
-  memcpy(&x, &u, sizeof x);
-  return x;
-}
-
-REVIVE_HD bool is_finite_float(float x) { return (float_bits(x) & 0x7f800000u) != 0x7f800000u; }
-
-// A total order on |x| as an unsigned integer: the bits of |x| compare like the values for
-// +0 < denormals < normals < +Inf, and every NaN sorts above +Inf, as torch.sort puts NaN last.
-// Used for argmax/argmin |w| inside slices, where both backends read the same arena bits.
-REVIVE_HD uint32_t magnitude_bits(float x) { return float_bits(x) & 0x7fffffffu; }
-
-// magnitude_bits with every NaN mapped to one key, for every importance comparison (global
-// threshold, per-layer counts and order), so both backends agree even on NaN filters (spec
-// "Decisions" 2): an importance is a sum, and a sum holding a NaN keeps the operand's payload on
-// x86 but is the canonical NaN on a GPU; one key orders NaN filters alike, by index.
-constexpr uint32_t kNanMagnitudeKey = 0x7f800001u;  // the smallest NaN
-REVIVE_HD uint32_t magnitude_key(float x) {
-  const uint32_t bits = magnitude_bits(x);
-  return bits < kNanMagnitudeKey ? bits : kNanMagnitudeKey;
-}
-
-// Per-layer order of spec 1.4/1.5: importance descending, equal importances by ascending index
-// ("Decisions" 2). Sorting these keys ascending gives that order; they are unique within a layer.
-REVIVE_HD uint64_t descending_order_key(uint32_t key, uint32_t index) {
-  return (static_cast<uint64_t>(0xffffffffu - key) << 32) | index;
-}
-REVIVE_HD uint32_t order_key_index(uint64_t order_key) { return static_cast<uint32_t>(order_key & 0xffffffffu); }
-REVIVE_HD uint32_t descending_order_key_magnitude(uint64_t order_key) {
-  return 0xffffffffu - static_cast<uint32_t>(order_key >> 32);
-}
-// Importance ascending, equal importances by ascending index: reverse matching's inferior list
-// (spec 1.5 WE-RM), which is a stable sort of its own, not the descending list reversed.
-REVIVE_HD uint64_t ascending_order_key(uint32_t key, uint32_t index) {
-  return (static_cast<uint64_t>(key) << 32) | index;
-}
 
 // Relative importance (spec 1.4 step 3): an entry is within lambda iff importance <= lambda * max
 // (or < when not inclusive), the max taken over the layer or over the entry's group. The product is

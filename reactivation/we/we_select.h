@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "reactivation/filter_table.h"
+#include "reactivation/select_keys.h"
 #include "reactivation/we/we_math.h"
 #include "reactivation/we/we_options.h"
 
@@ -18,13 +19,9 @@ namespace revive {
 // `keys` holds the pool's magnitude keys and is overwritten (radix select, O(|pool|)).
 uint64_t we_global_threshold(std::vector<uint32_t>& keys, int64_t k);
 
-// The global thresholds of several pools at once, each pool's work split over the OpenMP threads.
-struct WeThresholdPool {
-  uint32_t* keys;  // the pool's magnitude keys, overwritten
-  int64_t n;
-  int64_t rank;
-  uint64_t threshold = 0;  // the result, as we_global_threshold returns it
-};
+// The global thresholds of several pools at once, each pool's work split over the OpenMP threads
+// (select_pool_thresholds).
+using WeThresholdPool = SelectPool;
 void we_global_thresholds(WeThresholdPool* pools, int n_pools);
 
 // The counts a layer's local selection starts from: entries below the global threshold (0 for
