@@ -8,12 +8,19 @@
 // does on the CPU and what a half-warp with shuffle-down does on a GPU.
 #pragma once
 
+#include <array>
+
 #include "core/hd.h"
 #include "reactivation/filter_table.h"
 
 namespace revive {
 
 constexpr int kFilterNormLanes = 16;
+
+// The methods report the fractions of conv filters whose average L1 lies below these limits (dead
+// filters), before their step, under these names.
+constexpr std::array<double, 3> kDeadFilterThresholds{1e-3, 1e-2, 1e-1};
+constexpr std::array<const char*, 3> kDeadFilterThresholdNames{"1e-3", "1e-2", "1e-1"};
 
 // lanes[l] += lanes[l + w] for w = 8, 4, 2, 1; returns lanes[0]. Clobbers lanes. Written out
 // step by step so that compilers emit straight-line vector code.

@@ -4,6 +4,7 @@
 // REVIVE_HD: the CUDA kernels compare exactly these keys.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -24,6 +25,14 @@ REVIVE_HD float bits_float(uint32_t u) {
 }
 
 REVIVE_HD bool is_finite_float(float x) { return (float_bits(x) & 0x7f800000u) != 0x7f800000u; }
+
+// The smallest float >= x (host code): for every float v, NaN included, v < it iff v < x. A limit
+// given in double then compares with floats in float, or as a magnitude_key below.
+inline float float_at_or_above(double x) {
+  float f = static_cast<float>(x);
+  if (static_cast<double>(f) < x) f = std::nextafter(f, INFINITY);
+  return f;
+}
 
 // A total order on |x| as an unsigned integer: the bits of |x| compare like the values for
 // +0 < denormals < normals < +Inf, and every NaN sorts above +Inf, as torch.sort puts NaN last.

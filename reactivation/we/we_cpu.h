@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "reactivation/filter_norms.h"
 #include "reactivation/filter_table.h"
 #include "reactivation/we/we_crossover.h"
 #include "reactivation/we/we_options.h"
@@ -61,7 +62,7 @@ struct WeReport {
 };
 
 // Fractions of conv filters reported in WeReport::conv_fraction_below lie below these.
-constexpr std::array<double, 3> kWeDeadThresholds{1e-3, 1e-2, 1e-1};
+constexpr const auto& kWeDeadThresholds = kDeadFilterThresholds;
 
 // The host-side start of a step, shared by both backends: validates the options and the arena
 // (its size must be the one the table was built for), and fills the report's epoch and stage and

@@ -14,8 +14,6 @@
 namespace revive {
 namespace {
 
-constexpr std::array<const char*, 3> kDeadThresholdNames{"1e-3", "1e-2", "1e-1"};
-
 bool pool_enabled(const WeOptions& o, ReactivatableKind kind) {
   switch (kind) {
     case ReactivatableKind::kConvWeight: return o.apply_conv;
@@ -99,10 +97,7 @@ void count_layers(const FilterTable& table, const std::array<uint64_t, kNumReact
   int64_t n_below[kWeDeadThresholds.size()] = {};
   // The smallest float >= each limit: for every float x (NaN too), x < it iff x < the double.
   std::array<float, kWeDeadThresholds.size()> limit{};
-  for (size_t i = 0; i < limit.size(); ++i) {
-    limit[i] = static_cast<float>(kWeDeadThresholds[i]);
-    if (static_cast<double>(limit[i]) < kWeDeadThresholds[i]) limit[i] = std::nextafter(limit[i], INFINITY);
-  }
+  for (size_t i = 0; i < limit.size(); ++i) limit[i] = float_at_or_above(kWeDeadThresholds[i]);
   int64_t n_conv_filters = 0;
 #pragma omp parallel for schedule(dynamic, 4) reduction(+ : n_below[:kWeDeadThresholds.size()], n_conv_filters) \
     if (table.n_filters() > 16384)
@@ -156,7 +151,7 @@ nlohmann::json WeReport::to_json() const {
   nlohmann::json pools_json, below;
   for (int k = 0; k < kNumReactivatableKinds; ++k)
     pools_json[reactivatable_kind_name(static_cast<ReactivatableKind>(k))] = pool_json(pools[k]);
-  for (size_t i = 0; i < kWeDeadThresholds.size(); ++i) below[kDeadThresholdNames[i]] = conv_fraction_below[i];
+  for (size_t i = 0; i < kWeDeadThresholds.size(); ++i) below[kDeadFilterThresholdNames[i]] = conv_fraction_below[i];
   nlohmann::json j = {{"method", "we"},         {"epoch", epoch},
                       {"stage", stage},         {"stage_start", stage_start},
                       {"divisor", divisor},     {"pools", pools_json},

@@ -1,0 +1,222 @@
+#include "reactivation/kr/kr_cpu.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <limits>
+
+#include "reactivation/filter_norms.h"
+#include "reactivation/kr/kr_math.h"
+#include "reactivation/order_keys.h"
+#include "reactivation/select_keys.h"
+
+namespace revive {
+namespace {
+
+constexpr uint64_t kAllBelow = std::numeric_limits<uint64_t>::max();  // above every order key
+
+// Below this much work a stage runs on one thread: a parallel region costs more than it saves.
+constexpr int64_t kParallelWork = 16384;
+
+// The fractions of conv filters below kDeadFilterThresholds, from the average L1 of stage (a).
+void dead_fractions(const FilterTable& table, const float* importance, KrReport& report) {
+  const FilterTableLayers& L = table.layers();
+  std::array<float, kDeadFilterThresholds.size()> limit{};
+  for (size_t i = 0; i < limit.size(); ++i) limit[i] = float_at_or_above(kDeadFilterThresholds[i]);
+  int64_t n_conv = 0;
+  std::array<int64_t, kDeadFilterThresholds.size()> n_below{};
+  for (int l = 0; l < table.n_layers(); ++l) {
+    if (L.kind[l] != ReactivatableKind::kConvWeight) continue;
+    const float* v = importance + L.first_filter[l];
+    const int32_t n = L.n_filters[l];
+    n_conv += n;
+    for (size_t i = 0; i < limit.size(); ++i) {
+      int32_t below = 0;
+      for (int32_t j = 0; j < n; ++j) below += v[j] < limit[i];
+      n_below[i] += below;
+    }
+  }
+  for (size_t i = 0; i < n_below.size(); ++i)
+    report.conv_fraction_below[i] = n_conv ? static_cast<double>(n_below[i]) / static_cast<double>(n_conv) : 0.0;
+}
+
+// The order key of C1 (kr_c1_threshold_bound): filter f's average L1 and its id.
+struct C1Keys {
+  const FilterTableFilters& F;
+  const float* l1;
+  const float* divisor;  // per layer: kr_average_l1_divisor
+  uint32_t magnitude(int32_t f) const { return magnitude_key(l1[f] / divisor[F.layer[f]]); }
+  uint64_t operator()(int32_t f) const { return ascending_order_key(magnitude(f), static_cast<uint32_t>(f)); }
+};
+
+// Stage (b), C1 with a fraction: the key at rank floor(alpha N) of the taking-part filters' keys.
+// The radix select gives its magnitude and how many equal ones precede it; the filter itself is
+// the next equal one in id order, found by a scan (equal magnitudes are rare).
+uint64_t c1_rank_bound(const FilterTable& table, const C1Keys& key, int64_t rank, int64_t n, KrScratch& s) {
+  const std::vector<uint8_t>& takes_part = s.takes_part;
+  if (rank >= n) return kAllBelow;
+  const FilterTableLayers& L = table.layers();
+  s.c1_keys.resize(static_cast<size_t>(n));
+  int64_t at = 0;
+  for (int l = 0; l < table.n_layers(); ++l) {
+    if (!takes_part[l]) continue;
+    for (int32_t f = L.first_filter[l]; f < L.first_filter[l + 1]; ++f) s.c1_keys[at++] = key.magnitude(f);
+  }
+  SelectPool pool{s.c1_keys.data(), n, rank};
+  select_pool_thresholds(&pool, 1);
+  int64_t equal = pool.equal_before;
+  for (int l = 0; l < table.n_layers(); ++l) {
+    if (!takes_part[l]) continue;
+    for (int32_t f = L.first_filter[l]; f < L.first_filter[l + 1]; ++f)
+      if (key.magnitude(f) == pool.threshold && equal-- == 0) return key(f);
+  }
+  return kAllBelow;  // not reached: the entry at `rank` is one of the pool's
+}
+
+// Stage (c) for one layer: C2's bottom floor(beta O) by (L1, index), flagged when also in S1; the
+// layer's invalid filters go to invalid_list[first, first + count). Returns that count.
+int32_t flag_layer(const FilterTable& table, int l, const KrOptions& o, const C1Keys& c1_key, uint64_t c1_bound,
+                   const float* l1, std::vector<uint64_t>& keys, int64_t& n_s1, int32_t* invalid_list) {
+  const FilterTableLayers& L = table.layers();
+  const int32_t first = L.first_filter[l], n = L.n_filters[l];
+  int32_t in_s1 = 0;
+  for (int32_t j = 0; j < n; ++j) in_s1 += c1_key(first + j) < c1_bound;
+  n_s1 += in_s1;
+  const int32_t n_s2 = static_cast<int32_t>(kr_count(o.beta, n, o.rounding));
+  if (in_s1 == 0 || n_s2 == 0) return 0;
+  uint64_t* order = keys.data();
+  for (int32_t j = 0; j < n; ++j)
+    order[j] = ascending_order_key(magnitude_key(l1[first + j]), static_cast<uint32_t>(j));
+  select_smallest_sorted(order, n, n_s2, order + n);
+  int32_t count = 0;
+  for (int32_t i = 0; i < n_s2; ++i) {
+    const int32_t f = first + static_cast<int32_t>(order_key_index(order[i]));
+    if (c1_key(f) < c1_bound) invalid_list[first + count++] = f;
+  }
+  return count;
+}
+
+struct KernelCounts {
+  int64_t invalid = 0, rescaled = 0, zero_norm = 0, non_finite = 0;
+};
+
+// Stage (d) for one invalid filter: C3 and the rescale (spec 3.2), as kr_reference_step does it.
+void reactivate_filter(const FilterTable& table, float* arena, int32_t f, double gamma, KrRounding rounding,
+                       std::vector<float>& kappa, std::vector<uint64_t>& keys, KernelCounts& counts) {
+  const FilterTableLayers& L = table.layers();
+  const int32_t l = table.filters().layer[f];
+  const int32_t n_kernels = L.n_slices[l], len = L.slice_len[l];
+  const int32_t n_invalid = kr_kernel_count(gamma, n_kernels, rounding);
+  counts.invalid += n_invalid;
+  if (n_invalid == 0) return;
+  float* w = arena + table.filters().offset[f];
+  for (int32_t c = 0; c < n_kernels; ++c) kappa[c] = kr_kernel_l1(w + static_cast<int64_t>(c) * len, len);
+  const int32_t best = kr_best_kernel(kappa.data(), n_kernels);
+  uint64_t* order = keys.data();
+  int32_t m = 0;
+  for (int32_t c = 0; c < n_kernels; ++c)
+    if (c != best) order[m++] = ascending_order_key(magnitude_key(kappa[c]), static_cast<uint32_t>(c));
+  select_smallest_sorted(order, m, n_invalid, order + m);
+  for (int32_t i = 0; i < n_invalid; ++i) {
+    const int32_t c = static_cast<int32_t>(order_key_index(order[i]));
+    const KrRescale r = kr_rescale_factor(kappa[best], kappa[c]);
+    switch (r.status) {
+      case KrRescaleStatus::kRescaled:
+        kr_rescale_kernel(w + static_cast<int64_t>(c) * len, len, r.factor);
+        ++counts.rescaled;
+        break;
+      case KrRescaleStatus::kZeroNorm: ++counts.zero_norm; break;
+      case KrRescaleStatus::kNonFinite: ++counts.non_finite; break;
+    }
+  }
+}
+
+}  // namespace
+
+KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_numel, const KrOptions& o,
+                      const ReactivationContext& ctx, KrState& state, KrScratch* scratch) {
+  const auto t0 = std::chrono::steady_clock::now();
+  KrReport report = kr_plan_step(table, arena, arena_numel, o, ctx, state);
+  KrScratch local;
+  KrScratch& s = scratch ? *scratch : local;
+  const FilterTableLayers& L = table.layers();
+  const int64_t n_filters = table.n_filters();
+
+  // (a) norms, and the dead-filter fractions from them.
+  s.l1.resize(static_cast<size_t>(n_filters));
+  s.importance.resize(static_cast<size_t>(n_filters));
+  filter_norm_l1_cpu(table, arena, s.l1.data(), s.importance.data());
+  dead_fractions(table, s.importance.data(), report);
+  if (!report.applied) {
+    report.elapsed_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    return report;
+  }
+
+  // (b) C1's bound.
+  s.takes_part.resize(static_cast<size_t>(table.n_layers()));
+  s.divisor.resize(s.takes_part.size());
+  int32_t max_filters = 0, max_kernels = 0;
+  for (int l = 0; l < table.n_layers(); ++l) {
+    s.takes_part[l] = kr_layer_takes_part(table, l, o);
+    if (!s.takes_part[l]) continue;
+    s.divisor[l] = kr_average_l1_divisor(table, l, o);
+    max_filters = std::max(max_filters, L.n_filters[l]);
+    max_kernels = std::max(max_kernels, L.n_slices[l]);
+  }
+  const C1Keys c1_key{table.filters(), s.l1.data(), s.divisor.data()};
+  const uint64_t c1_bound = o.alpha_mode == KrAlphaMode::kL1Threshold
+                                ? kr_c1_threshold_bound(o)
+                                : c1_rank_bound(table, c1_key, kr_c1_rank(o, report.filters), report.filters, s);
+
+  // (c) C2 and the invalid filters, layer by layer; each layer lists its own from its first id on.
+  const int n_threads = report.filters > kParallelWork ? omp_get_max_threads() : 1;
+  s.keys.resize(static_cast<size_t>(n_threads));
+  s.kappa.resize(static_cast<size_t>(n_threads));
+  const size_t n_keys = 2 * static_cast<size_t>(std::max(max_filters, max_kernels));
+  for (auto& k : s.keys) k.resize(std::max(k.size(), n_keys));
+  for (auto& k : s.kappa) k.resize(std::max(k.size(), static_cast<size_t>(max_kernels)));
+  s.invalid_filters.resize(static_cast<size_t>(n_filters));
+  s.layer_invalid.assign(s.takes_part.size(), 0);
+  int64_t n_s1 = 0, n_s2 = 0;
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1) reduction(+ : n_s1, n_s2)
+  for (int r = 0; r < table.n_layers(); ++r) {
+    const int l = table.n_layers() - 1 - r;  // wide layers first: they take longest
+    if (!s.takes_part[l]) continue;
+    n_s2 += kr_count(o.beta, L.n_filters[l], o.rounding);
+    s.layer_invalid[l] = flag_layer(table, l, o, c1_key, c1_bound, s.l1.data(),
+                                    s.keys[static_cast<size_t>(omp_get_thread_num())], n_s1, s.invalid_filters.data());
+  }
+  report.c1_filters = n_s1;
+  report.c2_filters = n_s2;
+  int32_t n_invalid = 0;  // the layers' lists made one, in module order
+  for (int l = 0; l < table.n_layers(); ++l) {
+    std::memmove(s.invalid_filters.data() + n_invalid, s.invalid_filters.data() + L.first_filter[l],
+                 static_cast<size_t>(s.layer_invalid[l]) * sizeof(int32_t));
+    n_invalid += s.layer_invalid[l];
+  }
+  report.invalid_filters = n_invalid;
+
+  // (d) C3 and the rescale, filter by filter.
+  int64_t invalid = 0, rescaled = 0, zero_norm = 0, non_finite = 0;
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1) reduction(+ : invalid, rescaled, zero_norm, non_finite)
+  for (int32_t i = 0; i < n_invalid; ++i) {
+    const size_t t = static_cast<size_t>(omp_get_thread_num());
+    KernelCounts c;
+    reactivate_filter(table, arena, s.invalid_filters[i], report.gamma, o.rounding, s.kappa[t], s.keys[t], c);
+    invalid += c.invalid;
+    rescaled += c.rescaled;
+    zero_norm += c.zero_norm;
+    non_finite += c.non_finite;
+  }
+  report.invalid_kernels = invalid;
+  report.rescaled_kernels = rescaled;
+  report.skipped_zero_norm = zero_norm;
+  report.skipped_non_finite = non_finite;
+  state.steps_applied = report.steps_applied;
+  report.elapsed_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  return report;
+}
+
+}  // namespace revive

@@ -1,0 +1,40 @@
+// Kernel Reactivation on the CPU (spec reactivation.md section 3), as a pipeline over the filter
+// table (ARCHITECTURE.md decision 4) that reads the conv weights once and the invalid filters again:
+//   (a) filter_norm_l1_cpu: every filter's L1 and average L1, one pass over the arena;
+//   (b) C1: the model-level bound, a radix select over the taking-part filters' keys
+//       (select_pool_thresholds), ties at the boundary broken by filter id;
+//   (c) C2 in parallel over layers (select_smallest_sorted of each layer's (L1, index) keys), which
+//       flags the invalid filters F = S1 n S2;
+//   (d) C3 and the rescale in parallel over the invalid filters: the kernels' norms, the best
+//       kernel, the smallest floor(gamma I_g) of the others (select_smallest_sorted), R = kappa_b /
+//       kappa_n on each.
+// It writes the bits kr_reference_step writes and selects what it selects.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "reactivation/kr/kr_step.h"
+
+namespace revive {
+
+// Buffers sized by the table, reused across epochs so that a step allocates nothing once warm.
+struct KrScratch {
+  std::vector<float> l1;          // per filter
+  std::vector<float> importance;  // per filter: L1 / I_g
+  std::vector<uint32_t> c1_keys;  // per taking-part filter
+  // F, in module order and by (L1, id) within a layer: the first report.invalid_filters entries
+  // after an applied step (sized by the table).
+  std::vector<int32_t> invalid_filters;
+  std::vector<int32_t> layer_invalid;  // per layer: its count in F
+  std::vector<uint8_t> takes_part;     // per layer: kr_layer_takes_part
+  std::vector<float> divisor;          // per layer: kr_average_l1_divisor
+  std::vector<std::vector<float>> kappa;    // per thread: an invalid filter's kernel norms
+  std::vector<std::vector<uint64_t>> keys;  // per thread: a layer's or a filter's order keys, and spare
+};
+
+// One step after the 0-based epoch ctx.epoch: the contract of kr_reference_step.
+KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_numel, const KrOptions& options,
+                      const ReactivationContext& ctx, KrState& state, KrScratch* scratch = nullptr);
+
+}  // namespace revive

@@ -1,0 +1,79 @@
+// Per-kernel math of Kernel Reactivation (spec reactivation.md 3.2), REVIVE_HD so that the CUDA
+// kernels run exactly these lines (compiled without FMA contraction, they give the CPU's bits).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "core/hd.h"
+#include "reactivation/kr/kr_enums.h"
+#include "reactivation/order_keys.h"
+
+namespace revive {
+
+// The count of a fraction of n items (spec 3.2; rounding, 3.3.4): fraction * n in double, as
+// Python's int(n * fraction) floors it, or its ceiling, or rounded half up; within [0, n].
+REVIVE_HD int64_t kr_count(double fraction, int64_t n, KrRounding rounding) {
+  const double x = fraction * static_cast<double>(n);
+  double c = rounding == KrRounding::kFloor ? floor(x) : rounding == KrRounding::kCeil ? ceil(x) : floor(x + 0.5);
+  if (!(c >= 0.0)) c = 0.0;
+  if (c > static_cast<double>(n)) c = static_cast<double>(n);
+  return static_cast<int64_t>(c);
+}
+
+// C3's count for an invalid filter of n_kernels kernels: the best kernel is never selected, so
+// at most n_kernels - 1 (spec 3.2), and 0 for a filter of one kernel (a depthwise filter, 3.3.3).
+REVIVE_HD int32_t kr_kernel_count(double gamma, int32_t n_kernels, KrRounding rounding) {
+  const int64_t c = kr_count(gamma, n_kernels, rounding);
+  return static_cast<int32_t>(c < n_kernels - 1 ? c : n_kernels - 1);
+}
+
+// A kernel's L1 norm kappa: |w| summed over its len elements in increasing order from +0. The
+// order is part of the definition: both backends sum alike, so they select the same kernels.
+REVIVE_HD float kr_kernel_l1(const float* w, int32_t len) {
+  float s = 0.0f;
+  for (int32_t e = 0; e < len; ++e) s += fabsf(w[e]);
+  return s;
+}
+
+// The best kernel of a filter: the first of the largest kappa (magnitude_key: NaN is largest).
+REVIVE_HD int32_t kr_best_kernel(const float* kappa, int32_t n_kernels) {
+  int32_t best = 0;
+  uint32_t best_key = magnitude_key(kappa[0]);
+  for (int32_t c = 1; c < n_kernels; ++c) {
+    const uint32_t key = magnitude_key(kappa[c]);
+    if (key > best_key) {
+      best_key = key;
+      best = c;
+    }
+  }
+  return best;
+}
+
+enum class KrRescaleStatus : int32_t { kRescaled = 0, kZeroNorm = 1, kNonFinite = 2 };
+
+struct KrRescale {
+  float factor;
+  KrRescaleStatus status;
+};
+
+// A best kernel's L1 up to which every rescaled weight stays finite: |w R| <= kappa_b (1 + 2^-24)^2
+// (|w| <= kappa_n, as a float sum of magnitudes is at least each of them), below FLT_MAX here.
+constexpr float kKrMaxBestL1 = 0x1.fffffep126f;  // FLT_MAX / 2
+
+// R = kappa_b / kappa_n (spec 3.2), in float. Never NaN or Inf ("Decisions" 1): a zero kernel has
+// no direction to keep and is skipped; a factor or best norm that is not finite (a tiny kernel
+// beside a large one, diverged weights) is skipped too. Both are counted.
+REVIVE_HD KrRescale kr_rescale_factor(float best_l1, float kernel_l1) {
+  if (kernel_l1 == 0.0f) return {1.0f, KrRescaleStatus::kZeroNorm};
+  const float r = best_l1 / kernel_l1;
+  if (!is_finite_float(r) || !(best_l1 <= kKrMaxBestL1)) return {1.0f, KrRescaleStatus::kNonFinite};
+  return {r, KrRescaleStatus::kRescaled};
+}
+
+// W[f, n] <- R W[f, n]: signs and the ratios inside the kernel are kept.
+REVIVE_HD void kr_rescale_kernel(float* w, int32_t len, float factor) {
+  for (int32_t e = 0; e < len; ++e) w[e] *= factor;
+}
+
+}  // namespace revive

@@ -1,0 +1,64 @@
+// Every option of Kernel Reactivation (spec reactivation.md 3.2-3.4, section 6), its two presets
+// and their validation. The first value of each choice is the spec's proposed reading.
+//
+//   presets: cifar (alpha, beta, gamma0, E) = (0.2, 0.3, 0.1, 10) (the default; spec 3.2's text)
+//            tiny-imagenet                  = (0.1, 0.3, 0.05, 10)
+//
+// Depthwise filters have one kernel each, which is their own best kernel, so KR never rescales
+// them ("Decisions" 6, spec 3.3.3): no option changes that. Whether they take part in the rankings
+// of C1 and C2 is the option rank_depthwise. Spec 3.3.6's global kernel ranking (one C3 over the
+// kernels of every invalid filter) is not offered: C3 is per filter, as the paper describes it.
+#pragma once
+
+#include <array>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "reactivation/kr/kr_enums.h"
+
+namespace revive {
+
+struct KrOptions {
+  std::string preset = "cifar";
+  // C1 (model level): the bottom alpha fraction of the conv filters by average L1, or with
+  // alpha_mode = l1_threshold, the filters whose average L1 is below alpha.
+  double alpha = 0.2;
+  KrAlphaMode alpha_mode = KrAlphaMode::kFraction;
+  KrAvgL1Divisor avg_l1_divisor = KrAvgL1Divisor::kInChannels;
+  // C2 (layer level): the bottom beta fraction of each conv layer's filters by L1.
+  double beta = 0.3;
+  // C3 (kernel level): the bottom gamma(e) fraction of each invalid filter's kernels by L1.
+  double gamma0 = 0.1;
+  KrGammaSchedule gamma_schedule = KrGammaSchedule::kCosine;
+  KrGammaEpoch gamma_epoch = KrGammaEpoch::kCompleted;
+  // The step runs after the 0-based epoch e when (e + 1) is a multiple of period (E).
+  int period = 10;
+  KrRounding rounding = KrRounding::kFloor;  // for the counts of C1, C2 and C3
+  bool skip_1x1 = false;       // leave 1x1 convs out of the step (spec 3.3.2)
+  bool rank_depthwise = true;  // depthwise filters take part in C1 and C2 (spec 3.2: all conv filters)
+};
+
+// "cifar" or "tiny-imagenet"; throws listing the valid names.
+KrOptions kr_preset(const std::string& name);
+const std::vector<std::string>& kr_preset_names();
+
+// Throws revive::Error naming the first invalid option, in the CLI's terms.
+void validate_kr_options(const KrOptions& options);
+
+nlohmann::json kr_options_to_json(const KrOptions& options);
+
+// The names of each choice, as the options' JSON and the command line spell them.
+constexpr std::array<std::pair<const char*, KrGammaSchedule>, 2> kKrGammaScheduleNames{
+    {{"cosine", KrGammaSchedule::kCosine}, {"lr_ratio", KrGammaSchedule::kLrRatio}}};
+constexpr std::array<std::pair<const char*, KrGammaEpoch>, 2> kKrGammaEpochNames{
+    {{"completed", KrGammaEpoch::kCompleted}, {"just_finished", KrGammaEpoch::kJustFinished}}};
+constexpr std::array<std::pair<const char*, KrAvgL1Divisor>, 2> kKrAvgL1DivisorNames{
+    {{"in_channels", KrAvgL1Divisor::kInChannels}, {"filter_size", KrAvgL1Divisor::kFilterSize}}};
+constexpr std::array<std::pair<const char*, KrRounding>, 3> kKrRoundingNames{
+    {{"floor", KrRounding::kFloor}, {"ceil", KrRounding::kCeil}, {"round", KrRounding::kRound}}};
+constexpr std::array<std::pair<const char*, KrAlphaMode>, 2> kKrAlphaModeNames{
+    {{"fraction", KrAlphaMode::kFraction}, {"l1_threshold", KrAlphaMode::kL1Threshold}}};
+
+}  // namespace revive

@@ -1,0 +1,99 @@
+// Helpers of the Kernel Reactivation tests: tiny hand-written layers over a flat arena, and a step
+// run by both CPU paths (the reference and the fast one), which must write the same bits and
+// report the same counts.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "reactivation/kr/kr_cpu.h"
+#include "reactivation/kr/reference.h"
+#include "reactivation/order_keys.h"
+
+namespace revive::kr_test {
+
+// Conv layers (and BN, which KR never reads) appended to an arena, one module each.
+struct TinyNet {
+  std::vector<ReactivatableTensor> tensors;
+  std::vector<float> arena;
+  int layer = 0;
+
+  // Appends a conv weight of `shape` (PyTorch layout [O, I_g, Kh, Kw]) holding `w`.
+  void conv(const Shape& shape, const std::vector<float>& w, int groups = 1) {
+    EXPECT_EQ(static_cast<int64_t>(w.size()), shape_numel(shape));
+    tensors.push_back({"conv" + std::to_string(layer) + ".weight", ReactivatableKind::kConvWeight,
+                       static_cast<int64_t>(arena.size()), shape, groups, layer});
+    ++layer;
+    arena.insert(arena.end(), w.begin(), w.end());
+  }
+  void bn(int64_t c) {
+    const int64_t at = static_cast<int64_t>(arena.size());
+    tensors.push_back({"bn" + std::to_string(layer) + ".weight", ReactivatableKind::kBnGamma, at, {c}, 1, layer});
+    tensors.push_back({"bn" + std::to_string(layer) + ".bias", ReactivatableKind::kBnBeta, at + c, {c}, 1, layer});
+    ++layer;
+    arena.insert(arena.end(), static_cast<size_t>(2 * c), 1e-4f);
+  }
+  FilterTable table() const { return FilterTable::build(tensors, static_cast<int64_t>(arena.size())); }
+};
+
+// Options whose gamma is gamma0 itself: period 1 and gamma evaluated at the epoch just finished,
+// epoch 0, where the cosine is 1.
+inline KrOptions options_with(double alpha, double beta, double gamma0) {
+  KrOptions o;
+  o.alpha = alpha;
+  o.beta = beta;
+  o.gamma0 = gamma0;
+  o.period = 1;
+  o.gamma_epoch = KrGammaEpoch::kJustFinished;
+  return o;
+}
+
+inline ReactivationContext first_epoch() {
+  ReactivationContext ctx;
+  ctx.epoch = 0;
+  ctx.total_epochs = 10;
+  return ctx;
+}
+
+inline void expect_same_counts(const KrReport& a, const KrReport& b) {
+  EXPECT_EQ(a.applied, b.applied);
+  EXPECT_EQ(a.gamma, b.gamma);
+  EXPECT_EQ(a.filters, b.filters);
+  EXPECT_EQ(a.c1_filters, b.c1_filters);
+  EXPECT_EQ(a.c2_filters, b.c2_filters);
+  EXPECT_EQ(a.invalid_filters, b.invalid_filters);
+  EXPECT_EQ(a.invalid_kernels, b.invalid_kernels);
+  EXPECT_EQ(a.rescaled_kernels, b.rescaled_kernels);
+  EXPECT_EQ(a.skipped_zero_norm, b.skipped_zero_norm);
+  EXPECT_EQ(a.skipped_non_finite, b.skipped_non_finite);
+  EXPECT_EQ(a.conv_fraction_below, b.conv_fraction_below);
+  EXPECT_EQ(a.steps_applied, b.steps_applied);
+}
+
+// Element-wise bit equality with the first difference named (NaN == NaN when their bits agree).
+inline void expect_same_bits(const std::vector<float>& want, const std::vector<float>& got) {
+  ASSERT_EQ(want.size(), got.size());
+  for (size_t i = 0; i < want.size(); ++i)
+    ASSERT_EQ(float_bits(want[i]), float_bits(got[i])) << "element " << i << ": " << want[i] << " vs " << got[i];
+}
+
+// The step on net.arena by the reference (which it applies to net.arena) and by kr_apply_cpu on a
+// copy; both must agree. Returns the reference's report; `selection` gets its selection.
+inline KrReport step_both(TinyNet& net, const KrOptions& o, const ReactivationContext& ctx = first_epoch(),
+                          KrSelection* selection = nullptr) {
+  const FilterTable table = net.table();
+  std::vector<float> fast = net.arena;
+  KrState ref_state, fast_state;
+  const KrReport ref = kr_reference_step(table, net.arena.data(), static_cast<int64_t>(net.arena.size()), o, ctx,
+                                         ref_state, selection);
+  KrScratch scratch;
+  const KrReport got =
+      kr_apply_cpu(table, fast.data(), static_cast<int64_t>(fast.size()), o, ctx, fast_state, &scratch);
+  expect_same_counts(ref, got);
+  expect_same_bits(net.arena, fast);
+  return ref;
+}
+
+}  // namespace revive::kr_test
