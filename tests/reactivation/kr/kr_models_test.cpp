@@ -1,0 +1,155 @@
+// Kernel Reactivation on real models' arenas: on ResNet-20, only the selected kernels change, and
+// each keeps its signs and in-kernel ratios and ends with its best kernel's L1 norm (spec 3.2);
+// on all nine models, under every option that changes a selection, the fast CPU path selects and
+// writes exactly what the reference does.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "core/rng.h"
+#include "nn/models/registry.h"
+#include "nn/parameter_arena.h"
+#include "reactivation/arena_tensors.h"
+#include "reactivation/kr/kr_math.h"
+#include "tests/reactivation/kr/kr_test_util.h"
+
+namespace revive {
+namespace {
+
+// A fresh network has no dead filters and no ties. Shrink a seeded quarter of the conv filters (as
+// training leaves them), zero a few kernels, and copy a few filters onto their neighbours so that
+// norms tie in C1, C2 and C3.
+std::vector<float> trained_like(const nn::ParameterArena& arena, uint64_t seed) {
+  std::vector<float> p = arena.params().to_vector<float>();
+  Rng rng(seed, 7);
+  for (const auto& e : arena.entries()) {
+    if (e.kind != nn::ParamKind::kConvWeight) continue;
+    const int64_t n = e.shape[0], len = e.numel / n, slice = e.shape[2] * e.shape[3];
+    for (int64_t f = 0; f < n; ++f) {
+      float* w = p.data() + e.offset + f * len;
+      const float u = rng.uniform();
+      if (u < 0.25f) {
+        for (int64_t i = 0; i < len; ++i) w[i] *= 1e-3f;
+        if (u < 0.08f && len > slice) std::fill(w, w + slice, 0.0f);
+      } else if (u < 0.35f && f > 0) {
+        std::copy(w - len, w, w);
+      }
+    }
+  }
+  return p;
+}
+
+// A model's filter table and trained-like weights.
+struct ModelArena {
+  FilterTable table;
+  std::vector<float> weights;
+};
+
+ModelArena model_arena(const std::string& name) {
+  auto model = nn::models::make_model(name, name == "cnn" ? 1 : 3, 10);
+  const nn::ParameterArena arena = nn::ParameterArena::build(*model, Device::cpu(), 5);
+  return {FilterTable::build(reactivatable_tensors(arena), arena.params().numel()), trained_like(arena, 3)};
+}
+
+// A step with many kernels: gamma = gamma0 = 0.5 at the first epoch.
+KrOptions busy_options() { return kr_test::options_with(0.2, 0.3, 0.5); }
+
+TEST(KrModels, ResNet20OnlySelectedKernelsChangeTowardsTheBestNorm) {
+  ModelArena m = model_arena("resnet20");
+  std::vector<float> after = m.weights;
+  KrState state;
+  KrSelection sel;
+  const KrReport r = kr_reference_step(m.table, after.data(), static_cast<int64_t>(after.size()), busy_options(),
+                                       kr_test::first_epoch(), state, &sel);
+  ASSERT_GT(r.rescaled_kernels, 10);
+  EXPECT_GT(r.skipped_zero_norm, 0);
+
+  const FilterTableLayers& L = m.table.layers();
+  const FilterTableFilters& F = m.table.filters();
+  std::set<std::pair<int32_t, int32_t>> selected(sel.invalid_kernels.begin(), sel.invalid_kernels.end());
+  std::vector<bool> in_selected(after.size(), false);
+  int64_t changed_kernels = 0;
+  for (const auto& [f, c] : selected) {
+    const int32_t l = F.layer[f], len = L.slice_len[l];
+    const int64_t at = F.offset[f] + static_cast<int64_t>(c) * len;
+    for (int32_t e = 0; e < len; ++e) in_selected[static_cast<size_t>(at + e)] = true;
+    const float* before = m.weights.data() + at;
+    const float* now = after.data() + at;
+    if (std::equal(before, before + len, now)) continue;  // skipped (zero), or R = 1
+    ++changed_kernels;
+    // The best kernel's norm, as it was (it is never rescaled).
+    float best = 0;
+    for (int32_t k = 0; k < L.n_slices[l]; ++k)
+      best = std::max(best, kr_kernel_l1(after.data() + F.offset[f] + static_cast<int64_t>(k) * len, len));
+    EXPECT_NEAR(kr_kernel_l1(now, len), best, 1e-5f * best) << "filter " << f << " kernel " << c;
+    const float ratio = now[0] / before[0];
+    for (int32_t e = 0; e < len; ++e) {
+      EXPECT_EQ(std::signbit(now[e]), std::signbit(before[e]));
+      if (before[e] != 0) EXPECT_NEAR(now[e] / before[e], ratio, 1e-5f * ratio);
+    }
+  }
+  EXPECT_EQ(changed_kernels, r.rescaled_kernels);
+  for (size_t i = 0; i < after.size(); ++i)
+    if (!in_selected[i]) ASSERT_EQ(float_bits(after[i]), float_bits(m.weights[i])) << "element " << i;
+}
+
+// The options that change what is selected, each against the reference.
+std::vector<std::pair<std::string, KrOptions>> option_variants() {
+  std::vector<std::pair<std::string, KrOptions>> v;
+  v.emplace_back("busy", busy_options());
+  KrOptions o = kr_preset("cifar");
+  o.period = 1;
+  v.emplace_back("cifar", o);
+  o = busy_options();
+  o.rounding = KrRounding::kCeil;
+  o.avg_l1_divisor = KrAvgL1Divisor::kFilterSize;
+  v.emplace_back("ceil, filter_size", o);
+  o = busy_options();
+  o.rounding = KrRounding::kRound;
+  o.skip_1x1 = true;
+  o.rank_depthwise = false;
+  v.emplace_back("round, skip_1x1, no depthwise", o);
+  o = busy_options();
+  o.alpha_mode = KrAlphaMode::kL1Threshold;
+  o.alpha = 0.05;
+  v.emplace_back("l1_threshold", o);
+  return v;
+}
+
+void fast_equals_reference(const std::string& name) {
+  SCOPED_TRACE(name);
+  ModelArena m = model_arena(name);
+  for (const auto& [label, o] : option_variants()) {
+    SCOPED_TRACE(label);
+    std::vector<float> ref = m.weights, fast = m.weights;
+    KrState ref_state, fast_state;
+    KrSelection sel;
+    const int64_t n = static_cast<int64_t>(ref.size());
+    const KrReport want = kr_reference_step(m.table, ref.data(), n, o, kr_test::first_epoch(), ref_state, &sel);
+    KrScratch scratch;
+    const KrReport got = kr_apply_cpu(m.table, fast.data(), n, o, kr_test::first_epoch(), fast_state, &scratch);
+    kr_test::expect_same_counts(want, got);
+    kr_test::expect_same_bits(ref, fast);
+    std::vector<int32_t> invalid(scratch.invalid_filters.begin(),
+                                 scratch.invalid_filters.begin() + got.invalid_filters);
+    std::sort(invalid.begin(), invalid.end());
+    EXPECT_EQ(invalid, sel.invalid_filters);
+    if (label == "busy") EXPECT_GT(want.rescaled_kernels, 0);
+  }
+}
+
+TEST(KrModels, FastPathEqualsReferenceResNet20) { fast_equals_reference("resnet20"); }
+TEST(KrModels, FastPathEqualsReferenceResNet32) { fast_equals_reference("resnet32"); }
+TEST(KrModels, FastPathEqualsReferenceResNet56) { fast_equals_reference("resnet56"); }
+TEST(KrModels, FastPathEqualsReferenceResNet110) { fast_equals_reference("resnet110"); }
+TEST(KrModels, FastPathEqualsReferenceMobileNetV1) { fast_equals_reference("mobilenetv1"); }
+TEST(KrModels, FastPathEqualsReferenceMobileNetV2) { fast_equals_reference("mobilenetv2"); }
+TEST(KrModels, FastPathEqualsReferenceShuffleNetV1) { fast_equals_reference("shufflenetv1"); }
+TEST(KrModels, FastPathEqualsReferenceDenseNet40) { fast_equals_reference("densenet40"); }
+TEST(KrModels, FastPathEqualsReferenceSmallCnn) { fast_equals_reference("cnn"); }
+
+TEST(KrModels, EveryModelIsCovered) { EXPECT_EQ(nn::models::model_names().size(), 9u); }
+
+}  // namespace
+}  // namespace revive
