@@ -45,7 +45,7 @@ KrReport kr_apply_cuda(const FilterTable& table, float* arena, int64_t arena_num
                        const ReactivationContext& ctx, KrState& state, KrCudaWorkspace& workspace);
 
 // What the last applied step left on the device, read back for tests: the norms, C1's bound and
-// each taking-part layer's C2 bound (as ascending_order_key(magnitude_key(L1), index in layer)),
+// each taking-part layer's C2 bound (as kr_order_key(L1, index in the layer)),
 // and F in ascending ids.
 struct KrCudaTrace {
   std::vector<float> l1;

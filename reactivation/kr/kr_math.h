@@ -28,6 +28,13 @@ REVIVE_HD int32_t kr_kernel_count(double gamma, int32_t n_kernels, KrRounding ro
   return static_cast<int32_t>(c < n_kernels - 1 ? c : n_kernels - 1);
 }
 
+// The order key of every KR selection (spec 3.2, "Decisions" 2): the value's magnitude key, then
+// the index (C1: filter id in the table; C2: index in the layer; C3: kernel index in the filter).
+// Unique, so the k smallest keys are the first k of the stable ascending sort.
+REVIVE_HD uint64_t kr_order_key(float value, int32_t index) {
+  return ascending_order_key(magnitude_key(value), static_cast<uint32_t>(index));
+}
+
 // A kernel's L1 norm kappa: |w| summed over its len elements in increasing order from +0. The
 // order is part of the definition: both backends sum alike, so they select the same kernels.
 REVIVE_HD float kr_kernel_l1(const float* w, int32_t len) {
@@ -71,9 +78,15 @@ REVIVE_HD KrRescale kr_rescale_factor(float best_l1, float kernel_l1) {
   return {r, KrRescaleStatus::kRescaled};
 }
 
-// W[f, n] <- R W[f, n]: signs and the ratios inside the kernel are kept.
-REVIVE_HD void kr_rescale_kernel(float* w, int32_t len, float factor) {
-  for (int32_t e = 0; e < len; ++e) w[e] *= factor;
+// W[f, n] <- R W[f, n] for the len weights of kernel n (signs and in-kernel ratios kept) when the
+// factor is defined; counts[0] += rescaled, counts[1] += skipped for a zero norm, counts[2] +=
+// skipped for a non-finite factor.
+template <class Count>
+REVIVE_HD void kr_rescale_kernel(float* w, int32_t len, float best_l1, float kernel_l1, Count* counts) {
+  const KrRescale r = kr_rescale_factor(best_l1, kernel_l1);
+  ++counts[static_cast<int32_t>(r.status)];
+  if (r.status != KrRescaleStatus::kRescaled) return;
+  for (int32_t e = 0; e < len; ++e) w[e] *= r.factor;
 }
 
 }  // namespace revive

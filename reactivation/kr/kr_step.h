@@ -71,7 +71,7 @@ float kr_average_l1_divisor(const FilterTable& table, int layer, const KrOptions
 KrReport kr_plan_step(const FilterTable& table, const void* arena, int64_t arena_numel, const KrOptions& options,
                       const ReactivationContext& ctx, const KrState& state);
 
-// C1 as a bound on the keys ascending_order_key(magnitude_key(average L1), filter id): a filter is
+// C1 as a bound on the keys kr_order_key(average L1, filter id) (kr_math.h): a filter is
 // in S1 iff its key is below. alpha_mode = l1_threshold gives it directly (average L1 < alpha);
 // with a fraction, it is the key at rank kr_c1_rank of the taking-part filters sorted by their
 // keys, which each path finds.

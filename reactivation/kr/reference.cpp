@@ -103,15 +103,11 @@ KrReport kr_reference_step(const FilterTable& table, float* arena, int64_t arena
           ++report.invalid_kernels;
           if (selection) selection->invalid_kernels.emplace_back(f, c);
           // R = kappa_b / kappa_n: the kernel's L1 becomes the best kernel's (spec 3.2).
-          const KrRescale r = kr_rescale_factor(kappa[best], kappa[c]);
-          switch (r.status) {
-            case KrRescaleStatus::kRescaled:
-              kr_rescale_kernel(w + static_cast<int64_t>(c) * len, len, r.factor);
-              ++report.rescaled_kernels;
-              break;
-            case KrRescaleStatus::kZeroNorm: ++report.skipped_zero_norm; break;
-            case KrRescaleStatus::kNonFinite: ++report.skipped_non_finite; break;
-          }
+          int64_t counts[3] = {};
+          kr_rescale_kernel(w + static_cast<int64_t>(c) * len, len, kappa[best], kappa[c], counts);
+          report.rescaled_kernels += counts[0];
+          report.skipped_zero_norm += counts[1];
+          report.skipped_non_finite += counts[2];
         }
       }
     }

@@ -47,8 +47,9 @@ struct C1Keys {
   const FilterTableFilters& F;
   const float* l1;
   const float* divisor;  // per layer: kr_average_l1_divisor
-  uint32_t magnitude(int32_t f) const { return magnitude_key(l1[f] / divisor[F.layer[f]]); }
-  uint64_t operator()(int32_t f) const { return ascending_order_key(magnitude(f), static_cast<uint32_t>(f)); }
+  float average(int32_t f) const { return l1[f] / divisor[F.layer[f]]; }
+  uint32_t magnitude(int32_t f) const { return magnitude_key(average(f)); }
+  uint64_t operator()(int32_t f) const { return kr_order_key(average(f), f); }
 };
 
 // Stage (b), C1 with a fraction: the key at rank floor(alpha N) of the taking-part filters' keys.
@@ -88,7 +89,7 @@ int32_t flag_layer(const FilterTable& table, int l, const KrOptions& o, const C1
   if (in_s1 == 0 || n_s2 == 0) return 0;
   uint64_t* order = keys.data();
   for (int32_t j = 0; j < n; ++j)
-    order[j] = ascending_order_key(magnitude_key(l1[first + j]), static_cast<uint32_t>(j));
+    order[j] = kr_order_key(l1[first + j], j);
   select_smallest_sorted(order, n, n_s2, order + n);
   int32_t count = 0;
   for (int32_t i = 0; i < n_s2; ++i) {
@@ -98,8 +99,10 @@ int32_t flag_layer(const FilterTable& table, int l, const KrOptions& o, const C1
   return count;
 }
 
+// Stage (d)'s counts: invalid kernels, then as kr_rescale_kernel counts (rescaled, zero, non-finite).
 struct KernelCounts {
-  int64_t invalid = 0, rescaled = 0, zero_norm = 0, non_finite = 0;
+  int64_t invalid = 0;
+  int64_t rescale[3] = {};
 };
 
 // Stage (d) for one invalid filter: C3 and the rescale (spec 3.2), as kr_reference_step does it.
@@ -117,19 +120,11 @@ void reactivate_filter(const FilterTable& table, float* arena, int32_t f, double
   uint64_t* order = keys.data();
   int32_t m = 0;
   for (int32_t c = 0; c < n_kernels; ++c)
-    if (c != best) order[m++] = ascending_order_key(magnitude_key(kappa[c]), static_cast<uint32_t>(c));
+    if (c != best) order[m++] = kr_order_key(kappa[c], c);
   select_smallest_sorted(order, m, n_invalid, order + m);
   for (int32_t i = 0; i < n_invalid; ++i) {
     const int32_t c = static_cast<int32_t>(order_key_index(order[i]));
-    const KrRescale r = kr_rescale_factor(kappa[best], kappa[c]);
-    switch (r.status) {
-      case KrRescaleStatus::kRescaled:
-        kr_rescale_kernel(w + static_cast<int64_t>(c) * len, len, r.factor);
-        ++counts.rescaled;
-        break;
-      case KrRescaleStatus::kZeroNorm: ++counts.zero_norm; break;
-      case KrRescaleStatus::kNonFinite: ++counts.non_finite; break;
-    }
+    kr_rescale_kernel(w + static_cast<int64_t>(c) * len, len, kappa[best], kappa[c], counts.rescale);
   }
 }
 
@@ -206,9 +201,9 @@ KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
     KernelCounts c;
     reactivate_filter(table, arena, s.invalid_filters[i], report.gamma, o.rounding, s.kappa[t], s.keys[t], c);
     invalid += c.invalid;
-    rescaled += c.rescaled;
-    zero_norm += c.zero_norm;
-    non_finite += c.non_finite;
+    rescaled += c.rescale[0];
+    zero_norm += c.rescale[1];
+    non_finite += c.rescale[2];
   }
   report.invalid_kernels = invalid;
   report.rescaled_kernels = rescaled;

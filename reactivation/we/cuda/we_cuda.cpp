@@ -7,8 +7,9 @@
 #include <chrono>
 
 #include "core/error.h"
-#include "kernels/cuda/device_buffer.h"
 #include "kernels/cuda/runtime.h"
+#include "reactivation/cuda/device_arrays.h"
+#include "reactivation/cuda/filter_norms_cuda.h"
 #include "reactivation/we/cuda/we_device.h"
 #include "reactivation/we/we_crossover.h"
 
@@ -17,8 +18,6 @@ namespace revive {
 static_assert(static_cast<int>(ReactivatableKind::kConvWeight) == we_cuda::kConvPool, "pools are indexed by kind");
 static_assert(kNumReactivatableKinds == we_cuda::kPools, "one pool per kind");
 static_assert(kWeBlockSortCapacity == we_cuda::kOrderBlockCapacity, "the block sort's tile");
-
-using kernels::cuda::DeviceBuffer;
 
 const char* we_cuda_sort_name(WeCudaSort sort) {
   switch (sort) {
@@ -31,23 +30,18 @@ const char* we_cuda_sort_name(WeCudaSort sort) {
 struct WeCudaWorkspace::Impl {
   FilterTable table;
   WeCudaSort sort = WeCudaSort::kBlock;
-  std::vector<DeviceBuffer> buffers;  // every device array below
+  reactivation_cuda::DeviceArrays arrays;  // every device array below
   we_cuda::DeviceTable device;
   we_cuda::DeviceScratch scratch;
   we_cuda::Counts counts{};  // the host copy
 
   template <class T>
   T* allocate(size_t n) {
-    buffers.emplace_back(std::max<size_t>(n, 1) * sizeof(T));
-    return buffers.back().as<T>();
+    return arrays.allocate<T>(n);
   }
   template <class T>
   const T* upload(const std::vector<T>& values) {
-    T* d = allocate<T>(values.size());
-    if (!values.empty())
-      REVIVE_CUDA_CHECK(cudaMemcpyAsync(d, values.data(), values.size() * sizeof(T), cudaMemcpyHostToDevice,
-                                        kernels::cuda::stream()));
-    return d;
+    return arrays.upload(values, kernels::cuda::stream());
   }
 };
 
@@ -161,7 +155,8 @@ WeReport we_enqueue_cuda(const FilterTable& table, float* arena, int64_t arena_n
   cudaStream_t stream = kernels::cuda::stream();
   REVIVE_CUDA_CHECK(cudaMemsetAsync(s.counts, 0, sizeof(we_cuda::Counts), stream));
   REVIVE_CUDA_CHECK(cudaMemsetAsync(s.threshold, 0, we_cuda::kPools * sizeof(uint64_t), stream));
-  we_cuda::launch_filter_norms(d, arena, s);
+  reactivation_cuda::launch_filter_norm_l1(d.n_filters, d.filter_layer, d.filter_offset, d.filter_len, d.divisor, arena,
+                                           s.l1, s.importance, stream);
   we_cuda::launch_thresholds(d, p, s);
   we_cuda::launch_layer_select(d, p, s);
   if (m.sort == WeCudaSort::kBlock) {

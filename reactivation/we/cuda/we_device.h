@@ -86,8 +86,7 @@ struct DeviceScratch {
   Counts* counts = nullptr;
 };
 
-// (a) we_norms.cu: l1 and importance of every filter.
-void launch_filter_norms(const DeviceTable& t, const float* arena, const DeviceScratch& s);
+// (a) is the shared launch_filter_norm_l1 (reactivation/cuda/filter_norms_cuda.h).
 // (b) we_threshold.cu: the threshold of every enabled pool and the conv dead-filter counts.
 void launch_thresholds(const DeviceTable& t, const StepParams& p, const DeviceScratch& s);
 // (c) we_layer_select.cu: per-layer counts, then the selections in module order with the fallback

@@ -7,60 +7,19 @@
 #include <cmath>
 #include <set>
 
-#include "core/rng.h"
 #include "nn/models/registry.h"
-#include "nn/parameter_arena.h"
-#include "reactivation/arena_tensors.h"
 #include "reactivation/kr/kr_math.h"
 #include "tests/reactivation/kr/kr_test_util.h"
 
 namespace revive {
 namespace {
 
-// A fresh network has no dead filters and no ties. Shrink a seeded quarter of the conv filters (as
-// training leaves them), zero a few kernels, and copy a few filters onto their neighbours so that
-// norms tie in C1, C2 and C3.
-std::vector<float> trained_like(const nn::ParameterArena& arena, uint64_t seed) {
-  std::vector<float> p = arena.params().to_vector<float>();
-  Rng rng(seed, 7);
-  for (const auto& e : arena.entries()) {
-    if (e.kind != nn::ParamKind::kConvWeight) continue;
-    const int64_t n = e.shape[0], len = e.numel / n, slice = e.shape[2] * e.shape[3];
-    for (int64_t f = 0; f < n; ++f) {
-      float* w = p.data() + e.offset + f * len;
-      const float u = rng.uniform();
-      if (u < 0.25f) {
-        for (int64_t i = 0; i < len; ++i) w[i] *= 1e-3f;
-        if (u < 0.08f && len > slice) std::fill(w, w + slice, 0.0f);
-      } else if (u < 0.35f && f > 0) {
-        std::copy(w - len, w, w);
-      }
-    }
-  }
-  return p;
-}
-
-// A model's filter table and trained-like weights.
-struct ModelArena {
-  FilterTable table;
-  std::vector<float> weights;
-};
-
-ModelArena model_arena(const std::string& name) {
-  auto model = nn::models::make_model(name, name == "cnn" ? 1 : 3, 10);
-  const nn::ParameterArena arena = nn::ParameterArena::build(*model, Device::cpu(), 5);
-  return {FilterTable::build(reactivatable_tensors(arena), arena.params().numel()), trained_like(arena, 3)};
-}
-
-// A step with many kernels: gamma = gamma0 = 0.5 at the first epoch.
-KrOptions busy_options() { return kr_test::options_with(0.2, 0.3, 0.5); }
-
 TEST(KrModels, ResNet20OnlySelectedKernelsChangeTowardsTheBestNorm) {
-  ModelArena m = model_arena("resnet20");
+  kr_test::ModelArena m = kr_test::model_arena("resnet20");
   std::vector<float> after = m.weights;
   KrState state;
   KrSelection sel;
-  const KrReport r = kr_reference_step(m.table, after.data(), static_cast<int64_t>(after.size()), busy_options(),
+  const KrReport r = kr_reference_step(m.table, after.data(), static_cast<int64_t>(after.size()), kr_test::busy_options(),
                                        kr_test::first_epoch(), state, &sel);
   ASSERT_GT(r.rescaled_kernels, 10);
   EXPECT_GT(r.skipped_zero_norm, 0);
@@ -94,33 +53,10 @@ TEST(KrModels, ResNet20OnlySelectedKernelsChangeTowardsTheBestNorm) {
     if (!in_selected[i]) ASSERT_EQ(float_bits(after[i]), float_bits(m.weights[i])) << "element " << i;
 }
 
-// The options that change what is selected, each against the reference.
-std::vector<std::pair<std::string, KrOptions>> option_variants() {
-  std::vector<std::pair<std::string, KrOptions>> v;
-  v.emplace_back("busy", busy_options());
-  KrOptions o = kr_preset("cifar");
-  o.period = 1;
-  v.emplace_back("cifar", o);
-  o = busy_options();
-  o.rounding = KrRounding::kCeil;
-  o.avg_l1_divisor = KrAvgL1Divisor::kFilterSize;
-  v.emplace_back("ceil, filter_size", o);
-  o = busy_options();
-  o.rounding = KrRounding::kRound;
-  o.skip_1x1 = true;
-  o.rank_depthwise = false;
-  v.emplace_back("round, skip_1x1, no depthwise", o);
-  o = busy_options();
-  o.alpha_mode = KrAlphaMode::kL1Threshold;
-  o.alpha = 0.05;
-  v.emplace_back("l1_threshold", o);
-  return v;
-}
-
 void fast_equals_reference(const std::string& name) {
   SCOPED_TRACE(name);
-  ModelArena m = model_arena(name);
-  for (const auto& [label, o] : option_variants()) {
+  kr_test::ModelArena m = kr_test::model_arena(name);
+  for (const auto& [label, o] : kr_test::option_variants()) {
     SCOPED_TRACE(label);
     std::vector<float> ref = m.weights, fast = m.weights;
     KrState ref_state, fast_state;

@@ -1,13 +1,19 @@
-// Helpers of the Kernel Reactivation tests: tiny hand-written layers over a flat arena, and a step
-// run by both CPU paths (the reference and the fast one), which must write the same bits and
-// report the same counts.
+// Helpers of the Kernel Reactivation tests: tiny hand-written layers over a flat arena, a step run
+// by both CPU paths (the reference and the fast one), which must write the same bits and report
+// the same counts, and the models' arenas and option sets the paths are compared on.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "core/rng.h"
+#include "nn/models/registry.h"
+#include "nn/parameter_arena.h"
+#include "reactivation/arena_tensors.h"
 #include "reactivation/kr/kr_cpu.h"
 #include "reactivation/kr/reference.h"
 #include "reactivation/order_keys.h"
@@ -94,6 +100,67 @@ inline KrReport step_both(TinyNet& net, const KrOptions& o, const ReactivationCo
   expect_same_counts(ref, got);
   expect_same_bits(net.arena, fast);
   return ref;
+}
+
+// A fresh network has no dead filters and no ties. Shrink a seeded quarter of the conv filters (as
+// training leaves them), zero a few kernels, and copy a few filters onto their neighbours so that
+// norms tie in C1, C2 and C3.
+inline std::vector<float> trained_like(const nn::ParameterArena& arena, uint64_t seed) {
+  std::vector<float> p = arena.params().to_vector<float>();
+  Rng rng(seed, 7);
+  for (const auto& e : arena.entries()) {
+    if (e.kind != nn::ParamKind::kConvWeight) continue;
+    const int64_t n = e.shape[0], len = e.numel / n, slice = e.shape[2] * e.shape[3];
+    for (int64_t f = 0; f < n; ++f) {
+      float* w = p.data() + e.offset + f * len;
+      const float u = rng.uniform();
+      if (u < 0.25f) {
+        for (int64_t i = 0; i < len; ++i) w[i] *= 1e-3f;
+        if (u < 0.08f && len > slice) std::fill(w, w + slice, 0.0f);
+      } else if (u < 0.35f && f > 0) {
+        std::copy(w - len, w, w);
+      }
+    }
+  }
+  return p;
+}
+
+// A model's filter table and trained-like weights.
+struct ModelArena {
+  FilterTable table;
+  std::vector<float> weights;
+};
+
+inline ModelArena model_arena(const std::string& name) {
+  auto model = nn::models::make_model(name, name == "cnn" ? 1 : 3, 10);
+  const nn::ParameterArena arena = nn::ParameterArena::build(*model, Device::cpu(), 5);
+  return {FilterTable::build(reactivatable_tensors(arena), arena.params().numel()), trained_like(arena, 3)};
+}
+
+// A step with many kernels: gamma = gamma0 = 0.5 at the first epoch.
+inline KrOptions busy_options() { return options_with(0.2, 0.3, 0.5); }
+
+// Option sets that change what is selected: the paths are compared under each.
+inline std::vector<std::pair<std::string, KrOptions>> option_variants() {
+  std::vector<std::pair<std::string, KrOptions>> v;
+  v.emplace_back("busy", busy_options());
+  KrOptions o = kr_preset("cifar");
+  o.period = 1;
+  v.emplace_back("cifar", o);
+  o = busy_options();
+  o.rounding = KrRounding::kCeil;
+  o.avg_l1_divisor = KrAvgL1Divisor::kFilterSize;
+  v.emplace_back("ceil, filter_size", o);
+  o = busy_options();
+  o.rounding = KrRounding::kRound;
+  o.skip_1x1 = true;
+  o.rank_depthwise = false;
+  v.emplace_back("round, skip_1x1, no depthwise", o);
+  o = busy_options();
+  o.alpha_mode = KrAlphaMode::kL1Threshold;
+  o.alpha = 0.05;
+  v.emplace_back("l1_threshold", o);
+  return v;
 }
 
 }  // namespace revive::kr_test
