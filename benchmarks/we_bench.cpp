@@ -1,19 +1,13 @@
-// Weight Evolution on the CPU, stage by stage and whole, on the filter tables of real CIFAR models
-// built synthetically from their layer shapes (random weights; spec reactivation.md section 1):
-//   resnet56     CIFAR ResNet-56, option-A shortcuts: 16/32/64 channels, 3x3 convs, BN after every
-//                conv, 0.85M parameters;
-//   mobilenetv2  kuangliu's CIFAR MobileNetV2: expansion 1x1 / depthwise 3x3 / projection 1x1
-//                blocks with BN, conv shortcuts where the width changes at stride 1, 2.3M parameters;
-//   big          28 convs of 256x256x3x3 (66 MB), larger than the last-level cache, for bandwidth.
+// Weight Evolution on the CPU, stage by stage and whole (spec reactivation.md section 1), on the
+// filter tables of benchmarks/reactivation_tables.h: resnet56, mobilenetv2 and big.
 // BM_filter_norm_cpu reports GB/s read, BM_copy_cpu the memcpy bandwidth of the same bytes (read +
 // written, STREAM's convention) to compare against; BM_we_thresholds_cpu the three pools'
 // thresholds; BM_we_match_cpu the per-layer ordering on the step's own selections (one thread),
 // BM_we_sort_cpu filters/s of it in its worst case; BM_we_crossover_cpu slices/s; BM_we_step_cpu
 // the whole step in microseconds (mean, and the median and fastest single step and each stage's
-// median as counters). Weights are 0.1 N(0, 1) with one filter in five scaled by 1e-3 (nearly dead, as in
-// trained nets, so that selection and crossover have work). The step restores them before each
-// iteration, untimed, with the thread split of the SGD step, which leaves each thread's share in
-// its core's caches as training does for these model sizes.
+// median as counters). The step restores the weights before each iteration, untimed, with the
+// thread split of the SGD step, which leaves each thread's share in its core's caches as training
+// does for these model sizes.
 //
 // On CUDA (skipped without a device): BM_we_step_cuda the whole step, we_apply_cuda, from the
 // first launch to the counts on the host, with each sort of stage (d) (block: one block per layer
@@ -29,8 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/reactivation_tables.h"
 #include "core/device.h"
-#include "core/rng.h"
 #include "kernels/cuda_graph.h"
 #include "kernels/device_runtime.h"
 #include "reactivation/filter_norms.h"
@@ -42,95 +36,11 @@ namespace revive {
 namespace {
 
 using K = ReactivatableKind;
-
-struct ModelTable {
-  std::vector<ReactivatableTensor> tensors;
-  int64_t numel = 0;
-  int layer = 0;
-  std::vector<float> arena;
-  FilterTable table;
-
-  void conv(Shape shape, int groups) {
-    tensors.push_back({"conv" + std::to_string(layer), K::kConvWeight, numel, shape, groups, layer++});
-    numel += shape_numel(shape);
-  }
-  void bn(int64_t c) {
-    tensors.push_back({"bn" + std::to_string(layer) + ".weight", K::kBnGamma, numel, {c}, 1, layer});
-    tensors.push_back({"bn" + std::to_string(layer) + ".bias", K::kBnBeta, numel + c, {c}, 1, layer++});
-    numel += 2 * c;
-  }
-  void conv_bn(int64_t out, int64_t in, int64_t k, int groups = 1) {
-    conv({out, in / groups, k, k}, groups);
-    bn(out);
-  }
-  void linear(int64_t out, int64_t in) { numel += out * in + out; }
-  void finish() {
-    arena.resize(static_cast<size_t>(numel));
-    Rng rng(1);
-    for (float& x : arena) x = 0.1f * rng.normal();
-    for (const auto& t : tensors) {
-      const int64_t len = shape_numel(t.shape) / t.shape[0];
-      for (int64_t j = 0; j < t.shape[0]; ++j)
-        if (rng.uniform() < 0.2f)
-          for (int64_t e = 0; e < len; ++e) arena[static_cast<size_t>(t.offset + j * len + e)] *= 1e-3f;
-    }
-    table = FilterTable::build(tensors, numel);
-  }
-};
-
-ModelTable resnet56() {
-  ModelTable m;
-  m.conv_bn(16, 3, 3);
-  int64_t in = 16;
-  for (int64_t width : {16, 32, 64}) {
-    for (int block = 0; block < 9; ++block) {
-      m.conv_bn(width, in, 3);
-      m.conv_bn(width, width, 3);
-      in = width;
-    }
-  }
-  m.linear(10, 64);
-  m.finish();
-  return m;
-}
-
-ModelTable mobilenetv2() {
-  ModelTable m;
-  m.conv_bn(32, 3, 3);
-  int64_t in = 32;
-  // (expansion, out planes, blocks, stride) of kuangliu's CIFAR MobileNetV2.
-  const int64_t cfg[7][4] = {{1, 16, 1, 1}, {6, 24, 2, 1}, {6, 32, 3, 2}, {6, 64, 4, 2},
-                             {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
-  for (const auto& c : cfg) {
-    for (int64_t b = 0; b < c[2]; ++b) {
-      const int64_t stride = b == 0 ? c[3] : 1, out = c[1], planes = c[0] * in;
-      m.conv_bn(planes, in, 1);
-      m.conv_bn(planes, planes, 3, static_cast<int>(planes));
-      m.conv_bn(out, planes, 1);
-      if (stride == 1 && in != out) m.conv_bn(out, in, 1);
-      in = out;
-    }
-  }
-  m.conv_bn(1280, 320, 1);
-  m.linear(10, 1280);
-  m.finish();
-  return m;
-}
-
-ModelTable big() {
-  ModelTable m;
-  for (int i = 0; i < 28; ++i) m.conv_bn(256, 256, 3);
-  m.finish();
-  return m;
-}
-
-ModelTable& model(const std::string& name) {
-  static ModelTable r56 = resnet56(), mv2 = mobilenetv2();
-  if (name == "resnet56") return r56;
-  if (name == "mobilenetv2") return mv2;
-  static ModelTable b = big();
-  return b;
-}
+using bench::min_of;
+using bench::median;
+using bench::model;
+using bench::ModelTable;
+using bench::restore_as_sgd_writes;
 
 void BM_filter_norm_cpu(benchmark::State& state, const std::string& name) {
   ModelTable& m = model(name);
@@ -265,27 +175,6 @@ void report_step(benchmark::State& state, const ModelTable& m, const WeReport& r
   state.counters["pairs"] = static_cast<double>(pairs);
   state.counters["updated"] = static_cast<double>(elements);
   state.counters["filters"] = static_cast<double>(m.table.n_filters());
-}
-
-// With --benchmark_repetitions=N, the fastest repetition (`_min`) besides mean, median and stddev:
-// on a shared machine it is the least disturbed one.
-double min_of(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
-
-// The median of a non-empty vector (reorders it).
-double median(std::vector<double>& v) {
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-  return v[v.size() / 2];
-}
-
-// In training, the last SGD step of an epoch writes the arena split over the threads as OpenMP's
-// static schedule splits it, so each thread's share sits in its own core's caches; the evaluation
-// between it and WE only reads the arena (a pass over 2 or 8 MiB per thread standing for the
-// evaluation's activations made the step slower, not faster, so none is simulated). A one-thread
-// memcpy would put it all near one core and make the other thread's reads slower and erratic.
-void restore_as_sgd_writes(float* dst, const std::vector<float>& src) {
-  const int64_t n = static_cast<int64_t>(src.size());
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) dst[i] = src[static_cast<size_t>(i)];
 }
 
 // The whole step after epoch 30 of a single stage (r = r^ sigmoid(2) = 0.88 r^), each iteration on

@@ -57,23 +57,23 @@ void skip_blocks_without_hits(Index& j, Index n, const Hit& hit, const Run& run)
   run(n);
 }
 
-// Moves the keys of v[0, n) whose digit at `shift` is `bucket` to the front, in order; returns
-// their count. Branch-free (the bucket test is unpredictable), which is slow per key as each
-// store's address waits for the previous test; but one bucket of 256 holds few keys, so
+// Moves the keys of v[0, n) whose digit (x >> shift) & mask is `bucket` to the front, in order;
+// returns their count. Branch-free (the bucket test is unpredictable), which is slow per key as
+// each store's address waits for the previous test; but one bucket of 256 holds few keys, so
 // blocks of 16 without one are first skipped after a vectorised test (GCC vector extensions: SSE
 // on x86-64, NEON elsewhere).
-int64_t radix_keep_bucket(uint32_t* v, int64_t n, int shift, uint32_t bucket) {
+int64_t radix_keep_bucket(uint32_t* v, int64_t n, int shift, uint32_t bucket, uint32_t mask = kRadixBins - 1) {
   const auto in_bucket = [&](const uint32_t* p) {
     U4 x;
     std::memcpy(&x, p, sizeof x);
-    return ((x >> shift) & (kRadixBins - 1)) == bucket;
+    return ((x >> shift) & mask) == bucket;
   };
   int64_t kept = 0, j = 0;
   const auto keep = [&](int64_t end) {
     for (; j < end; ++j) {
       const uint32_t x = v[j];
       v[kept] = x;  // kept <= j: in place
-      kept += ((x >> shift) & (kRadixBins - 1)) == bucket;
+      kept += ((x >> shift) & mask) == bucket;
     }
   };
   skip_blocks_without_hits<16>(j, n, [&](int64_t at) {
@@ -82,7 +82,67 @@ int64_t radix_keep_bucket(uint32_t* v, int64_t n, int shift, uint32_t bucket) {
   return kept;
 }
 
+// The bits in which keys differ are those set in some and clear in others: set in the OR and
+// clear in the AND (two vectorised reductions; SSE2 has no unsigned 32-bit min or max).
+void or_and(const uint32_t* v, int64_t n, uint32_t& any, uint32_t& all) {
+  uint32_t o = 0, a = UINT32_MAX;
+  for (int64_t i = 0; i < n; ++i) {
+    o |= v[i];
+    a &= v[i];
+  }
+  any = o;
+  all = a;
+}
+
+// The first digit of a radix select over keys whose OR and AND differ: the `bits` bits from the
+// highest bit in which they differ down (the bits above it, common to all, are the prefix).
+struct Digit {
+  uint32_t prefix;
+  int shift;
+};
+Digit first_digit(uint32_t any, uint32_t all, int bits) {
+  const int top = 31 - __builtin_clz(any ^ all);
+  return {top == 31 ? 0u : all & ~((uint32_t{2} << top) - 1), std::max(top + 1 - bits, 0)};
+}
+
 }  // namespace
+
+SelectRank select_rank(uint32_t* keys, int64_t n, int64_t rank) {
+  // A radix select as select_pool_thresholds', on one thread, until few keys are left: then a
+  // selection by comparisons costs less than clearing a histogram. Digits have at most 8 bits, and
+  // no more bins than keys; one histogram table, as there are few keys to count.
+  constexpr int64_t kFew = 64;
+  if (rank == 0) return {*std::min_element(keys, keys + n), 0};  // a vectorised minimum
+  int bits = 4;
+  while (bits < kRadixBits && (int64_t{1} << bits) < n) ++bits;
+  const uint32_t mask = (uint32_t{1} << bits) - 1;
+  Digit d{0, -1};
+  uint32_t hist[kRadixBins];
+  while (n > kFew) {
+    if (d.shift < 0) {
+      uint32_t any, all;
+      or_and(keys, n, any, all);
+      if (any == all) return {all, rank};  // one value only
+      d = first_digit(any, all, bits);
+    }
+    const int shift = d.shift;
+    std::fill(hist, hist + mask + 1, 0u);
+    for (int64_t i = 0; i < n; ++i) ++hist[(keys[i] >> shift) & mask];
+    uint32_t bucket = 0;
+    for (; hist[bucket] <= rank; ++bucket) rank -= hist[bucket];
+    // A last digit that overlaps the previous one repeats bits every kept key shares (see
+    // select_pool_thresholds).
+    d.prefix |= bucket << shift;
+    if (shift == 0) return {d.prefix, rank};
+    n = radix_keep_bucket(keys, n, shift, bucket, mask);
+    d.shift = std::max(shift - bits, 0);
+  }
+  std::nth_element(keys, keys + rank, keys + n);
+  const uint32_t t = keys[rank];
+  int64_t below = 0;
+  for (int64_t i = 0; i < n; ++i) below += keys[i] < t;
+  return {t, rank - below};
+}
 
 void select_pool_thresholds(SelectPool* pools, int n_pools) {
   REVIVE_CHECK(n_pools >= 0 && n_pools <= kMaxSelectPools, "select_pool_thresholds: " << n_pools << " pools, at most "
@@ -115,16 +175,7 @@ void select_pool_thresholds(SelectPool* pools, int n_pools) {
     for (int k = 0; k < n_pools; ++k) {
       seg_begin[at(t, k)] = pools[k].n * t / n_threads;
       seg_size[at(t, k)] = pools[k].n * (t + 1) / n_threads - seg_begin[at(t, k)];
-      // The bits in which keys differ are those set in some and clear in others: set in the OR
-      // and clear in the AND (two vectorised reductions; SSE2 has no unsigned 32-bit min or max).
-      const uint32_t* key = pools[k].keys + seg_begin[at(t, k)];
-      uint32_t any = 0, all = UINT32_MAX;
-      for (int64_t i = 0; i < seg_size[at(t, k)]; ++i) {
-        any |= key[i];
-        all &= key[i];
-      }
-      seg_or[at(t, k)] = any;
-      seg_and[at(t, k)] = all;
+      or_and(pools[k].keys + seg_begin[at(t, k)], seg_size[at(t, k)], seg_or[at(t, k)], seg_and[at(t, k)]);
     }
 #pragma omp barrier
     // Every thread tracks the same ranks, prefixes and digits.
@@ -147,9 +198,9 @@ void select_pool_thresholds(SelectPool* pools, int n_pools) {
         prefix[k] = all;
         continue;
       }
-      const int top = 31 - __builtin_clz(any ^ all);  // the highest bit in which keys differ
-      prefix[k] = top == 31 ? 0u : all & ~((uint32_t{2} << top) - 1);
-      shift[k] = std::max(top + 1 - kRadixBits, 0);
+      const Digit d = first_digit(any, all, kRadixBits);
+      prefix[k] = d.prefix;
+      shift[k] = d.shift;
       any_left = true;
     }
     for (int pass = 0; any_left; ++pass) {

@@ -2,8 +2,9 @@
 // reactivation/order_keys.h, so that they equal a stable sort of the values ("Decisions" 2):
 //   select_pool_thresholds: the value at rank k of one or more pools (WE's global thresholds,
 //     spec 1.3; KR's model-level condition C1, spec 3.2), a radix select split over the threads;
+//   select_rank: the same for one small set on the calling thread (KR's C2 and C3, spec 3.2);
 //   select_smallest_sorted: the k smallest of a layer's unique 64-bit order keys, sorted (WE's
-//     per-layer order, spec 1.5; KR's per-layer condition C2 and per-filter C3, spec 3.2).
+//     per-layer order, spec 1.5).
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,15 @@ struct SelectPool {
 // The thresholds of n_pools <= kMaxSelectPools pools at once, each pool's work split over the
 // OpenMP threads; O(|pool|) each.
 void select_pool_thresholds(SelectPool* pools, int n_pools);
+
+// The key at position `rank` of keys[0, n) sorted ascending (0 <= rank < n), and how many keys
+// equal to it precede that position, as SelectPool reports them: on the calling thread and without
+// allocating, for the many small selections of a step (a layer's, a filter's). Clobbers keys.
+struct SelectRank {
+  uint32_t threshold;
+  int64_t equal_before;
+};
+SelectRank select_rank(uint32_t* keys, int64_t n, int64_t rank);
 
 // Moves the k smallest of the unique keys[0, n) to keys[0, k), ascending (0 <= k <= n); clobbers
 // the rest and spare[0, n).

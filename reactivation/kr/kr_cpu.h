@@ -3,10 +3,10 @@
 //   (a) filter_norm_l1_cpu: every filter's L1 and average L1, one pass over the arena;
 //   (b) C1: the model-level bound, a radix select over the taking-part filters' keys
 //       (select_pool_thresholds), ties at the boundary broken by filter id;
-//   (c) C2 in parallel over layers (select_smallest_sorted of each layer's (L1, index) keys), which
+//   (c) C2 in parallel over layers (select_rank of each layer's L1 keys, ties by index), which
 //       flags the invalid filters F = S1 n S2;
 //   (d) C3 and the rescale in parallel over the invalid filters: the kernels' norms, the best
-//       kernel, the smallest floor(gamma I_g) of the others (select_smallest_sorted), R = kappa_b /
+//       kernel, the first floor(gamma I_g) of the others (select_rank, ties by index), R = kappa_b /
 //       kappa_n on each.
 // It writes the bits kr_reference_step writes and selects what it selects.
 #pragma once
@@ -30,7 +30,7 @@ struct KrScratch {
   std::vector<uint8_t> takes_part;     // per layer: kr_layer_takes_part
   std::vector<float> divisor;          // per layer: kr_average_l1_divisor
   std::vector<std::vector<float>> kappa;    // per thread: an invalid filter's kernel norms
-  std::vector<std::vector<uint64_t>> keys;  // per thread: a layer's or a filter's order keys, and spare
+  std::vector<std::vector<uint32_t>> work;  // per thread: a layer's or a filter's keys
 };
 
 // One step after the 0-based epoch ctx.epoch: the contract of kr_reference_step.

@@ -71,11 +71,13 @@ constexpr float kKrMaxBestL1 = 0x1.fffffep126f;  // FLT_MAX / 2
 // R = kappa_b / kappa_n (spec 3.2), in float. Never NaN or Inf ("Decisions" 1): a zero kernel has
 // no direction to keep and is skipped; a factor or best norm that is not finite (a tiny kernel
 // beside a large one, diverged weights) is skipped too. Both are counted.
+// Branch-free, so that a loop over 1x1 kernels vectorises: a zero norm gives an IEEE Inf or NaN
+// factor, which the status discards (a zero norm takes precedence over a non-finite factor).
 REVIVE_HD KrRescale kr_rescale_factor(float best_l1, float kernel_l1) {
-  if (kernel_l1 == 0.0f) return {1.0f, KrRescaleStatus::kZeroNorm};
   const float r = best_l1 / kernel_l1;
-  if (!is_finite_float(r) || !(best_l1 <= kKrMaxBestL1)) return {1.0f, KrRescaleStatus::kNonFinite};
-  return {r, KrRescaleStatus::kRescaled};
+  const int zero = kernel_l1 == 0.0f;
+  const int non_finite = !(is_finite_float(r) & (best_l1 <= kKrMaxBestL1));
+  return {r, static_cast<KrRescaleStatus>(zero | ((non_finite & (zero ^ 1)) << 1))};
 }
 
 // W[f, n] <- R W[f, n] for the len weights of kernel n (signs and in-kernel ratios kept) when the

@@ -1,5 +1,6 @@
 #include "reactivation/kr/kr_step.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -22,7 +23,7 @@ KrState KrState::from_json(const nlohmann::json& j) {
 nlohmann::json KrReport::to_json() const {
   nlohmann::json below;
   for (size_t i = 0; i < kDeadFilterThresholds.size(); ++i) below[kDeadFilterThresholdNames[i]] = conv_fraction_below[i];
-  return {{"method", "kr"},
+  nlohmann::json j = {{"method", "kr"},
           {"epoch", epoch},
           {"applied", applied},
           {"gamma", gamma},
@@ -36,6 +37,9 @@ nlohmann::json KrReport::to_json() const {
           {"conv_fraction_below", below},
           {"steps_applied", steps_applied},
           {"elapsed_us", elapsed_us}};
+  if (std::any_of(stage_us.begin(), stage_us.end(), [](double t) { return t > 0; }))
+    for (size_t i = 0; i < stage_us.size(); ++i) j["stage_us"][kKrStageNames[i]] = stage_us[i];
+  return j;
 }
 
 bool kr_step_applies(const KrOptions& o, int epoch) { return (epoch + 1) % o.period == 0; }

@@ -26,6 +26,8 @@ struct KrState {
   static KrState from_json(const nlohmann::json& j);
 };
 
+constexpr std::array<const char*, 4> kKrStageNames{"norms", "c1", "c2", "c3_rescale"};
+
 struct KrReport {
   int epoch = 0;
   bool applied = false;  // (epoch + 1) is a multiple of the period
@@ -43,6 +45,9 @@ struct KrReport {
   std::array<double, 3> conv_fraction_below{};
   int64_t steps_applied = 0;  // this one included (KrState)
   double elapsed_us = 0;
+  // Wall time of each stage of the CPU step (kKrStageNames), for studying where the time goes;
+  // zero elsewhere, and then left out of the JSON.
+  std::array<double, 4> stage_us{};
 
   nlohmann::json to_json() const;  // for the epoch's metrics line
 };

@@ -62,7 +62,7 @@ struct WeReport {
 };
 
 // Fractions of conv filters reported in WeReport::conv_fraction_below lie below these.
-constexpr const auto& kWeDeadThresholds = kDeadFilterThresholds;
+inline constexpr const auto& kWeDeadThresholds = kDeadFilterThresholds;
 
 // The host-side start of a step, shared by both backends: validates the options and the arena
 // (its size must be the one the table was built for), and fills the report's epoch and stage and

@@ -1,15 +1,18 @@
-// The shared pool select's tie count: the first `rank` entries of the stable ascending order are
-// those below the threshold and the first equal_before entries equal to it (reactivation/select_keys.h).
-// The threshold itself is tested with WE (tests/reactivation/we/we_select_test.cpp).
+// The shared selections' tie counts (reactivation/select_keys.h): the first `rank` entries of the
+// stable ascending order are those below the threshold and the first equal_before entries equal
+// to it; select_rank against a sort. The pools' thresholds are tested with WE
+// (tests/reactivation/we/we_select_test.cpp).
 #include "reactivation/select_keys.h"
 
 #include <gtest/gtest.h>
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "core/rng.h"
+#include "reactivation/order_keys.h"
 
 namespace revive {
 namespace {
@@ -49,6 +52,26 @@ TEST(SelectKeys, EqualBeforeOnManyTiesSplitOverThreads) {
     }
   }
   omp_set_num_threads(saved);
+}
+
+TEST(SelectKeys, SelectRankEqualsTheSortedKeys) {
+  // Sizes around the switch from comparisons to histograms, keys of few and of many values.
+  Rng rng(4);
+  for (int64_t n : {1, 2, 63, 64, 65, 200, 1000, 5000}) {
+    for (int trial = 0; trial < 6; ++trial) {
+      std::vector<uint32_t> keys(static_cast<size_t>(n));
+      for (auto& k : keys)
+        k = trial % 3 == 0 ? static_cast<uint32_t>(rng.below(3))
+                           : magnitude_key(std::ldexp(rng.uniform(), -static_cast<int>(rng.below(trial % 3 == 1 ? 2 : 40))));
+      std::vector<uint32_t> sorted = keys;
+      std::sort(sorted.begin(), sorted.end());
+      const int64_t rank = static_cast<int64_t>(rng.below(static_cast<uint64_t>(n)));
+      const SelectRank r = select_rank(keys.data(), n, rank);
+      const uint32_t t = sorted[static_cast<size_t>(rank)];
+      ASSERT_EQ(r.threshold, t) << "n " << n << ", trial " << trial;
+      ASSERT_EQ(r.equal_before, rank - (std::lower_bound(sorted.begin(), sorted.end(), t) - sorted.begin()));
+    }
+  }
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -16,6 +17,11 @@ namespace revive {
 namespace {
 
 constexpr uint64_t kAllBelow = std::numeric_limits<uint64_t>::max();  // above every order key
+
+// GCC vector extensions: SSE on x86-64, NEON elsewhere.
+using F4 = float __attribute__((vector_size(16)));
+using U4 = uint32_t __attribute__((vector_size(16)));
+using I4 = int32_t __attribute__((vector_size(16)));
 
 // Below this much work a stage runs on one thread: a parallel region costs more than it saves.
 constexpr int64_t kParallelWork = 16384;
@@ -76,10 +82,28 @@ uint64_t c1_rank_bound(const FilterTable& table, const C1Keys& key, int64_t rank
   return kAllBelow;  // not reached: the entry at `rank` is one of the pool's
 }
 
-// Stage (c) for one layer: C2's bottom floor(beta O) by (L1, index), flagged when also in S1; the
-// layer's invalid filters go to invalid_list[first, first + count). Returns that count.
+// The first k (1 <= k <= n) of n magnitude keys in the stable ascending order, as a test to apply
+// to the keys in index order: those below `threshold`, and the first `ties` equal to it.
+// select_rank finds both in O(n), where sorting would cost O(n log n).
+struct FirstK {
+  uint32_t threshold;
+  int64_t ties;
+  bool next(uint32_t key) {
+    if (key != threshold) return key < threshold;
+    return ties-- > 0;
+  }
+};
+
+// `keys` are clobbered.
+FirstK first_k(uint32_t* keys, int64_t n, int64_t k) {
+  const SelectRank r = select_rank(keys, n, k - 1);
+  return {r.threshold, r.equal_before + 1};
+}
+
+// Stage (c) for one layer: C2, the first floor(beta O) by L1, flagged when also in S1; the layer's
+// invalid filters go to invalid_list[first, first + count). Returns that count.
 int32_t flag_layer(const FilterTable& table, int l, const KrOptions& o, const C1Keys& c1_key, uint64_t c1_bound,
-                   const float* l1, std::vector<uint64_t>& keys, int64_t& n_s1, int32_t* invalid_list) {
+                   const float* l1, uint32_t* work, int64_t& n_s1, int32_t* invalid_list) {
   const FilterTableLayers& L = table.layers();
   const int32_t first = L.first_filter[l], n = L.n_filters[l];
   int32_t in_s1 = 0;
@@ -87,15 +111,11 @@ int32_t flag_layer(const FilterTable& table, int l, const KrOptions& o, const C1
   n_s1 += in_s1;
   const int32_t n_s2 = static_cast<int32_t>(kr_count(o.beta, n, o.rounding));
   if (in_s1 == 0 || n_s2 == 0) return 0;
-  uint64_t* order = keys.data();
-  for (int32_t j = 0; j < n; ++j)
-    order[j] = kr_order_key(l1[first + j], j);
-  select_smallest_sorted(order, n, n_s2, order + n);
+  for (int32_t j = 0; j < n; ++j) work[j] = magnitude_key(l1[first + j]);
+  FirstK s2 = first_k(work, n, n_s2);
   int32_t count = 0;
-  for (int32_t i = 0; i < n_s2; ++i) {
-    const int32_t f = first + static_cast<int32_t>(order_key_index(order[i]));
-    if (c1_key(f) < c1_bound) invalid_list[first + count++] = f;
-  }
+  for (int32_t f = first; f < first + n; ++f)
+    if (s2.next(magnitude_key(l1[f])) && c1_key(f) < c1_bound) invalid_list[first + count++] = f;
   return count;
 }
 
@@ -106,8 +126,10 @@ struct KernelCounts {
 };
 
 // Stage (d) for one invalid filter: C3 and the rescale (spec 3.2), as kr_reference_step does it.
+// MobileNetV2's invalid filters are mostly 1x1 convs of hundreds of kernels, so every pass here
+// is a loop over the kernels that vectorises, or one select_rank.
 void reactivate_filter(const FilterTable& table, float* arena, int32_t f, double gamma, KrRounding rounding,
-                       std::vector<float>& kappa, std::vector<uint64_t>& keys, KernelCounts& counts) {
+                       float* kappa, uint32_t* work, KernelCounts& counts) {
   const FilterTableLayers& L = table.layers();
   const int32_t l = table.filters().layer[f];
   const int32_t n_kernels = L.n_slices[l], len = L.slice_len[l];
@@ -115,17 +137,76 @@ void reactivate_filter(const FilterTable& table, float* arena, int32_t f, double
   counts.invalid += n_invalid;
   if (n_invalid == 0) return;
   float* w = arena + table.filters().offset[f];
-  for (int32_t c = 0; c < n_kernels; ++c) kappa[c] = kr_kernel_l1(w + static_cast<int64_t>(c) * len, len);
-  const int32_t best = kr_best_kernel(kappa.data(), n_kernels);
-  uint64_t* order = keys.data();
-  int32_t m = 0;
-  for (int32_t c = 0; c < n_kernels; ++c)
-    if (c != best) order[m++] = kr_order_key(kappa[c], c);
-  select_smallest_sorted(order, m, n_invalid, order + m);
-  for (int32_t i = 0; i < n_invalid; ++i) {
-    const int32_t c = static_cast<int32_t>(order_key_index(order[i]));
-    kr_rescale_kernel(w + static_cast<int64_t>(c) * len, len, kappa[best], kappa[c], counts.rescale);
+  // kappa, and kr_best_kernel: the first of the largest keys. Keys are below 2^31, so a signed
+  // maximum (a SIMD instruction) orders them.
+  int32_t max_key = 0;
+  if (len == 1) {
+    for (int32_t c = 0; c < n_kernels; ++c) {
+      kappa[c] = 0.0f + std::fabs(w[c]);  // kr_kernel_l1 of one weight
+      max_key = std::max(max_key, static_cast<int32_t>(magnitude_key(kappa[c])));
+    }
+  } else {
+    for (int32_t c = 0; c < n_kernels; ++c) kappa[c] = kr_kernel_l1(w + static_cast<int64_t>(c) * len, len);
+    for (int32_t c = 0; c < n_kernels; ++c) max_key = std::max(max_key, static_cast<int32_t>(magnitude_key(kappa[c])));
   }
+  int32_t best = 0;
+  while (magnitude_key(kappa[best]) != static_cast<uint32_t>(max_key)) ++best;
+  for (int32_t c = 0; c < best; ++c) work[c] = magnitude_key(kappa[c]);
+  for (int32_t c = best + 1; c < n_kernels; ++c) work[c - 1] = magnitude_key(kappa[c]);
+  // The first n_invalid of the others in the stable order: keys below the threshold, and those
+  // equal to it before `cutoff`. The threshold is mostly one kernel's alone: then no scan for the
+  // cutoff is needed.
+  const SelectRank rank = select_rank(work, n_kernels - 1, n_invalid - 1);
+  const uint32_t threshold = rank.threshold;
+  int32_t n_equal = 0;
+  for (int32_t c = 0; c < n_kernels; ++c) n_equal += magnitude_key(kappa[c]) == threshold;
+  n_equal -= static_cast<uint32_t>(max_key) == threshold;  // the best kernel is not among the others
+  int32_t cutoff = n_kernels;
+  if (n_equal > rank.equal_before + 1) {
+    cutoff = 0;
+    for (int64_t ties = rank.equal_before + 1; ties > 0; ++cutoff)
+      ties -= cutoff != best && magnitude_key(kappa[cutoff]) == threshold;
+  }
+  const auto selected = [&](int32_t c) {
+    const uint32_t key = magnitude_key(kappa[c]);
+    return (c != best) & ((key < threshold) | ((key == threshold) & (c < cutoff)));
+  };
+  if (len > 1) {
+    for (int32_t c = 0; c < n_kernels; ++c)
+      if (selected(c)) kr_rescale_kernel(w + static_cast<int64_t>(c) * len, len, kappa[best], kappa[c], counts.rescale);
+    return;
+  }
+  // 1x1 kernels, four at a time: kr_rescale_kernel's arithmetic and statuses (kr_rescale_factor)
+  // on 4-float vectors, then the rest one by one. Scalar, the division and the unpredictable
+  // selection cost MobileNetV2's step most of its time.
+  const float best_l1 = kappa[best];
+  const I4 best_ok = I4{} - static_cast<int32_t>(best_l1 <= kKrMaxBestL1);
+  I4 rescaled{}, zero_norm{}, non_finite{};
+  int32_t c = 0;
+  for (; c + 4 <= n_kernels; c += 4) {
+    F4 k, x;
+    std::memcpy(&k, kappa + c, sizeof k);
+    std::memcpy(&x, w + c, sizeof x);
+    const U4 bits = reinterpret_cast<U4>(k) & 0x7fffffffu;
+    const U4 key = bits < kNanMagnitudeKey ? bits : U4{} + kNanMagnitudeKey;  // magnitude_key
+    const I4 index = I4{0, 1, 2, 3} + c;
+    const I4 in = (index != best) & ((key < threshold) | ((key == threshold) & (index < cutoff)));
+    const F4 r = best_l1 / k;
+    const I4 zero = k == 0.0f;
+    const I4 ok = ((reinterpret_cast<U4>(r) & 0x7f800000u) != 0x7f800000u) & best_ok & ~zero;
+    x = (in & ok) != 0 ? x * r : x;
+    std::memcpy(w + c, &x, sizeof x);
+    rescaled -= in & ok;
+    zero_norm -= in & zero;
+    non_finite -= in & ~zero & ~ok;
+  }
+  for (int i = 0; i < 4; ++i) {
+    counts.rescale[0] += rescaled[i];
+    counts.rescale[1] += zero_norm[i];
+    counts.rescale[2] += non_finite[i];
+  }
+  for (; c < n_kernels; ++c)
+    if (selected(c)) kr_rescale_kernel(w + c, 1, best_l1, kappa[c], counts.rescale);
 }
 
 }  // namespace
@@ -139,11 +220,19 @@ KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   const FilterTableLayers& L = table.layers();
   const int64_t n_filters = table.n_filters();
 
+  auto stage_start = std::chrono::steady_clock::now();
+  const auto end_stage = [&](int stage) {
+    const auto now = std::chrono::steady_clock::now();
+    report.stage_us[static_cast<size_t>(stage)] = std::chrono::duration<double, std::micro>(now - stage_start).count();
+    stage_start = now;
+  };
+
   // (a) norms, and the dead-filter fractions from them.
   s.l1.resize(static_cast<size_t>(n_filters));
   s.importance.resize(static_cast<size_t>(n_filters));
   filter_norm_l1_cpu(table, arena, s.l1.data(), s.importance.data());
   dead_fractions(table, s.importance.data(), report);
+  end_stage(0);
   if (!report.applied) {
     report.elapsed_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
     return report;
@@ -164,13 +253,14 @@ KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   const uint64_t c1_bound = o.alpha_mode == KrAlphaMode::kL1Threshold
                                 ? kr_c1_threshold_bound(o)
                                 : c1_rank_bound(table, c1_key, kr_c1_rank(o, report.filters), report.filters, s);
+  end_stage(1);
 
   // (c) C2 and the invalid filters, layer by layer; each layer lists its own from its first id on.
   const int n_threads = report.filters > kParallelWork ? omp_get_max_threads() : 1;
-  s.keys.resize(static_cast<size_t>(n_threads));
+  s.work.resize(static_cast<size_t>(n_threads));
   s.kappa.resize(static_cast<size_t>(n_threads));
-  const size_t n_keys = 2 * static_cast<size_t>(std::max(max_filters, max_kernels));
-  for (auto& k : s.keys) k.resize(std::max(k.size(), n_keys));
+  const size_t n_keys = static_cast<size_t>(std::max(max_filters, max_kernels));
+  for (auto& k : s.work) k.resize(std::max(k.size(), n_keys));
   for (auto& k : s.kappa) k.resize(std::max(k.size(), static_cast<size_t>(max_kernels)));
   s.invalid_filters.resize(static_cast<size_t>(n_filters));
   s.layer_invalid.assign(s.takes_part.size(), 0);
@@ -181,7 +271,8 @@ KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
     if (!s.takes_part[l]) continue;
     n_s2 += kr_count(o.beta, L.n_filters[l], o.rounding);
     s.layer_invalid[l] = flag_layer(table, l, o, c1_key, c1_bound, s.l1.data(),
-                                    s.keys[static_cast<size_t>(omp_get_thread_num())], n_s1, s.invalid_filters.data());
+                                    s.work[static_cast<size_t>(omp_get_thread_num())].data(), n_s1,
+                                    s.invalid_filters.data());
   }
   report.c1_filters = n_s1;
   report.c2_filters = n_s2;
@@ -192,6 +283,7 @@ KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
     n_invalid += s.layer_invalid[l];
   }
   report.invalid_filters = n_invalid;
+  end_stage(2);
 
   // (d) C3 and the rescale, filter by filter.
   int64_t invalid = 0, rescaled = 0, zero_norm = 0, non_finite = 0;
@@ -199,7 +291,8 @@ KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   for (int32_t i = 0; i < n_invalid; ++i) {
     const size_t t = static_cast<size_t>(omp_get_thread_num());
     KernelCounts c;
-    reactivate_filter(table, arena, s.invalid_filters[i], report.gamma, o.rounding, s.kappa[t], s.keys[t], c);
+    reactivate_filter(table, arena, s.invalid_filters[i], report.gamma, o.rounding, s.kappa[t].data(), s.work[t].data(),
+                      c);
     invalid += c.invalid;
     rescaled += c.rescale[0];
     zero_norm += c.rescale[1];
@@ -209,6 +302,7 @@ KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   report.rescaled_kernels = rescaled;
   report.skipped_zero_norm = zero_norm;
   report.skipped_non_finite = non_finite;
+  end_stage(3);
   state.steps_applied = report.steps_applied;
   report.elapsed_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
   return report;

@@ -45,12 +45,16 @@ TEST(KrModels, ResNet20OnlySelectedKernelsChangeTowardsTheBestNorm) {
     const float ratio = now[0] / before[0];
     for (int32_t e = 0; e < len; ++e) {
       EXPECT_EQ(std::signbit(now[e]), std::signbit(before[e]));
-      if (before[e] != 0) EXPECT_NEAR(now[e] / before[e], ratio, 1e-5f * ratio);
+      if (before[e] != 0) {
+        EXPECT_NEAR(now[e] / before[e], ratio, 1e-5f * ratio);
+      }
     }
   }
   EXPECT_EQ(changed_kernels, r.rescaled_kernels);
   for (size_t i = 0; i < after.size(); ++i)
-    if (!in_selected[i]) ASSERT_EQ(float_bits(after[i]), float_bits(m.weights[i])) << "element " << i;
+    if (!in_selected[i]) {
+      ASSERT_EQ(float_bits(after[i]), float_bits(m.weights[i])) << "element " << i;
+    }
 }
 
 void fast_equals_reference(const std::string& name) {
@@ -71,7 +75,9 @@ void fast_equals_reference(const std::string& name) {
                                  scratch.invalid_filters.begin() + got.invalid_filters);
     std::sort(invalid.begin(), invalid.end());
     EXPECT_EQ(invalid, sel.invalid_filters);
-    if (label == "busy") EXPECT_GT(want.rescaled_kernels, 0);
+    if (label == "busy") {
+      EXPECT_GT(want.rescaled_kernels, 0);
+    }
   }
 }
 
