@@ -22,7 +22,8 @@ KrState KrState::from_json(const nlohmann::json& j) {
 
 nlohmann::json KrReport::to_json() const {
   nlohmann::json below;
-  for (size_t i = 0; i < kDeadFilterThresholds.size(); ++i) below[kDeadFilterThresholdNames[i]] = conv_fraction_below[i];
+  for (size_t i = 0; i < kDeadFilterThresholds.size(); ++i)
+    below[kDeadFilterThresholdNames[i]] = conv_fraction_below[i];
   nlohmann::json j = {{"method", "kr"},
           {"epoch", epoch},
           {"applied", applied},
@@ -85,10 +86,12 @@ float kr_average_l1_divisor(const FilterTable& table, int l, const KrOptions& o)
 KrReport kr_plan_step(const FilterTable& table, const void* arena, int64_t arena_numel, const KrOptions& o,
                       const ReactivationContext& ctx, const KrState& state) {
   validate_kr_options(o);
-  REVIVE_CHECK(arena_numel == table.arena_numel(), "KR: the arena has " << arena_numel << " elements but the filter "
-                                                                        << "table was built for " << table.arena_numel());
+  REVIVE_CHECK(arena_numel == table.arena_numel(),
+               "KR: the arena has " << arena_numel << " elements but the filter table was built for "
+                                    << table.arena_numel());
   REVIVE_CHECK(arena != nullptr || arena_numel == 0, "KR: null arena");
-  REVIVE_CHECK(ctx.epoch >= 0, "KR epoch must be >= 0 (the 0-based index of the epoch just trained), got " << ctx.epoch);
+  REVIVE_CHECK(ctx.epoch >= 0,
+               "KR epoch must be >= 0 (the 0-based index of the epoch just trained), got " << ctx.epoch);
   KrReport report;
   report.epoch = ctx.epoch;
   report.applied = kr_step_applies(o, ctx.epoch);

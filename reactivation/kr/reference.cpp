@@ -4,11 +4,11 @@
 #include "reactivation/kr/reference.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 
 #include "reactivation/kr/kr_math.h"
 #include "reactivation/order_keys.h"
+#include "reactivation/step_clock.h"
 
 namespace revive {
 namespace {
@@ -31,7 +31,7 @@ void stable_sort_by(std::vector<int32_t>& ids, const std::vector<float>& value) 
 
 KrReport kr_reference_step(const FilterTable& table, float* arena, int64_t arena_numel, const KrOptions& o,
                            const ReactivationContext& ctx, KrState& state, KrSelection* selection) {
-  const auto t0 = std::chrono::steady_clock::now();
+  StepClock clock;
   KrReport report = kr_plan_step(table, arena, arena_numel, o, ctx, state);
   const FilterTableLayers& L = table.layers();
   const FilterTableFilters& F = table.filters();
@@ -113,7 +113,7 @@ KrReport kr_reference_step(const FilterTable& table, float* arena, int64_t arena
     }
     state.steps_applied = report.steps_applied;
   }
-  report.elapsed_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  report.elapsed_us = clock.elapsed_us();
   return report;
 }
 

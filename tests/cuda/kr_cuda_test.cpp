@@ -35,7 +35,8 @@ void expect_cuda_equals_cpu(const FilterTable& table, const std::vector<float>& 
   kr_test::expect_same_bits(scratch.l1, trace.l1);
   kr_test::expect_same_bits(scratch.importance, trace.importance);
   if (want.applied) {
-    std::vector<int32_t> invalid(scratch.invalid_filters.begin(), scratch.invalid_filters.begin() + want.invalid_filters);
+    std::vector<int32_t> invalid(scratch.invalid_filters.begin(),
+                                 scratch.invalid_filters.begin() + want.invalid_filters);
     std::sort(invalid.begin(), invalid.end());
     EXPECT_EQ(invalid, trace.invalid_filters);
   }
@@ -86,9 +87,10 @@ TEST(KrCuda, FiltersOfMoreKernelsThanThreads) {
   w.resize(static_cast<size_t>(700 * 2));
   for (float& x : w) x = rng.normal() * (rng.uniform() < 0.5f ? 1e-3f : 1.0f);
   net.conv({700, 2, 1, 1}, w);
-  for (const double gamma : {0.5, 1.0}) expect_cuda_equals_cpu(net.table(), net.arena, kr_test::options_with(1, 1, gamma),
-                                                               kr_test::first_epoch());
-  expect_cuda_equals_cpu(net.table(), net.arena, kr_test::options_with(0.3, 0.4, 0.5), kr_test::first_epoch());
+  const FilterTable table = net.table();
+  for (const double gamma : {0.5, 1.0})
+    expect_cuda_equals_cpu(table, net.arena, kr_test::options_with(1, 1, gamma), kr_test::first_epoch());
+  expect_cuda_equals_cpu(table, net.arena, kr_test::options_with(0.3, 0.4, 0.5), kr_test::first_epoch());
 }
 
 // Without a device (or without the CUDA backend) the workspace cannot exist, and says why.

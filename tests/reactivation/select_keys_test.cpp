@@ -60,9 +60,10 @@ TEST(SelectKeys, SelectRankEqualsTheSortedKeys) {
   for (int64_t n : {1, 2, 63, 64, 65, 200, 1000, 5000}) {
     for (int trial = 0; trial < 6; ++trial) {
       std::vector<uint32_t> keys(static_cast<size_t>(n));
+      const int binades = trial % 3 == 1 ? 2 : 40;
       for (auto& k : keys)
         k = trial % 3 == 0 ? static_cast<uint32_t>(rng.below(3))
-                           : magnitude_key(std::ldexp(rng.uniform(), -static_cast<int>(rng.below(trial % 3 == 1 ? 2 : 40))));
+                           : magnitude_key(std::ldexp(rng.uniform(), -static_cast<int>(rng.below(binades))));
       std::vector<uint32_t> sorted = keys;
       std::sort(sorted.begin(), sorted.end());
       const int64_t rank = static_cast<int64_t>(rng.below(static_cast<uint64_t>(n)));

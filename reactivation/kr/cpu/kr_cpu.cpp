@@ -3,7 +3,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -12,6 +11,7 @@
 #include "reactivation/kr/kr_math.h"
 #include "reactivation/order_keys.h"
 #include "reactivation/select_keys.h"
+#include "reactivation/step_clock.h"
 
 namespace revive {
 namespace {
@@ -213,19 +213,14 @@ void reactivate_filter(const FilterTable& table, float* arena, int32_t f, double
 
 KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_numel, const KrOptions& o,
                       const ReactivationContext& ctx, KrState& state, KrScratch* scratch) {
-  const auto t0 = std::chrono::steady_clock::now();
+  StepClock clock;
   KrReport report = kr_plan_step(table, arena, arena_numel, o, ctx, state);
   KrScratch local;
   KrScratch& s = scratch ? *scratch : local;
   const FilterTableLayers& L = table.layers();
   const int64_t n_filters = table.n_filters();
 
-  auto stage_start = std::chrono::steady_clock::now();
-  const auto end_stage = [&](int stage) {
-    const auto now = std::chrono::steady_clock::now();
-    report.stage_us[static_cast<size_t>(stage)] = std::chrono::duration<double, std::micro>(now - stage_start).count();
-    stage_start = now;
-  };
+  const auto end_stage = [&](size_t stage) { clock.end_stage(report.stage_us, stage); };
 
   // (a) norms, and the dead-filter fractions from them.
   s.l1.resize(static_cast<size_t>(n_filters));
@@ -234,7 +229,7 @@ KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   dead_fractions(table, s.importance.data(), report);
   end_stage(0);
   if (!report.applied) {
-    report.elapsed_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    report.elapsed_us = clock.elapsed_us();
     return report;
   }
 
@@ -287,7 +282,8 @@ KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
 
   // (d) C3 and the rescale, filter by filter.
   int64_t invalid = 0, rescaled = 0, zero_norm = 0, non_finite = 0;
-#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1) reduction(+ : invalid, rescaled, zero_norm, non_finite)
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1) \
+    reduction(+ : invalid, rescaled, zero_norm, non_finite)
   for (int32_t i = 0; i < n_invalid; ++i) {
     const size_t t = static_cast<size_t>(omp_get_thread_num());
     KernelCounts c;
@@ -304,7 +300,7 @@ KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   report.skipped_non_finite = non_finite;
   end_stage(3);
   state.steps_applied = report.steps_applied;
-  report.elapsed_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  report.elapsed_us = clock.elapsed_us();
   return report;
 }
 

@@ -4,7 +4,6 @@
 #include "reactivation/kr/kr_cuda.h"
 
 #include <algorithm>
-#include <chrono>
 
 #include "core/error.h"
 #include "kernels/cuda/runtime.h"
@@ -12,6 +11,7 @@
 #include "reactivation/cuda/filter_norms_cuda.h"
 #include "reactivation/kr/cuda/kr_device.h"
 #include "reactivation/kr/kr_math.h"
+#include "reactivation/step_clock.h"
 
 namespace revive {
 
@@ -38,7 +38,8 @@ KrCudaWorkspace::KrCudaWorkspace(const FilterTable& table, const KrOptions& opti
   cudaStream_t stream = kernels::cuda::stream();
   // The host arrays live until the synchronisation at the end.
   std::vector<uint8_t> kind(L.kind.size());
-  std::transform(L.kind.begin(), L.kind.end(), kind.begin(), [](ReactivatableKind k) { return static_cast<uint8_t>(k); });
+  std::transform(L.kind.begin(), L.kind.end(), kind.begin(),
+                 [](ReactivatableKind k) { return static_cast<uint8_t>(k); });
   std::vector<float> c1_divisor(L.kind.size(), 0.0f);
   std::vector<int32_t> pool_filter, scope_layer;
   std::vector<int64_t> pool_kappa_offset;
@@ -89,7 +90,7 @@ KrCudaWorkspace::~KrCudaWorkspace() = default;
 
 KrReport kr_apply_cuda(const FilterTable& table, float* arena, int64_t arena_numel, const KrOptions& o,
                        const ReactivationContext& ctx, KrState& state, KrCudaWorkspace& workspace) {
-  const auto t0 = std::chrono::steady_clock::now();
+  StepClock clock;
   KrReport report = kr_plan_step(table, arena, arena_numel, o, ctx, state);
   KrCudaWorkspace::Impl& m = workspace.impl();
   const FilterTableLayers& mine = m.table.layers();
@@ -127,7 +128,8 @@ KrReport kr_apply_cuda(const FilterTable& table, float* arena, int64_t arena_num
     report.conv_fraction_below[i] = n_conv ? static_cast<double>(c.conv_below[i]) / static_cast<double>(n_conv) : 0.0;
   if (report.applied) {
     for (int l = 0; l < table.n_layers(); ++l)
-      if (kr_layer_takes_part(table, l, o)) report.c2_filters += kr_count(o.beta, table.layers().n_filters[l], o.rounding);
+      if (kr_layer_takes_part(table, l, o))
+        report.c2_filters += kr_count(o.beta, table.layers().n_filters[l], o.rounding);
     report.c1_filters = static_cast<int64_t>(c.c1_filters);
     report.invalid_filters = static_cast<int64_t>(c.invalid_filters);
     report.invalid_kernels = static_cast<int64_t>(c.invalid_kernels);
@@ -136,7 +138,7 @@ KrReport kr_apply_cuda(const FilterTable& table, float* arena, int64_t arena_num
     report.skipped_non_finite = static_cast<int64_t>(c.non_finite);
     state.steps_applied = report.steps_applied;
   }
-  report.elapsed_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  report.elapsed_us = clock.elapsed_us();
   return report;
 }
 

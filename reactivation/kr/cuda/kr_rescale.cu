@@ -39,13 +39,15 @@ static __global__ void __launch_bounds__(kThreads) rescale_kernel(DeviceTable t,
   if (n_invalid == 0) return;  // the same for every thread of the block
   float* w = arena + t.filter_offset[f];
   float* kappa = s.kappa + t.pool_kappa_offset[b];
-  for (int32_t c = threadIdx.x; c < n_kernels; c += kThreads) kappa[c] = kr_kernel_l1(w + static_cast<int64_t>(c) * len, len);
+  for (int32_t c = threadIdx.x; c < n_kernels; c += kThreads)
+    kappa[c] = kr_kernel_l1(w + static_cast<int64_t>(c) * len, len);
   __shared__ unsigned long long best_key;
   if (threadIdx.x == 0) best_key = 0;
   __syncthreads();  // the norms and best_key's start
   unsigned long long mine = 0;
   for (int32_t c = threadIdx.x; c < n_kernels; c += kThreads)
-    mine = max(mine, (static_cast<unsigned long long>(magnitude_key(kappa[c])) << 32) | (0xffffffffu - static_cast<uint32_t>(c)));
+    mine = max(mine, (static_cast<unsigned long long>(magnitude_key(kappa[c])) << 32) |
+                         (0xffffffffu - static_cast<uint32_t>(c)));
   atomicMax(&best_key, mine);
   __syncthreads();
   const int32_t best = static_cast<int32_t>(0xffffffffu - static_cast<uint32_t>(best_key & 0xffffffffu));

@@ -3,11 +3,11 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 
 #include "core/error.h"
 #include "reactivation/filter_norms.h"
+#include "reactivation/step_clock.h"
 #include "reactivation/we/we_math.h"
 #include "reactivation/we/we_rate.h"
 
@@ -191,19 +191,14 @@ double we_fallback_period(const FilterTable& table, const WeOptions& o) {
 
 WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_numel, const WeOptions& o, int epoch,
                       const std::vector<int>& stage_boundaries, WeState& state, WeScratch* scratch) {
-  const auto t0 = std::chrono::steady_clock::now();
+  StepClock clock;
   WeReport report = we_plan_step(table, arena, arena_numel, o, epoch, stage_boundaries);
   WeScratch local;
   WeScratch& s = scratch ? *scratch : local;
   const FilterTableLayers& L = table.layers();
   const int64_t n_filters = table.n_filters();
 
-  auto stage_start = std::chrono::steady_clock::now();
-  const auto end_stage = [&](int stage) {
-    const auto now = std::chrono::steady_clock::now();
-    report.stage_us[static_cast<size_t>(stage)] = std::chrono::duration<double, std::micro>(now - stage_start).count();
-    stage_start = now;
-  };
+  const auto end_stage = [&](size_t stage) { clock.end_stage(report.stage_us, stage); };
 
   // (a) norms.
   s.l1.resize(static_cast<size_t>(n_filters));
@@ -268,7 +263,7 @@ WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   for (int k = 0; k < kNumReactivatableKinds; ++k) report.pools[k].crossover = counts[k];
   end_stage(4);
 
-  report.elapsed_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  report.elapsed_us = clock.elapsed_us();
   return report;
 }
 

@@ -19,8 +19,8 @@ TEST(KrModels, ResNet20OnlySelectedKernelsChangeTowardsTheBestNorm) {
   std::vector<float> after = m.weights;
   KrState state;
   KrSelection sel;
-  const KrReport r = kr_reference_step(m.table, after.data(), static_cast<int64_t>(after.size()), kr_test::busy_options(),
-                                       kr_test::first_epoch(), state, &sel);
+  const KrReport r = kr_reference_step(m.table, after.data(), static_cast<int64_t>(after.size()),
+                                       kr_test::busy_options(), kr_test::first_epoch(), state, &sel);
   ASSERT_GT(r.rescaled_kernels, 10);
   EXPECT_GT(r.skipped_zero_norm, 0);
 
