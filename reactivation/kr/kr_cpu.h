@@ -23,8 +23,8 @@ struct KrScratch {
   std::vector<float> l1;          // per filter
   std::vector<float> importance;  // per filter: L1 / I_g
   std::vector<uint32_t> c1_keys;  // per taking-part filter
-  // F, in module order and by (L1, id) within a layer: the first report.invalid_filters entries
-  // after an applied step (sized by the table).
+  // F in ascending ids: the first report.invalid_filters entries after an applied step (sized by
+  // the table).
   std::vector<int32_t> invalid_filters;
   std::vector<int32_t> layer_invalid;  // per layer: its count in F
   std::vector<uint8_t> takes_part;     // per layer: kr_layer_takes_part
