@@ -20,7 +20,6 @@ constexpr uint64_t kAllBelow = std::numeric_limits<uint64_t>::max();  // above e
 
 // GCC vector extensions: SSE on x86-64, NEON elsewhere.
 using F4 = float __attribute__((vector_size(16)));
-using U4 = uint32_t __attribute__((vector_size(16)));
 using I4 = int32_t __attribute__((vector_size(16)));
 
 // Below this much work a stage runs on one thread: a parallel region costs more than it saves.
@@ -178,22 +177,24 @@ void reactivate_filter(const FilterTable& table, float* arena, int32_t f, double
   }
   // 1x1 kernels, four at a time: kr_rescale_kernel's arithmetic and statuses (kr_rescale_factor)
   // on 4-float vectors, then the rest one by one. Scalar, the division and the unpredictable
-  // selection cost MobileNetV2's step most of its time.
+  // selection cost MobileNetV2's step most of its time. Keys are below 2^31: signed compares
+  // (SSE2 has no unsigned ones).
   const float best_l1 = kappa[best];
   const I4 best_ok = I4{} - static_cast<int32_t>(best_l1 <= kKrMaxBestL1);
+  const int32_t t = static_cast<int32_t>(threshold), nan_key = static_cast<int32_t>(kNanMagnitudeKey);
   I4 rescaled{}, zero_norm{}, non_finite{};
   int32_t c = 0;
   for (; c + 4 <= n_kernels; c += 4) {
     F4 k, x;
     std::memcpy(&k, kappa + c, sizeof k);
     std::memcpy(&x, w + c, sizeof x);
-    const U4 bits = reinterpret_cast<U4>(k) & 0x7fffffffu;
-    const U4 key = bits < kNanMagnitudeKey ? bits : U4{} + kNanMagnitudeKey;  // magnitude_key
+    const I4 bits = reinterpret_cast<I4>(k) & 0x7fffffff;
+    const I4 key = bits < nan_key ? bits : I4{} + nan_key;  // magnitude_key
     const I4 index = I4{0, 1, 2, 3} + c;
-    const I4 in = (index != best) & ((key < threshold) | ((key == threshold) & (index < cutoff)));
+    const I4 in = (index != best) & ((key < t) | ((key == t) & (index < cutoff)));
     const F4 r = best_l1 / k;
     const I4 zero = k == 0.0f;
-    const I4 ok = ((reinterpret_cast<U4>(r) & 0x7f800000u) != 0x7f800000u) & best_ok & ~zero;
+    const I4 ok = ((reinterpret_cast<I4>(r) & 0x7f800000) != 0x7f800000) & best_ok & ~zero;
     x = (in & ok) != 0 ? x * r : x;
     std::memcpy(w + c, &x, sizeof x);
     rescaled -= in & ok;

@@ -184,6 +184,19 @@ TEST(KrReference, ZeroAndTinyKernelsAreSkippedAndCounted) {
   EXPECT_EQ(net.arena, (std::vector<float>{0, 1e-45f, 2, -2}));
 }
 
+TEST(KrReference, NanKernelsAreNeverWritten) {
+  // A NaN kernel sorts last, so the first one is the best: every factor is NaN and every selected
+  // kernel is skipped as non-finite. Five 1x1 kernels: the vector loop and its scalar tail.
+  TinyNet net;
+  net.conv({1, 5, 1, 1}, {1, NAN, 0.5f, NAN, 2});
+  const KrReport r = step_both(net, options_with(1, 1, 1));
+  EXPECT_EQ(r.invalid_kernels, 4);
+  EXPECT_EQ(r.skipped_non_finite, 4);
+  EXPECT_EQ(r.rescaled_kernels, 0);
+  EXPECT_EQ(net.arena[0], 1.0f);
+  EXPECT_EQ(net.arena[4], 2.0f);
+}
+
 TEST(KrReference, AlphaAsAnL1ThresholdKeepsTheFiltersBelowIt) {
   // Averages 1.5, 0.3, 3, 0.375 | 0.4, 2 (two_layers): alpha = 0.38 keeps f1 and f3 (0.375 < 0.38),
   // and C2 (beta = 1) keeps everything: F = {f1, f3}.
