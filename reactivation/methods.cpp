@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "reactivation/kr/kr_method.h"
 #include "reactivation/registry.h"
 #include "reactivation/we/we_method.h"
 
@@ -30,7 +31,7 @@ MethodSpec none_method() {
 }  // namespace
 
 const std::vector<MethodSpec>& reactivation_methods() {
-  static const std::vector<MethodSpec> methods{none_method(), we_method()};
+  static const std::vector<MethodSpec> methods{none_method(), we_method(), kr_method()};
   return methods;
 }
 

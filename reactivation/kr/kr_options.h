@@ -10,12 +10,11 @@
 // kernels of every invalid filter) is not offered: C3 is per filter, as the paper describes it.
 #pragma once
 
-#include <array>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <utility>
 #include <vector>
 
+#include "core/option_table.h"
 #include "reactivation/kr/kr_enums.h"
 
 namespace revive {
@@ -47,18 +46,14 @@ const std::vector<std::string>& kr_preset_names();
 // Throws revive::Error naming the first invalid option, in the CLI's terms.
 void validate_kr_options(const KrOptions& options);
 
+// The preset and every field, as kr_option_table names them.
 nlohmann::json kr_options_to_json(const KrOptions& options);
 
-// The names of each choice, as the options' JSON and the command line spell them.
-constexpr std::array<std::pair<const char*, KrGammaSchedule>, 2> kKrGammaScheduleNames{
-    {{"cosine", KrGammaSchedule::kCosine}, {"lr_ratio", KrGammaSchedule::kLrRatio}}};
-constexpr std::array<std::pair<const char*, KrGammaEpoch>, 2> kKrGammaEpochNames{
-    {{"completed", KrGammaEpoch::kCompleted}, {"just_finished", KrGammaEpoch::kJustFinished}}};
-constexpr std::array<std::pair<const char*, KrAvgL1Divisor>, 2> kKrAvgL1DivisorNames{
-    {{"in_channels", KrAvgL1Divisor::kInChannels}, {"filter_size", KrAvgL1Divisor::kFilterSize}}};
-constexpr std::array<std::pair<const char*, KrRounding>, 3> kKrRoundingNames{
-    {{"floor", KrRounding::kFloor}, {"ceil", KrRounding::kCeil}, {"round", KrRounding::kRound}}};
-constexpr std::array<std::pair<const char*, KrAlphaMode>, 2> kKrAlphaModeNames{
-    {{"fraction", KrAlphaMode::kFraction}, {"l1_threshold", KrAlphaMode::kL1Threshold}}};
+// Every field but the preset, by the key `--kr-set key=value` and the options' JSON use (alpha,
+// alpha_mode, ..., rank_depthwise), with the values each accepts.
+const OptionTable<KrOptions>& kr_option_table();
+
+// Applies one "key=value" (`origin` names it in errors, e.g. "--kr-set").
+void apply_kr_override(KrOptions& options, const std::string& key_value, const std::string& origin);
 
 }  // namespace revive

@@ -24,7 +24,7 @@ TEST(MethodRegistry, OffersTheBaselineFirstAndEveryMethodOnce) {
     }
   }
   EXPECT_EQ(&find_method("we"), &all[1]);
-  EXPECT_ERROR(find_method("magic"), "unknown reactivation method 'magic': this build offers none, we");
+  EXPECT_ERROR(find_method("magic"), "unknown reactivation method 'magic': this build offers none, we, kr");
 }
 
 TEST(MethodRegistry, ResolvingFillsEveryOptionAndIsIdempotent) {

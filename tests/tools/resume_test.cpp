@@ -87,6 +87,19 @@ TEST(Resume, WeightEvolutionRunResumesExactlyWithItsState) {
   expect_resume_matches(a, b);
 }
 
+TEST(Resume, KernelReactivationRunResumesExactlyWithItsState) {
+  // A step every epoch (the count of steps applied is KR's state), interrupted in epoch 2.
+  const std::string run = kRun + " --method kr --kr-set period=1 --kr-set gamma0=0.5";
+  const fs::path a = fresh_dir("kr_a"), b = fresh_dir("kr_b");
+  ASSERT_EQ(run_revive(run + " --out " + a.string()).status, 0);
+  EXPECT_EQ(run_revive(run + " --out " + b.string() + " --stop-after-steps 20").status, 130);
+  const auto lines = metrics(a);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[2]["reactivation"]["steps_applied"], 3);
+  EXPECT_GT(lines[0]["reactivation"]["rescaled_kernels"].get<int64_t>(), 0);
+  expect_resume_matches(a, b);
+}
+
 // Several networks: interrupted while the second trains its first epoch (16 steps a network and
 // epoch), resumed, it ends as the uninterrupted run; and the first network of the run is the run
 // of one network with the same seed.
