@@ -9,6 +9,8 @@
 #pragma once
 
 #include <array>
+#include <cmath>
+#include <cstdint>
 
 #include "core/hd.h"
 #include "reactivation/filter_table.h"
@@ -31,6 +33,14 @@ REVIVE_HD float filter_norm_combine(float* lanes) {
   lanes[0] += lanes[2];
   lanes[1] += lanes[3];
   return lanes[0] + lanes[1];
+}
+
+// The L1 norm of one filter of `len` elements in that order, written plainly: what the readable
+// reference steps of the methods compute, and the definition the loops below are tested against.
+inline float filter_norm_l1_plain(const float* w, int64_t len) {
+  float lanes[kFilterNormLanes] = {};
+  for (int64_t e = 0; e < len; ++e) lanes[e % kFilterNormLanes] += std::fabs(w[e]);
+  return filter_norm_combine(lanes);
 }
 
 // For every filter f of the table: l1[f] = sum of |w| over the filter (plain L1) and

@@ -13,14 +13,6 @@
 namespace revive {
 namespace {
 
-// A filter's L1 norm L_j in the order filter_norms.h defines (element e into lane e mod 16, then
-// the halving tree): the spec's sum of the kernels' norms, summed in the order the methods share.
-float filter_l1(const float* w, int64_t len) {
-  float lanes[kFilterNormLanes] = {};
-  for (int64_t e = 0; e < len; ++e) lanes[e % kFilterNormLanes] += std::fabs(w[e]);
-  return filter_norm_combine(lanes);
-}
-
 // Sorts ids ascending by magnitude_key(value[id]), equal values in the ids' order.
 void stable_sort_by(std::vector<int32_t>& ids, const std::vector<float>& value) {
   std::stable_sort(ids.begin(), ids.end(),
@@ -43,7 +35,8 @@ KrReport kr_reference_step(const FilterTable& table, float* arena, int64_t arena
   for (int l = 0; l < table.n_layers(); ++l) {
     if (L.kind[l] != ReactivatableKind::kConvWeight) continue;
     for (int32_t f = L.first_filter[l]; f < L.first_filter[l + 1]; ++f) {
-      l1[f] = filter_l1(arena + F.offset[f], L.filter_len[l]);
+      // L_j, the spec's sum of the kernels' norms, in the order the methods share (filter_norms.h).
+      l1[f] = filter_norm_l1_plain(arena + F.offset[f], L.filter_len[l]);
       average[f] = l1[f] / kr_average_l1_divisor(table, l, o);
       // The dead-filter fractions use WE's average L1, L_j / I_g, whatever C1's divisor.
       ++n_conv;

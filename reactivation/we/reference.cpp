@@ -12,7 +12,7 @@
 // "The code" below is the authors' published implementation (we.py, which the spec cites), whose
 // behaviour the `reference` preset reproduces. What this file shares with the tuned paths is the
 // definition of the arithmetic only, so that "the same result" can mean the same bits:
-//   filter_norm_combine (filter_norms.h)  the order in which a filter's |w| are summed;
+//   filter_norm_l1_plain (filter_norms.h) the order in which a filter's |w| are summed;
 //   magnitude_key, magnitude_bits         how importances and |w| compare (NaN above every number,
 //                                         as torch.sort puts it);
 //   we_blend_adaptive, we_blend_harmonic, the float formulas of one blend and when it is skipped;
@@ -25,14 +25,9 @@ namespace revive {
 namespace {
 
 // ---- 1.2 Importance ---------------------------------------------------------------------------
-// The plain L1 norm of a filter. Element e goes to lane e mod 16, and the lanes are added up by
-// filter_norm_combine: the order the SIMD and GPU loops use. Summed in another order, float rounding
-// could rank two nearly equal filters the other way round.
-float filter_l1(const float* w, int32_t len) {
-  float lanes[kFilterNormLanes] = {};
-  for (int32_t e = 0; e < len; ++e) lanes[e % kFilterNormLanes] += std::fabs(w[e]);
-  return filter_norm_combine(lanes);
-}
+// The plain L1 norm of a filter is filter_norm_l1_plain (filter_norms.h): element e goes to lane
+// e mod 16, and the lanes are added up by filter_norm_combine, the order the SIMD and GPU loops use.
+// Summed in another order, float rounding could rank two nearly equal filters the other way round.
 
 // Importances (average L1, never negative) in the order torch.sort gives them: by value, NaN last.
 const auto less_important = [](float a, float b) { return magnitude_key(a) < magnitude_key(b); };
@@ -249,7 +244,7 @@ WeReport we_apply_reference(const FilterTable& table, float* arena, int64_t aren
   t.importance.resize(t.l1.size());
   for (int32_t f = 0; f < n_filters; ++f) {
     const int layer = F.layer[f];
-    t.l1[f] = filter_l1(arena + F.offset[f], L.filter_len[layer]);
+    t.l1[f] = filter_norm_l1_plain(arena + F.offset[f], L.filter_len[layer]);
     t.importance[f] = t.l1[f] / L.divisor[layer];
   }
 
