@@ -21,6 +21,10 @@ int main(int argc, char** argv) {
   add("eval", "Evaluate saved weights on a dataset's test split", revive::cli::add_eval_command);
   add("reactivate", "Apply one reactivation step to a .safetensors state dict (yours, or a revive checkpoint)",
       revive::cli::add_reactivate_command);
+  add("study", "Train a baseline and methods on the same seeds and report the differences (tables, pictures)",
+      revive::cli::add_study_command);
+  add("inspect", "Per conv layer of a .safetensors state dict: dormant filters, average L1 norms, entropy",
+      revive::cli::add_inspect_command);
   add("info", "Print the build (oneDNN, CUDA), the devices found and the thread count",
       revive::cli::add_info_command);
   revive::set_runtime_options(revive::RuntimeOptions::from_environment());
