@@ -57,14 +57,17 @@ FilterCensus filter_census(const std::vector<ConvLayerFilters>& layers) {
     c.layer_mean_avg_l1.push_back(layer.mean());
   }
   for (size_t i = 0; i < below.size(); ++i) {
-    c.fraction_below[i] = c.n_conv_filters ? static_cast<double>(below[i]) / static_cast<double>(c.n_conv_filters) : 0.0;
+    const double n = static_cast<double>(c.n_conv_filters);
+    c.fraction_below[i] = c.n_conv_filters ? static_cast<double>(below[i]) / n : 0.0;
   }
   return c;
 }
 
 nlohmann::json filter_census_json(const FilterCensus& census) {
   nlohmann::json below = nlohmann::json::object();
-  for (size_t i = 0; i < kDeadFilterThresholds.size(); ++i) below[kDeadFilterThresholdNames[i]] = census.fraction_below[i];
+  for (size_t i = 0; i < kDeadFilterThresholds.size(); ++i) {
+    below[kDeadFilterThresholdNames[i]] = census.fraction_below[i];
+  }
   return {{"conv_filters", census.n_conv_filters},
           {"fraction_below", below},
           {"layer_mean_avg_l1", census.layer_mean_avg_l1}};

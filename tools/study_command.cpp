@@ -176,11 +176,11 @@ int run_study(const StudyCommandLine& cl) {
   write_file_atomically(out + "/study.json",
                         [&](std::ostream& os) { os << study_spec_to_json(spec).dump(2) << "\n"; });
 
-  std::vector<int> remaining(mine.size());
+  std::vector<int> remaining(mine.size());  // epochs left per run, for the ETA
   for (size_t i = 0; i < mine.size(); ++i) {
-    remaining[i] = states[i] == RunState::kFinished ? 0
-                   : states[i] == RunState::kFresh  ? configs[i].epochs
-                                                    : configs[i].epochs - read_study_run(out, spec, mine[i]).epochs_logged;
+    remaining[i] = configs[i].epochs;
+    if (states[i] == RunState::kFinished) remaining[i] = 0;
+    if (states[i] == RunState::kPartial) remaining[i] -= read_study_run(out, spec, mine[i]).epochs_logged;
   }
   StudyClock clock;
   const auto eta = [&]() -> std::string {
@@ -192,9 +192,10 @@ int run_study(const StudyCommandLine& cl) {
     }
     return format_duration(seconds);
   };
+  const std::string shard =
+      cl.shard.empty() ? "" : ", shard " + cl.shard + ": " + std::to_string(mine.size()) + " of them";
   std::fprintf(stderr, "revive: study %s: %zu runs (%zu variants x %zu seeds)%s\n", out.c_str(), all.size(),
-               spec.variants.size(), spec.seeds.size(),
-               cl.shard.empty() ? "" : (", shard " + cl.shard + ": " + std::to_string(mine.size()) + " of them").c_str());
+               spec.variants.size(), spec.seeds.size(), shard.c_str());
   std::atomic<bool>& stop = install_stop_handlers();
   int64_t steps = 0;
   for (size_t i = 0; i < mine.size(); ++i) {

@@ -1,7 +1,7 @@
-// `revive train`: builds the run from the command line (or, with --resume, from the run folder's
-// config.json) through the run builder, trains, and writes the run folder:
+// `revive train`: the run's configuration from the command line (or, with --resume, from the run
+// folder's config.json), trained by train_run_folder (tools/train_run.h), which writes the folder:
 //   config.json        every option (written before training starts)
-//   metrics.jsonl      one line per epoch, appended as each ends
+//   metrics.jsonl      one line per epoch, appended as each ends (with the dead-filter census)
 //   checkpoints/       the newest --keep-last checkpoints (optim/checkpoint.h)
 //   model.safetensors  and summary.json, written atomically when training completes (a run of N
 //                      networks adds model.net<k>.safetensors for k = 2..N)

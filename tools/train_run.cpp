@@ -111,7 +111,8 @@ TrainRunResult train_run_folder(const RunConfig& config, const std::string& out,
   const std::vector<CheckpointNetwork> networks = run->checkpoint_networks();
   trainer.set_position_callback([&](const std::vector<TrainPosition>& positions) {
     const int epoch = positions.front().epoch;
-    const bool due = trainer.stopped() || epoch == c.epochs || (c.checkpoint_every > 0 && epoch % c.checkpoint_every == 0);
+    const bool due =
+        trainer.stopped() || epoch == c.epochs || (c.checkpoint_every > 0 && epoch % c.checkpoint_every == 0);
     if (due) {
       try {
         checkpoints.write(networks, {positions, reactivator.state(), c.seed});

@@ -97,7 +97,8 @@ TEST(StudyReport, TablesCarryTheFigures) {
   const std::vector<VariantSummary> s = summarize_study(spec, records);
   const std::string md = study_report_markdown(spec, s, records);
   EXPECT_NE(md.find("| none | 3/3 | 68.33 ± 7.64 | – | 73.33 ± 5.77 | – |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| we | 2/3 | 67.00 ± 1.41 | +2.00 ± 8.49 (1/2 better) | 69.00 ± 4.24 | -1.00 ± 4.24 (1/2 better) |"),
+  EXPECT_NE(md.find("| we | 2/3 | 67.00 ± 1.41 | +2.00 ± 8.49 (1/2 better) | 69.00 ± 4.24 | "
+                    "-1.00 ± 4.24 (1/2 better) |"),
             std::string::npos)
       << md;
   EXPECT_NE(md.find("| we | 2.25 | 5.000 | 0.2222% | +12.5% |"), std::string::npos) << md;

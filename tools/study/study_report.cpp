@@ -155,7 +155,8 @@ std::string study_report_markdown(const StudySpec& spec, const std::vector<Varia
   for (uint64_t s : spec.seeds) seeds += (seeds.empty() ? "" : ", ") + std::to_string(s);
   std::ostringstream md;
   md << "# Study report\n\n"
-     << c.model << " on " << c.dataset << (c.limit_train > 0 ? " (first " + std::to_string(c.limit_train) + " training images)" : "")
+     << c.model << " on " << c.dataset
+     << (c.limit_train > 0 ? " (first " + std::to_string(c.limit_train) + " training images)" : "")
      << ", " << c.epochs << " epochs, seeds " << seeds << "; baseline: `" << spec.baseline << "`. Runs finished: "
      << finished << "/" << records.size() << ".\n\n"
      << "## Test accuracy (%)\n\n"

@@ -111,7 +111,9 @@ void validate_study_spec(const StudySpec& spec) {
 
 nlohmann::json study_spec_to_json(const StudySpec& spec) {
   nlohmann::json variants = nlohmann::json::array();
-  for (const StudyVariant& v : spec.variants) variants.push_back({{"name", v.name}, {"args", v.args}, {"options", v.options}});
+  for (const StudyVariant& v : spec.variants) {
+    variants.push_back({{"name", v.name}, {"args", v.args}, {"options", v.options}});
+  }
   return {{"options", spec.options}, {"seeds", spec.seeds}, {"variants", variants}, {"baseline", spec.baseline}};
 }
 
