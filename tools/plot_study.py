@@ -92,9 +92,14 @@ def seeds_label(v):
     return "%s (%d seeds%s)" % (v["name"], done, " + %d unfinished" % running if running else "")
 
 
-def colours(variants):
+def styles(variants):
+    """Per variant: colour, marker and line style, all different, so that curves that coincide (a
+    method that changed little) still show each variant."""
     cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    return {v["name"]: cycle[i % len(cycle)] for i, v in enumerate(variants)}
+    markers, lines = "osD^vP", ["-", "--", "-.", ":"]
+    return {v["name"]: {"color": cycle[i % len(cycle)], "marker": markers[i % len(markers)],
+                        "linestyle": lines[i % len(lines)], "markerfacecolor": "none", "markeredgewidth": 1.5}
+            for i, v in enumerate(variants)}
 
 
 def finish(fig, path):
@@ -109,14 +114,15 @@ def title_of(spec):
     return "%s on %s" % (o.get("model", "cnn"), o.get("dataset", "fashion-mnist"))
 
 
-def plot_accuracy(spec, variants, colour, out):
+def plot_accuracy(spec, variants, style, out):
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for v in variants:
         if not v["runs"]:
             continue
         epochs, means, stds = per_epoch(v["runs"], lambda l: 100 * l["test_acc"])
-        c = colour[v["name"]]
-        ax.plot(epochs, means, marker="o", color=c, label=seeds_label(v))
+        st = style[v["name"]]
+        c = st["color"]
+        ax.plot(epochs, means, label=seeds_label(v), markersize=7, **st)
         if len(v["runs"]) > 1:
             ax.fill_between(epochs, [m - s for m, s in zip(means, stds)], [m + s for m, s in zip(means, stds)],
                             color=c, alpha=0.2, linewidth=0)
@@ -129,21 +135,21 @@ def plot_accuracy(spec, variants, colour, out):
     finish(fig, os.path.join(out, "accuracy.png"))
 
 
-def plot_we_rate(spec, variants, colour, out):
+def plot_we_rate(spec, variants, style, out):
     we = [v for v in variants if v["runs"] and "pools" in v["runs"][0]["lines"][0].get("reactivation", {})]
     if not we:
         print("plot_study: no Weight Evolution variant: we_rate.png not drawn")
         return
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for v in we:
-        for pool, label, style in POOLS:
+        for pool, label, line in POOLS:
             def rate(line, pool=pool):
                 p = line.get("reactivation", {}).get("pools", {}).get(pool)
                 return 100 * p["rate"] if p and p.get("enabled", True) else None
             epochs, means, _ = per_epoch(v["runs"], rate)
             if epochs:
-                ax.plot(epochs, means, linestyle=style, marker=".", color=colour[v["name"]],
-                        label="%s: %s" % (v["name"], label))
+                ax.plot(epochs, means, linestyle=line, marker=style[v["name"]]["marker"], markerfacecolor="none",
+                        color=style[v["name"]]["color"], label="%s: %s" % (v["name"], label))
     ax.set_xlabel("epoch")
     ax.set_ylabel("selection rate r(e) (% of the pool)")
     ax.set_title("Weight Evolution's selection rate per epoch, %s" % title_of(spec))
@@ -158,7 +164,7 @@ def last_censuses(v):
     return [r["lines"][-1]["filters"] for r in v["runs"] if r["finished"] and "filters" in r["lines"][-1]]
 
 
-def plot_dead_filters(spec, variants, colour, out):
+def plot_dead_filters(spec, variants, style, out):
     fig, ax = plt.subplots(figsize=(7, 4.5))
     x = [float(t) for t in THRESHOLDS]
     drawn = False
@@ -168,7 +174,7 @@ def plot_dead_filters(spec, variants, colour, out):
             continue
         stats = [mean_std([100 * c["fraction_below"][t] for c in censuses]) for t in THRESHOLDS]
         ax.errorbar(x, [m for m, _ in stats], yerr=[s for _, s in stats] if len(censuses) > 1 else None,
-                    marker="o", capsize=3, color=colour[v["name"]], label="%s (%d seeds)" % (v["name"], len(censuses)))
+                    capsize=3, markersize=7, label="%s (%d seeds)" % (v["name"], len(censuses)), **style[v["name"]])
         drawn = True
     if not drawn:
         plt.close(fig)
@@ -186,7 +192,7 @@ def plot_dead_filters(spec, variants, colour, out):
     finish(fig, os.path.join(out, "dead_filters.png"))
 
 
-def plot_layer_histogram(spec, variants, colour, out):
+def plot_layer_histogram(spec, variants, style, out):
     layers = {v["name"]: [m for c in last_censuses(v) for m in c["layer_mean_avg_l1"]] for v in variants}
     values = [m for ms in layers.values() for m in ms if m > 0]
     if not values:
@@ -201,7 +207,8 @@ def plot_layer_histogram(spec, variants, colour, out):
         ms = [m for m in layers[v["name"]] if m > 0]
         if ms:
             n_runs = len(last_censuses(v))
-            ax.hist(ms, bins=bins, histtype="step", linewidth=2, color=colour[v["name"]],
+            ax.hist(ms, bins=bins, histtype="step", linewidth=2, color=style[v["name"]]["color"],
+                    linestyle=style[v["name"]]["linestyle"],
                     label="%s (%d layers x %d seeds)" % (v["name"], len(ms) // n_runs, n_runs))
     ax.set_xscale("log")
     ticks = [float("%.1g" % 10 ** (lo + (hi - lo) * i / 5)) for i in range(6)]
@@ -218,7 +225,7 @@ def plot_layer_histogram(spec, variants, colour, out):
     finish(fig, os.path.join(out, "layer_l1_hist.png"))
 
 
-def plot_overhead(spec, variants, colour, out):
+def plot_overhead(spec, variants, style, out):
     rows = []
     for v in variants:
         lines = [l for r in v["runs"] for l in r["lines"]]
@@ -232,7 +239,7 @@ def plot_overhead(spec, variants, colour, out):
     base = next((r for r in rows if r[0] == spec["baseline"]), None)
     names = [r[0] for r in rows]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 0.6 * len(rows) + 2.2))
-    left.barh(names, [r[1] for r in rows], color=[colour[n] for n in names])
+    left.barh(names, [r[1] for r in rows], color=[style[n]["color"] for n in names])
     for i, (name, seconds, _) in enumerate(rows):
         note = "%.2f s" % seconds
         if base and name != base[0] and base[1] > 0:
@@ -241,7 +248,7 @@ def plot_overhead(spec, variants, colour, out):
     left.set_xlabel("time per epoch (s), every step of the epoch")
     left.set_xlim(0, 1.6 * max(r[1] for r in rows))
     left.invert_yaxis()
-    right.barh(names, [r[2] for r in rows], color=[colour[n] for n in names])
+    right.barh(names, [r[2] for r in rows], color=[style[n]["color"] for n in names])
     for i, (_, seconds, react) in enumerate(rows):
         right.text(react, i, " %.3g ms (%.2g%% of the epoch)" % (react, 100 * react / 1e3 / seconds if seconds else 0),
                    va="center", fontsize="small")
@@ -263,12 +270,12 @@ def main():
     spec, variants = load_study(args.study_dir)
     if not any(v["runs"] for v in variants):
         sys.exit("plot_study: no run of %s has logged an epoch yet" % args.study_dir)
-    colour = colours(variants)
-    plot_accuracy(spec, variants, colour, out)
-    plot_we_rate(spec, variants, colour, out)
-    plot_dead_filters(spec, variants, colour, out)
-    plot_layer_histogram(spec, variants, colour, out)
-    plot_overhead(spec, variants, colour, out)
+    style = styles(variants)
+    plot_accuracy(spec, variants, style, out)
+    plot_we_rate(spec, variants, style, out)
+    plot_dead_filters(spec, variants, style, out)
+    plot_layer_histogram(spec, variants, style, out)
+    plot_overhead(spec, variants, style, out)
 
 
 if __name__ == "__main__":

@@ -256,7 +256,13 @@ std::string write_study_report(const std::string& dir) {
   std::vector<StudyRunRecord> records;
   for (const StudyRun& run : study_runs(spec)) records.push_back(read_study_run(dir, spec, run));
   const std::vector<VariantSummary> summaries = summarize_study(spec, records);
-  const std::string md = study_report_markdown(spec, summaries, records);
+  std::string md = study_report_markdown(spec, summaries, records);
+  std::string pictures;
+  for (const char* png : {"accuracy", "we_rate", "dead_filters", "layer_l1_hist", "overhead"}) {
+    const std::string file = std::string("plots/") + png + ".png";
+    if (fs::exists(dir + "/" + file)) pictures += "![" + std::string(png) + "](" + file + ")\n\n";
+  }
+  if (!pictures.empty()) md += "\n## Pictures\n\n" + pictures;
   const auto write = [&](const std::string& name, const std::string& text) {
     write_file_atomically(dir + "/" + name, [&](std::ostream& os) { os << text; });
   };
