@@ -101,19 +101,35 @@ def main():
     md = ["# revive benchmarks", "",
           "`%s` on %s (%s, %d cores), %s, commit %s." % (command, cpu, isa, os.cpu_count(), machine["date"],
                                                         machine["commit"]), ""]
-    md += ["## Kernels, layers and reactivation steps (Google Benchmark; min of repetitions where asked)", "",
+    md += ["## Kernels, layers and reactivation steps (Google Benchmark)", "",
            "| program | benchmark | time | figures | CPU | ISA |", "|---|---|---|---|---|---|"]
     md += ["| %s | %s | %s | %s | %s | %s |" % (r["program"], r["benchmark"], r["time"], r["figures"], cpu, isa)
            for r in gbench]
     md += ["", "## Training throughput", "",
-           "| framework | model | device | threads | batch | images/s | peak RSS (GiB) | CPU | ISA |",
-           "|---|---|---|---|---|---|---|---|---|"]
-    for r in train + torch:
-        md.append("| %s | %s | %s | %s | %s | %.1f | %.2f | %s | %s |" % (
-            r.get("framework", "revive"), r.get("model"), r.get("device", "cpu"), r.get("threads", ""),
-            r.get("batch", ""), r.get("images_per_second", 0), r.get("peak_rss_gib", 0), cpu, isa))
+           "`alone`: revive_bench_train by itself; `vs PyTorch`: the runs of benchmarks/torch/compare.sh, revive "
+           "and PyTorch interleaved.", "",
+           "| run | framework | model | device | threads | batch | images/s | peak RSS (GiB) | CPU | ISA |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    for run, rows in (("alone", train), ("vs PyTorch", torch)):
+        for r in rows:
+            md.append("| %s | %s | %s | %s | %s | %s | %.1f | %.2f | %s | %s |" % (
+                run, r.get("framework", "revive"), r.get("model"), r.get("device", "cpu"), r.get("threads", ""),
+                r.get("batch", ""), r.get("images_per_second", 0), r.get("peak_rss_gib", 0), cpu, isa))
+    md += ["", "## Anchors", ""]
+    copies = [r for r in gbench if r["benchmark"].startswith("BM_copy_cpu") and "counters" in r]
+    for r in copies:
+        md.append("- memory-bandwidth floor, %s: memcpy of the same bytes at %.3g GB/s (%s, %s)" % (
+            r["benchmark"], r["counters"].get("GB/s", float("nan")), cpu, isa))
+    for model in dict.fromkeys(r["model"] for r in torch):
+        def median(framework, model=model):
+            values = sorted(r["images_per_second"] for r in torch
+                            if r["model"] == model and r["framework"].startswith(framework))
+            return values[len(values) // 2] if values else float("nan")
+        rv, tv = median("revive"), median("pytorch")
+        md.append("- PyTorch CPU throughput, %s: %.1f images/s against revive's %.1f (ratio %.2f; medians of the "
+                  "interleaved runs; %s, %s)" % (model, tv, rv, rv / tv if tv else float("nan"), cpu, isa))
     if not torch:
-        md += ["", "No PyTorch comparison: /usr/bin/python3 has no torch (apt-get install python3-torch)."]
+        md.append("- no PyTorch comparison: /usr/bin/python3 has no torch (apt-get install python3-torch)")
     with open(os.path.join(out, "bench.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     print("bench_report: wrote %s and %s" % (os.path.join(out, "bench.json"), os.path.join(out, "bench.md")))

@@ -1,12 +1,26 @@
 #include "tools/run_folder.h"
 
 #include <fstream>
+#include <sstream>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/json_fields.h"
 
 namespace revive::cli {
+
+nlohmann::json read_folder_json(const std::string& dir, const std::string& name, const std::string& kind) {
+  const std::string path = dir + "/" + name;
+  std::ifstream is(path);
+  REVIVE_CHECK(is.good(), dir << ": no " << name << " there (is it a revive " << kind << " folder?)");
+  std::stringstream text;
+  text << is.rdbuf();
+  return json_parse(text.str(), path);
+}
+
+RunConfig read_run_config(const std::string& dir) {
+  return run_config_from_json(read_folder_json(dir, "config.json", "run"), dir + "/config.json");
+}
 
 std::vector<nlohmann::json> read_metrics(const std::string& path) {
   std::vector<nlohmann::json> lines;

@@ -6,7 +6,16 @@
 #include <string>
 #include <vector>
 
+#include "run/run_config.h"
+
 namespace revive::cli {
+
+// The JSON of <dir>/<name>; throws "<dir>: no <name> there (is it a revive <kind> folder?)" when it
+// cannot be read, and names the file when it is not JSON.
+nlohmann::json read_folder_json(const std::string& dir, const std::string& name, const std::string& kind);
+
+// The configuration in <dir>/config.json (throws naming the folder when there is none).
+RunConfig read_run_config(const std::string& dir);
 
 // The usable lines of metrics.jsonl: they end at the first line that is not a JSON object with an
 // integer epoch (a line cut short by a crash, or damage).

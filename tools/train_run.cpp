@@ -2,12 +2,9 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "core/atomic_file.h"
 #include "core/autograd.h"
-#include "core/json_fields.h"
 #include "core/parallel.h"
 #include "core/safetensors.h"
 #include "optim/checkpoint.h"
@@ -44,15 +41,6 @@ nlohmann::json census_of(const nn::ParameterArena& arena, const FilterTable& tab
 }
 
 }  // namespace
-
-RunConfig read_run_config(const std::string& dir) {
-  const std::string path = dir + "/config.json";
-  std::ifstream is(path);
-  REVIVE_CHECK(is.good(), dir << ": no config.json there (is it a revive run folder?)");
-  std::stringstream text;
-  text << is.rdbuf();
-  return run_config_from_json(json_parse(text.str(), path), path);
-}
 
 TrainRunResult train_run_folder(const RunConfig& config, const std::string& out, const TrainRunOptions& options) {
   REVIVE_CHECK(options.stop != nullptr, "train_run_folder needs a stop flag");

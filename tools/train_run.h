@@ -46,7 +46,4 @@ struct TrainRunResult {
 // non-finite loss.
 TrainRunResult train_run_folder(const RunConfig& config, const std::string& out, const TrainRunOptions& options);
 
-// The configuration in <dir>/config.json (throws naming the folder when there is none).
-RunConfig read_run_config(const std::string& dir);
-
 }  // namespace revive::cli

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "core/atomic_file.h"
@@ -243,12 +242,7 @@ std::string study_runs_csv(const std::vector<StudyRunRecord>& records) {
 }
 
 StudySpec read_study_spec(const std::string& dir) {
-  const std::string path = dir + "/study.json";
-  std::ifstream is(path);
-  REVIVE_CHECK(is.good(), dir << ": no study.json there (is it a revive study folder?)");
-  std::stringstream text;
-  text << is.rdbuf();
-  return study_spec_from_json(json_parse(text.str(), path), path);
+  return study_spec_from_json(read_folder_json(dir, "study.json", "study"), dir + "/study.json");
 }
 
 std::string write_study_report(const std::string& dir) {
