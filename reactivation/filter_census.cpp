@@ -6,7 +6,7 @@
 
 namespace revive {
 
-const std::array<const char*, 5> kDeadFilterThresholdNames{"1e-4", "1e-3", "1e-2", "1e-1", "1"};
+const std::array<const char*, 5> kFilterCensusThresholdNames{"1e-4", "1e-3", "1e-2", "1e-1", "1"};
 
 int64_t ConvLayerFilters::count_below(double threshold) const {
   return std::count_if(avg_l1.begin(), avg_l1.end(), [&](float v) { return static_cast<double>(v) < threshold; });
@@ -53,7 +53,7 @@ FilterCensus filter_census(const std::vector<ConvLayerFilters>& layers) {
   std::array<int64_t, 5> below{};
   for (const ConvLayerFilters& layer : layers) {
     c.n_conv_filters += layer.n_filters();
-    for (size_t i = 0; i < kDeadFilterThresholds.size(); ++i) below[i] += layer.count_below(kDeadFilterThresholds[i]);
+    for (size_t i = 0; i < kFilterCensusThresholds.size(); ++i) below[i] += layer.count_below(kFilterCensusThresholds[i]);
     c.layer_mean_avg_l1.push_back(layer.mean());
   }
   for (size_t i = 0; i < below.size(); ++i) {
@@ -65,8 +65,8 @@ FilterCensus filter_census(const std::vector<ConvLayerFilters>& layers) {
 
 nlohmann::json filter_census_json(const FilterCensus& census) {
   nlohmann::json below = nlohmann::json::object();
-  for (size_t i = 0; i < kDeadFilterThresholds.size(); ++i) {
-    below[kDeadFilterThresholdNames[i]] = census.fraction_below[i];
+  for (size_t i = 0; i < kFilterCensusThresholds.size(); ++i) {
+    below[kFilterCensusThresholdNames[i]] = census.fraction_below[i];
   }
   return {{"conv_filters", census.n_conv_filters},
           {"fraction_below", below},

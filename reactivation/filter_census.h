@@ -16,9 +16,10 @@
 
 namespace revive {
 
-// The thresholds of the dead-filter fractions, with their names in metrics.jsonl.
-constexpr std::array<double, 5> kDeadFilterThresholds{1e-4, 1e-3, 1e-2, 1e-1, 1.0};
-extern const std::array<const char*, 5> kDeadFilterThresholdNames;  // "1e-4", ..., "1"
+// The thresholds of the census's fractions, with their names in metrics.jsonl (wider than the
+// methods' own dead-filter telemetry, kDeadFilterThresholds in filter_norms.h, to draw the curve).
+constexpr std::array<double, 5> kFilterCensusThresholds{1e-4, 1e-3, 1e-2, 1e-1, 1.0};
+extern const std::array<const char*, 5> kFilterCensusThresholdNames;  // "1e-4", ..., "1"
 
 // One conv layer's filters by average L1.
 struct ConvLayerFilters {
@@ -39,7 +40,7 @@ std::vector<ConvLayerFilters> conv_layer_filters(const FilterTable& table, const
 
 struct FilterCensus {
   int64_t n_conv_filters = 0;
-  std::array<double, 5> fraction_below{};  // of all conv filters, at kDeadFilterThresholds
+  std::array<double, 5> fraction_below{};  // of all conv filters, at kFilterCensusThresholds
   std::vector<double> layer_mean_avg_l1;   // one per conv layer
 };
 FilterCensus filter_census(const std::vector<ConvLayerFilters>& layers);

@@ -66,8 +66,8 @@ StudyRunRecord read_study_run(const std::string& study_dir, const StudySpec& spe
   }
   if (last != nullptr && last->contains("filters")) {
     const nlohmann::json& below = json_field((*last)["filters"], "fraction_below", path + " filters");
-    for (size_t i = 0; i < kDeadFilterThresholds.size(); ++i) {
-      r.dead_fraction[i] = json_double(below, kDeadFilterThresholdNames[i], path + " filters.fraction_below");
+    for (size_t i = 0; i < kFilterCensusThresholds.size(); ++i) {
+      r.dead_fraction[i] = json_double(below, kFilterCensusThresholdNames[i], path + " filters.fraction_below");
     }
     r.has_census = true;
   }
@@ -181,9 +181,9 @@ std::string study_report_markdown(const StudySpec& spec, const std::vector<Varia
   md << "\n## Dead conv filters at the end\n\n"
      << "Fraction (%) of conv filters whose average L1 norm (||W||_1 / input channels per group) lies below each "
         "threshold after the last epoch, mean over the finished seeds.\n\n| variant |";
-  for (const char* t : kDeadFilterThresholdNames) md << " < " << t << " |";
+  for (const char* t : kFilterCensusThresholdNames) md << " < " << t << " |";
   md << "\n|---|";
-  for (size_t i = 0; i < kDeadFilterThresholds.size(); ++i) md << "---|";
+  for (size_t i = 0; i < kFilterCensusThresholds.size(); ++i) md << "---|";
   md << "\n";
   for (const VariantSummary& s : summaries) {
     md << "| " << s.name << " |";
@@ -206,7 +206,7 @@ std::string study_report_csv(const std::vector<VariantSummary>& summaries) {
   csv << "variant,method,seeds_finished,seeds_planned,final_acc_mean,final_acc_std,best_acc_mean,best_acc_std,"
          "final_diff_mean,final_diff_std,final_diff_seeds,final_improved,best_diff_mean,best_diff_std,"
          "best_diff_seeds,best_improved,epoch_seconds,reactivation_ms,reactivation_share,overhead";
-  for (const char* t : kDeadFilterThresholdNames) csv << ",dead_below_" << t;
+  for (const char* t : kFilterCensusThresholdNames) csv << ",dead_below_" << t;
   csv << "\n";
   for (const VariantSummary& s : summaries) {
     const bool acc = s.final_acc.n > 0, diff = s.final_diff.diff.n > 0;
@@ -227,7 +227,7 @@ std::string study_report_csv(const std::vector<VariantSummary>& summaries) {
 std::string study_runs_csv(const std::vector<StudyRunRecord>& records) {
   std::ostringstream csv;
   csv << "variant,seed,status,epochs_logged,epochs_planned,final_acc,best_acc,epoch_seconds,reactivation_ms";
-  for (const char* t : kDeadFilterThresholdNames) csv << ",dead_below_" << t;
+  for (const char* t : kFilterCensusThresholdNames) csv << ",dead_below_" << t;
   csv << "\n";
   for (const StudyRunRecord& r : records) {
     const bool logged = r.epochs_logged > 0;

@@ -27,7 +27,7 @@ struct StudyRunRecord {
   double epoch_seconds = 0;            // mean over the logged epochs
   double reactivation_ms = 0;          // mean over the logged epochs
   bool has_census = false;             // the last epoch has a `filters` census
-  std::array<double, 5> dead_fraction{};  // at kDeadFilterThresholds, the last epoch
+  std::array<double, 5> dead_fraction{};  // at kFilterCensusThresholds, the last epoch
 };
 
 // Reads <study>/<run.dir>; a folder that does not exist yet gives a record with 0 epochs.
