@@ -8,13 +8,16 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace revive::testing {
 
-// An empty temporary path named `prefix` + `name` (removed if it existed).
+// An empty temporary path named `prefix` + `name` + this process's id (removed if it existed): the
+// id keeps apart the same test run at once from two build trees on one machine.
 inline std::filesystem::path fresh_dir(const std::string& prefix, const std::string& name) {
-  std::filesystem::path d = std::filesystem::temp_directory_path() / (prefix + name);
+  std::filesystem::path d =
+      std::filesystem::temp_directory_path() / (prefix + name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(d);
   return d;
 }
