@@ -171,6 +171,13 @@ std::optional<ConvRoute> cached_conv_route(const ConvRouteKey& key) {
   return it->second;
 }
 
+size_t cached_conv_route_count() {
+  Memory& m = memory();
+  std::lock_guard<std::mutex> lock(m.mu);
+  load_locked(m);
+  return m.entries.size();
+}
+
 ConvRoute store_conv_route(const ConvRouteKey& key, ConvRoute route, const std::function<bool(ConvRoute)>& accept) {
   Memory& m = memory();
   std::lock_guard<std::mutex> lock(m.mu);

@@ -29,6 +29,9 @@ std::string conv_route_cache_path();
 // The route the cache holds for `key` on this host, if any (the file is read once per process).
 std::optional<ConvRoute> cached_conv_route(const ConvRouteKey& key);
 
+// How many routes the cache holds for this host.
+size_t cached_conv_route_count();
+
 // Records key -> route for this host, unless the file already holds a route for the key that
 // `accept` admits (another process measured it first). Returns the route the cache holds
 // afterwards: that one, or `route` (also when the file cannot be written, after a warning).

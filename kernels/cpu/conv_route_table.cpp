@@ -212,8 +212,12 @@ std::string describe_conv_routes() {
     case ConvRouteMode::kAuto:
       break;
   }
-  return "auto: the fastest route of each layer and pass, measured once per shape and kept in " +
-         (cache.empty() ? std::string("no cache file (neither XDG_CACHE_HOME nor HOME is set)") : cache);
+  if (cache.empty()) {
+    return "auto: the fastest route of each layer and pass, measured once per shape (no cache file: neither "
+           "XDG_CACHE_HOME nor HOME is set)";
+  }
+  return "auto: the fastest route of each layer and pass, measured once per shape and kept in " + cache + " (" +
+         std::to_string(cached_conv_route_count()) + " routes for this host)";
 }
 
 }  // namespace revive::kernels::cpu

@@ -9,30 +9,20 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "tools/run_binary.h"
+#include "tools/run_files.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using revive::testing::read_file;
 using revive::testing::run_revive;
 
 const std::string kArgs = "train --dataset synthetic --model cnn --batch 32 --threads 2 --device cpu --no-progress";
 const std::string kRun = kArgs + " --epochs 2";
 
-fs::path fresh_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("revive_conv_routes_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  return d;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream is(p, std::ios::binary);
-  std::stringstream ss;
-  ss << is.rdbuf();
-  return ss.str();
-}
+fs::path fresh_dir(const std::string& name) { return revive::testing::fresh_dir("revive_conv_routes_", name); }
 
 nlohmann::json read_json(const fs::path& p) { return nlohmann::json::parse(read_file(p)); }
 
