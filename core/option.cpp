@@ -188,6 +188,11 @@ OptionDecl& OptionDecl::one_per_flag() {
   return *this;
 }
 
+OptionDecl& OptionDecl::added_later(nlohmann::json value_in_older_runs) {
+  absent_in_older_runs = std::move(value_in_older_runs);
+  return *this;
+}
+
 std::string OptionDecl::valid_values() const {
   if (!is_list(type)) return element_description(*this);
   return std::string(comma_separated ? "comma-separated" : "one per flag, repeated for more") + ", each " +

@@ -46,6 +46,9 @@ struct OptionDecl {
   // Lists: elements are comma-separated in one word (60,120), unless each word is one element
   // that may hold commas itself (--we-set stage_divisors=1,2.5,5, repeated for more).
   bool comma_separated = true;
+  // An option added after run folders existed: a config.json without it reads as this value
+  // (instead of being refused as incomplete).
+  std::optional<nlohmann::json> absent_in_older_runs;
 
   // Fluent setters for declarations.
   OptionDecl& at_least(double lo);
@@ -57,6 +60,7 @@ struct OptionDecl {
   OptionDecl& negated_by(std::string flag_name);
   OptionDecl& hide();
   OptionDecl& one_per_flag();
+  OptionDecl& added_later(nlohmann::json value_in_older_runs);
 
   // What a valid value looks like, for messages and --help: "an integer >= 1", "a number in
   // [0, 1]", "one of paper, reference", "comma-separated integers >= 1", ...

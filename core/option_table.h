@@ -86,14 +86,16 @@ class OptionTable {
 
   // Sets the options `j` holds (an object; each value checked against its declaration). Keys the
   // table does not declare are ignored: a file may carry facts of other parts. With `require_all`
-  // every declared key must be present (a config.json this version wrote).
+  // every declared key must be present (a config.json this version wrote), except options added
+  // later, which take their value in older runs.
   void read_json(Config& c, const nlohmann::json& j, const std::string& origin, bool require_all) const {
     REVIVE_CHECK(j.is_object(), origin << ": expected a JSON object of options");
     for (size_t i = 0; i < decls_.size(); ++i) {
       const OptionDecl& d = decls_[i];
       auto it = j.find(d.key);
       if (it == j.end()) {
-        REVIVE_CHECK(!require_all, origin << ": the option '" << d.key << "' is missing");
+        REVIVE_CHECK(!require_all || d.absent_in_older_runs, origin << ": the option '" << d.key << "' is missing");
+        if (require_all) bindings_[i].set(c, *d.absent_in_older_runs);
         continue;
       }
       check_option_value(d, *it, origin + ": '" + d.key + "'");

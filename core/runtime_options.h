@@ -3,7 +3,9 @@
 // one struct that `revive info` prints, and set explicitly by code that wants another value.
 //
 //   REVIVE_PLAIN_LAYOUT=1       CPU activations stay plain NCHW instead of oneDNN's blocked layout
-//   REVIVE_NO_WINOGRAD=1        CPU 3x3 stride-1 convolutions stay on oneDNN's direct kernels
+//   REVIVE_NO_WINOGRAD=1        CPU convolutions take no Winograd route: the `direct` route mode
+//                               (kernels/cpu/conv_route_table.h), unless a run's --conv-routes says
+//                               otherwise
 //   REVIVE_SYNC_AFTER_LAUNCH=1  every CUDA launch waits for its kernel, so an asynchronous fault is
 //                               reported by the launch that caused it
 //

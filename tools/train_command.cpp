@@ -1,6 +1,7 @@
 // `revive train`: the run's configuration from the command line (or, with --resume, from the run
 // folder's config.json), trained by train_run_folder (tools/train_run.h), which writes the folder:
-//   config.json        every option (written before training starts)
+//   config.json        every option (written before training starts), and the host
+//   routes.json        the CPU convolution routes of every layer and pass (run/conv_route_pins.h)
 //   metrics.jsonl      one line per epoch, appended as each ends (with the dead-filter census)
 //   checkpoints/       the newest --keep-last checkpoints (optim/checkpoint.h)
 //   model.safetensors  and summary.json, written atomically when training completes (a run of N

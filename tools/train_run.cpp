@@ -7,11 +7,13 @@
 #include "core/autograd.h"
 #include "core/parallel.h"
 #include "core/safetensors.h"
+#include "kernels/cpu/host_cpu.h"
 #include "optim/checkpoint.h"
 #include "optim/ensemble.h"
 #include "optim/metrics.h"
 #include "reactivation/arena_tensors.h"
 #include "reactivation/filter_census.h"
+#include "run/conv_route_pins.h"
 #include "run/run_builder.h"
 
 namespace revive::cli {
@@ -22,6 +24,7 @@ void write_config(const std::string& out, RunParts& run) {
   config["revive_version"] = REVIVE_VERSION;
   config["n_parameters"] = run.n_parameters();
   config["threads_used"] = num_threads();
+  config["host"] = kernels::cpu::host_json();  // the CPU convolution routes are in routes.json
   config["schedule_description"] = run.network().schedule->describe();
   write_file_atomically(out + "/config.json", [&](std::ostream& os) { os << config.dump(2) << "\n"; });
 }
@@ -53,6 +56,7 @@ TrainRunResult train_run_folder(const RunConfig& config, const std::string& out,
 
   std::vector<TrainPosition> start;
   if (options.resume) {
+    pin_recorded_conv_routes(out);  // the interrupted run's convolution routes, before any step
     const std::optional<std::string> latest = find_latest_checkpoint(out + "/checkpoints");
     REVIVE_CHECK(latest.has_value(), "--resume " << out << ": no checkpoint in " << out << "/checkpoints");
     const CheckpointContents contents = load_checkpoint(*latest, run->checkpoint_networks());
@@ -103,6 +107,7 @@ TrainRunResult train_run_folder(const RunConfig& config, const std::string& out,
         trainer.stopped() || epoch == c.epochs || (c.checkpoint_every > 0 && epoch % c.checkpoint_every == 0);
     if (due) {
       try {
+        record_conv_routes(out);  // on disk before the checkpoint that relies on them
         checkpoints.write(networks, {positions, reactivator.state(), c.seed});
       } catch (const Error& e) {
         // Training goes on: the previous checkpoint is intact, and the next one may succeed.
