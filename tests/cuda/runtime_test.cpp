@@ -22,7 +22,7 @@ void expect_round_trip(const std::vector<T>& v) {
 }
 
 TEST(CudaRuntime, CopiesRoundTripEveryDtype) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   for (size_t n : {0, 1, 257}) {
     std::vector<float> f(n);
     std::vector<int32_t> i(n);
@@ -39,7 +39,7 @@ TEST(CudaRuntime, CopiesRoundTripEveryDtype) {
 }
 
 TEST(CudaRuntime, FillsAndZeroesOnTheDevice) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   EXPECT_EQ(Tensor::full({3, 5}, 2.5f, Device::cuda()).to_vector<float>(), std::vector<float>(15, 2.5f));
   EXPECT_EQ(Tensor::zeros({300}, DType::kInt64, Device::cuda()).to_vector<int64_t>(), std::vector<int64_t>(300, 0));
   Tensor t = Tensor::empty({7}, DType::kInt32, Device::cuda());
@@ -50,7 +50,7 @@ TEST(CudaRuntime, FillsAndZeroesOnTheDevice) {
 }
 
 TEST(CudaRuntime, CachingAllocatorReusesFreedBlocks) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   Allocator& a = allocator_for(Device::cuda());
   { Tensor warm = Tensor::empty({1 << 20}, DType::kFloat32, Device::cuda()); }
   const AllocatorStats before = a.stats();
@@ -65,7 +65,7 @@ TEST(CudaRuntime, CachingAllocatorReusesFreedBlocks) {
 }
 
 TEST(CudaRuntime, OutOfMemoryIsAClearErrorAndLeavesTheDeviceUsable) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   try {
     Tensor huge = Tensor::empty({int64_t{1} << 42}, DType::kFloat32, Device::cuda());  // 16 TiB
     FAIL() << "expected an out-of-memory error";
@@ -76,7 +76,7 @@ TEST(CudaRuntime, OutOfMemoryIsAClearErrorAndLeavesTheDeviceUsable) {
 }
 
 TEST(CudaRuntime, ReportNamesTheDevice) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   bool found = false;
   for (const std::string& line : kernels::cuda_report()) found |= line.rfind("cuda:0 ", 0) == 0;
   EXPECT_TRUE(found);
