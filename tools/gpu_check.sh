@@ -67,13 +67,14 @@ else
   [[ -x $bin/revive ]] || { echo "gpu_check.sh: no revive binary in $build_dir/bin: build first" >&2; exit 2; }
   # Every test executable whose source may skip for want of a CUDA device: tests/a/b_test.cpp is
   # the executable a_b_test (tests/CMakeLists.txt).
-  tests_list=$(cd "$repo/tests" && grep -rlE 'REVIVE_SKIP_WITHOUT_CUDA|cuda_available\(\)' --include='*_test.cpp' . |
+  tests_list=$(cd "$repo/tests" && grep -rlE 'REVIVE_SKIP_WITHOUT_CUDA|cuda_available\(\)|cuda_device_count\(\)' --include='*_test.cpp' . |
                sed 's|^\./||; s|\.cpp$||; s|/|_|g' | sort)
 fi
 
 # Whether the binaries were built with the CUDA backend (they then link the CUDA runtime; ldd
-# names it even when it is not found).
-has_cuda_backend() { ldd "$bin/revive" 2>/dev/null | grep -q 'libcudart\.so'; }
+# names it even when it is not found). (No grep -q after a pipe here: under pipefail the writer it
+# stops early fails the pipeline.)
+has_cuda_backend() { ldd "$bin/revive" 2>/dev/null | grep 'libcudart\.so' >/dev/null; }
 # json_field LINE KEY: the value of KEY in a one-line JSON object (a string's quotes dropped).
 json_field() { grep -oE "\"$2\":(\"[^\"]*\"|[^,}]*)" <<<"$1" | head -1 | cut -d: -f2- | tr -d '"'; }
 

@@ -1,6 +1,11 @@
 // The CUDA runtime under the ops: host <-> device copies of every dtype, device fills, the caching
-// allocator (blocks reused, out of memory reported clearly), and the version report.
+// allocator (blocks reused, out of memory reported clearly), the version report, and no error left
+// pending by the calls whose failure the runtime tolerates (it would be blamed on the next kernel).
 #include <gtest/gtest.h>
+
+#ifdef REVIVE_WITH_CUDA
+#include <cuda_runtime_api.h>
+#endif
 
 #include "core/allocator.h"
 #include "cuda/cuda_test_util.h"
@@ -82,6 +87,19 @@ TEST(CudaRuntime, ReportNamesTheDevice) {
   EXPECT_TRUE(found);
   EXPECT_EQ(kernels::default_device_name(), "cuda");
   kernels::synchronize(Device::cuda());
+}
+
+// cuda_report queries the driver and the devices, and an out-of-memory error reads cudaMemGetInfo:
+// none of them may leave the thread's last error set. (Without a driver there is nothing to check:
+// the runtime's failed initialisation is every call's error, cudaGetLastError's included.)
+TEST(CudaRuntime, ToleratedFailuresLeaveNoPendingError) {
+  REVIVE_SKIP_WITHOUT_CUDA();
+#ifdef REVIVE_WITH_CUDA
+  (void)kernels::cuda_report();
+  EXPECT_EQ(cudaGetLastError(), cudaSuccess);
+  EXPECT_THROW((void)Tensor::empty({int64_t{1} << 42}, DType::kFloat32, Device::cuda()), Error);
+  EXPECT_EQ(cudaGetLastError(), cudaSuccess);
+#endif
 }
 
 }  // namespace
