@@ -55,8 +55,8 @@ function(revive_attach_cuda target)
     set_source_files_properties(${react_cuda_srcs} TARGET_DIRECTORY ${target} PROPERTIES COMPILE_OPTIONS -fmad=false)
     set_target_properties(${target} PROPERTIES CUDA_SEPARABLE_COMPILATION OFF)
     # -ffp-contract=off for the host compiler as for every C++ file (CMakeLists.txt).
-    target_compile_options(${target} PRIVATE
-                           $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -Xcompiler=-Wall,-Wextra,-ffp-contract=off>)
+    target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr
+                                             -Xcompiler=-Wall,-Wextra,-ffp-contract=off>)
     if(REVIVE_WERROR)
       target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-Werror=all-warnings -Xcompiler=-Werror>)
     endif()

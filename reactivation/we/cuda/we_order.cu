@@ -45,7 +45,9 @@ struct OrderKeys {
   __device__ uint64_t ascending(uint32_t magnitude, uint32_t index) const {
     return (static_cast<uint64_t>(magnitude) << index_bits) | index;
   }
-  __device__ uint32_t index(uint64_t key) const { return static_cast<uint32_t>(key & ((uint64_t{1} << index_bits) - 1)); }
+  __device__ uint32_t index(uint64_t key) const {
+    return static_cast<uint32_t>(key & ((uint64_t{1} << index_bits) - 1));
+  }
   __device__ uint32_t descending_magnitude(uint64_t key) const {
     return kMaxMagnitudeKey - static_cast<uint32_t>(key >> index_bits);
   }
