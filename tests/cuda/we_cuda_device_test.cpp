@@ -20,7 +20,7 @@ namespace {
 struct Table {
   std::unique_ptr<nn::Module> model = nn::models::make_model("cnn", 1, 10);
   nn::ParameterArena arena = nn::ParameterArena::build(*model, Device::cpu(), 5);
-  FilterTable table = FilterTable::build(reactivatable_tensors(arena), arena.n_elements());
+  FilterTable table = FilterTable::build(reactivatable_tensors(arena), arena.params().numel());
 };
 
 TEST(WeCudaDevice, TheWorkspaceUsesTheDeviceItIsGiven) {

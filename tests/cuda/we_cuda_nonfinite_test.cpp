@@ -30,7 +30,7 @@ TEST(WeCudaNonFinite, NanAndInfWeightsGiveTheCpuStep) {
   REVIVE_SKIP_WITHOUT_CUDA();
   auto model = nn::models::make_model("resnet20", 1, 10);
   nn::ParameterArena arena = nn::ParameterArena::build(*model, Device::cpu(), 21);
-  const FilterTable table = FilterTable::build(reactivatable_tensors(arena), arena.n_elements());
+  const FilterTable table = FilterTable::build(reactivatable_tensors(arena), arena.params().numel());
   std::vector<float> w = arena.params().to_vector<float>();
   const FilterTableLayers& L = table.layers();
   Rng rng(21, 3);

@@ -304,17 +304,17 @@ TEST(WeCuda, ReactivatorDispatchesOnTheArenaDevice) {
 // The CUDA path as one of the zoo's tuned paths.
 class WeCudaPath : public testing::WeTunedPath {
  public:
-  WeCudaPath(const FilterTable& table, WeCudaSort sort) : workspace_(table, sort) {}
+  WeCudaPath(const FilterTable& table, WeCudaSort sort) : workspace_(table, Device::cuda(), sort) {}
   std::string name() const override { return std::string("cuda ") + we_cuda_sort_name(workspace_.sort()); }
   void start(const std::vector<float>& weights) override {
     arena_ = Tensor::from_vector(weights, {static_cast<int64_t>(weights.size())}).to(Device::cuda());
   }
   WeReport step(const FilterTable& table, const WeOptions& o, int epoch, WeState& state) override {
     return we_apply_cuda(table, arena_.data<float>(), arena_.numel(), o, epoch, testing::kWeZooBoundaries, state,
-                         workspace_);
+                         workspace_, kernels::current_stream(Device::cuda()));
   }
   testing::WeTunedDecisions decisions() override {
-    WeCudaTrace t = we_cuda_trace(workspace_);
+    WeCudaTrace t = we_cuda_trace(workspace_, kernels::current_stream(Device::cuda()));
     return {std::move(t.l1), std::move(t.importance), t.threshold, std::move(t.selection), std::move(t.pairs)};
   }
   const std::vector<float>& arena() override {
