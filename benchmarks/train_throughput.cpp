@@ -7,8 +7,10 @@
 //   build/bin/revive_bench_train --model resnet20 --device cuda --channels 3 --size 32 --cuda-graph
 //
 // On CUDA the host queues steps without waiting (no synchronisation inside a step) and waits for
-// the device every 10 steps to read the clock. --cuda-graph captures one steady-state step after
-// the warm-up (kernels/cuda_graph.h) and replays it: one launch per step instead of hundreds.
+// the device every 10 steps to read the clock. --cuda-graph runs the steps through
+// optim::GraphStep: the warm-up steps eagerly, then one capture (kernels/cuda_graph.h) replayed:
+// one launch per step instead of hundreds; "route" says what the timed steps ran ("graph", or
+// "eager" with "capture_error" when the capture failed).
 // "system_allocs_in_timed_steps" counts cudaMalloc (CPU: aligned_alloc) calls in the timed steps;
 // the caching allocator keeps it at zero.
 //
@@ -33,10 +35,10 @@
 #include "core/rng.h"
 #include "kernels/cpu/conv_route_table.h"
 #include "kernels/cpu/host_cpu.h"
-#include "kernels/cuda_graph.h"
 #include "kernels/device_runtime.h"
 #include "kernels/layout.h"
 #include "nn/functional.h"
+#include "optim/graph_step.h"
 #include "run/run_builder.h"
 
 namespace {
@@ -150,10 +152,14 @@ int main(int argc, char** argv) {
       sgd.step(params, arena.grads(), 0.05f);
     };
     // Two warm-up steps at least: the first picks algorithms and fills the allocator's cache, the
-    // second starts from initialised momentum, as every step after it (what a graph replays).
-    for (int i = 0; i < std::max(warmup, 2); ++i) step();
-    std::unique_ptr<kernels::CudaGraph> graph;
-    if (cuda_graph) graph = std::make_unique<kernels::CudaGraph>(step);
+    // second starts from initialised momentum, as every step after it (what a graph replays). With
+    // --cuda-graph the step after them is captured.
+    optim::GraphStepOptions go;
+    go.enabled = cuda_graph;
+    go.warmup = std::max(warmup, 2);
+    optim::GraphStep graph_step(device, go);
+    const std::vector<int64_t> key{batch};
+    for (int i = 0; i <= go.warmup; ++i) graph_step.run(key, step);
     kernels::synchronize(device);
     const size_t sys_allocs = allocator_for(device).stats().n_system_allocs;
     const int per_check = device.is_cpu() ? 1 : 10;  // steps queued between reads of the clock
@@ -162,13 +168,7 @@ int main(int argc, char** argv) {
     const auto t0 = std::chrono::steady_clock::now();
     double dt = 0;
     while (dt < seconds) {
-      for (int i = 0; i < per_check; ++i) {
-        if (graph) {
-          graph->replay();
-        } else {
-          step();
-        }
-      }
+      for (int i = 0; i < per_check; ++i) graph_step.run(key, step);
       n += per_check;
       kernels::synchronize(device);
       dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -180,6 +180,8 @@ int main(int argc, char** argv) {
                               {"model", name == "mobilenetv2" && width != 1.0f ? name + "-" + std::to_string(width).substr(0, 3) : name},
                               {"device", device.str()},
                               {"cuda_graph", cuda_graph},
+                              {"route", graph_step.captured() ? "graph" : "eager"},
+                              {"capture_error", graph_step.capture_error()},
                               {"threads", threads},
                               {"batch", batch},
                               {"steps", n},

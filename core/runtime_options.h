@@ -8,6 +8,9 @@
 //                               otherwise
 //   REVIVE_SYNC_AFTER_LAUNCH=1  every CUDA launch waits for its kernel, so an asynchronous fault is
 //                               reported by the launch that caused it
+//   REVIVE_REQUIRE_CUDA=1       a CUDA test that would skip for want of a device fails instead
+//                               (tests/cuda/cuda_test_util.h; tools/gpu_check.sh sets it, so that a
+//                               GPU machine's run cannot pass by skipping)
 //
 // The first two change rounding (by about 1e-7 relative), not results; a run records them.
 #pragma once
@@ -22,6 +25,7 @@ struct RuntimeOptions {
   bool plain_layout = false;
   bool no_winograd = false;
   bool sync_after_launch = false;
+  bool require_cuda = false;
 
   // The switches the environment sets (a variable counts when it is exactly "1").
   static RuntimeOptions from_environment();

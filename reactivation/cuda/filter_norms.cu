@@ -56,7 +56,7 @@ void launch_filter_norm_l1(int32_t n_filters, const int32_t* filter_layer, const
   filter_norms_kernel<<<static_cast<unsigned>(blocks < kernels::cuda::kMaxBlocks ? blocks : kernels::cuda::kMaxBlocks),
                         kernels::cuda::kBlock, 0, stream>>>(n_filters, filter_layer, filter_offset, filter_len,
                                                             divisor, arena, l1, importance);
-  REVIVE_CUDA_CHECK_LAUNCH();
+  REVIVE_CUDA_CHECK_LAUNCH_ON(stream);
 }
 
 }  // namespace revive::reactivation_cuda

@@ -136,14 +136,14 @@ static __global__ void __launch_bounds__(kThreads) select_kernel(DeviceTable t, 
   }
 }
 
-void launch_layer_select(const DeviceTable& t, const StepParams& p, const DeviceScratch& s) {
+void launch_layer_select(const DeviceTable& t, const StepParams& p, const DeviceScratch& s, cudaStream_t stream) {
   if (t.n_layers > 0) {
-    layer_counts_kernel<<<static_cast<unsigned>(t.n_layers), kThreads, 0, kernels::cuda::stream()>>>(t, p, s);
-    REVIVE_CUDA_CHECK_LAUNCH();
+    layer_counts_kernel<<<static_cast<unsigned>(t.n_layers), kThreads, 0, stream>>>(t, p, s);
+    REVIVE_CUDA_CHECK_LAUNCH_ON(stream);
   }
   // Also without layers: it writes the pair count and the fallback counters the report reads.
-  select_kernel<<<1, kThreads, 0, kernels::cuda::stream()>>>(t, p, s);
-  REVIVE_CUDA_CHECK_LAUNCH();
+  select_kernel<<<1, kThreads, 0, stream>>>(t, p, s);
+  REVIVE_CUDA_CHECK_LAUNCH_ON(stream);
 }
 
 }  // namespace revive::we_cuda
