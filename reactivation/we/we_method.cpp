@@ -24,9 +24,11 @@ const OptionTable<WeGiven>& we_given_options() {
     t.add(&WeGiven::ablations, "we_ablations", "--we-ablation",
           "WE ablations (comma-separated or repeated): we-g, we-l, we-rm, fixed-alpha=<a>, filter-level-gl, "
           "without-bn, without-conv");
+    std::string keys;
+    for (const std::string& k : we_option_keys()) keys += (keys.empty() ? "" : ", ") + k;
     t.add(&WeGiven::overrides, "we_set", "--we-set",
-          "WE option override key=value (repeatable), e.g. rate_conv=0.1, ri_threshold=0.1, eta=15, "
-          "crossover=reference_code")
+          "WE option override key=value (repeatable), applied after the preset and ablations; keys: " + keys +
+              " (docs/weight-evolution.md lists their values)")
         .one_per_flag();
     return t;
   }();
