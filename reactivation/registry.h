@@ -31,6 +31,11 @@ struct MethodSpec {
   std::function<std::unique_ptr<Reactivator>(const nlohmann::json& resolved)> make;
   // How many networks a run of the method may train side by side (--models).
   int min_networks = 1, max_networks = 1;
+  // The option that makes the method read conv groups, as a user would give it (e.g. "--we-set
+  // group_aware_ri=true"), or "" when the resolved options do not; empty: never. A model known only
+  // from its state dict (`revive reactivate` without --model) has groups only where the user gives
+  // them, and a method that needs them is refused with this reason.
+  std::function<std::string(const nlohmann::json& resolved)> needs_conv_groups;
   // Network k's (0-based, of n) initial learning rate given the run's lr0; empty: lr0 for all.
   std::function<double(const nlohmann::json& resolved, double lr0, int k, int n)> initial_lr;
 };

@@ -37,6 +37,12 @@ const OptionTable<WeGiven>& we_given_options() {
 
 WeOptions parse(const WeGiven& g) { return parse_we_options(g.preset, g.ablations, g.overrides); }
 
+WeOptions parse_resolved(const nlohmann::json& resolved) {
+  WeGiven g;
+  we_given_options().read_json(g, resolved, "--method we", /*require_all=*/true);
+  return parse(g);
+}
+
 }  // namespace
 
 MethodSpec we_method() {
@@ -50,10 +56,10 @@ MethodSpec we_method() {
     parse(g);  // every preset, ablation and override checked now, before any work
     return we_given_options().to_json(g);
   };
-  m.make = [](const nlohmann::json& resolved) {
-    WeGiven g;
-    we_given_options().read_json(g, resolved, "--method we", /*require_all=*/true);
-    return std::make_unique<WeReactivator>(parse(g));
+  m.make = [](const nlohmann::json& resolved) { return std::make_unique<WeReactivator>(parse_resolved(resolved)); };
+  m.needs_conv_groups = [](const nlohmann::json& resolved) {
+    // The relative-importance max per group (§1.4); the depthwise blend reads I_g == 1 from shapes.
+    return parse_resolved(resolved).group_aware_ri ? std::string("--we-set group_aware_ri=true") : std::string();
   };
   return m;
 }
