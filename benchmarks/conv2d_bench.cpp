@@ -1,7 +1,7 @@
 // Convolution forward and backward through the CPU entry points (oneDNN's kernels, or the Winograd
 // tiles where they apply: `revive info` says which; REVIVE_NO_WINOGRAD=1 keeps everything on
 // oneDNN, to compare the two in one binary) for the ResNet-20 layers as trained on 28x28
-// Fashion-MNIST (spec/training.md) at batch 128, with activations blocked (nChw8c) or plain
+// Fashion-MNIST (as `revive train` trains them) at batch 128, with activations blocked (nChw8c) or plain
 // (NCHW). Each pass is timed alone and as the forward + backward of one training step; GFLOP/s
 // counts 2 N K P Q (C/groups) R S per pass (napkin maths: padding taps count as work).
 //
@@ -95,7 +95,7 @@ void register_all() {
 }  // namespace revive::kernels
 
 int main(int argc, char** argv) {
-  // The training target is two threads (spec/training.md's baseline was measured with two);
+  // The training target is two threads (benchmarks/RESULTS.md's baselines use two);
   // OMP_NUM_THREADS overrides it.
   if (!std::getenv("OMP_NUM_THREADS")) revive::set_num_threads(2);
   revive::set_runtime_options(revive::RuntimeOptions::from_environment());
