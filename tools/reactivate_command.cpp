@@ -115,10 +115,12 @@ nn::StateDictModelSpec state_dict_model_spec(const StepArgs& a) {
 void use_state_dict_model(RunParts& run, const SafetensorsFile& file, const nn::StateDictModelSpec& spec) {
   auto model = std::make_unique<nn::StateDictModel>(file.tensors, spec);
   const MethodSpec& method = find_method(run.config.method);
-  const std::string needs = method.needs_conv_groups ? method.needs_conv_groups(run.config.method_options) : "";
-  if (!needs.empty() && !model->convs_without_groups().empty()) {
-    const std::string& conv = model->convs_without_groups().front();
-    REVIVE_THROW(needs << " reads each conv's groups, and a state dict does not hold them: the groups of " << conv
+  for (const std::string& conv : model->convs_without_groups()) {
+    const std::string needs = method.conv_groups_needed
+                                  ? method.conv_groups_needed(run.config.method_options, file.tensors.at(conv).shape())
+                                  : "--method " + method.name + " (it does not say which it reads)";
+    if (needs.empty()) continue;
+    REVIVE_THROW(needs << " reads conv groups, and a state dict does not hold them: the groups of " << conv
                        << " are unknown. Give --groups " << conv.substr(0, conv.rfind('.'))
                        << "=G for every conv (G = 1 for a plain conv), or --model");
   }

@@ -27,7 +27,7 @@ REVIVE_HD uint64_t we_ri_bound(float limit, bool inclusive, int32_t n_groups) {
   return n_groups == 1 && is_finite_float(limit) ? magnitude_key(limit) + uint64_t{inclusive} : uint64_t{1} << 32;
 }
 
-// The local selection of one layer (§1.4, §1.10 for WE-G / WE-L).
+// The local selection of one layer (§1.4; §1.10 for WE-G / WE-L).
 struct WeLayerSelection {
   int32_t n_filters = 0;
   int32_t n_tbd = 0;          // below the global threshold

@@ -57,7 +57,7 @@ MethodSpec we_method() {
     return we_given_options().to_json(g);
   };
   m.make = [](const nlohmann::json& resolved) { return std::make_unique<WeReactivator>(parse_resolved(resolved)); };
-  m.needs_conv_groups = [](const nlohmann::json& resolved) {
+  m.conv_groups_needed = [](const nlohmann::json& resolved, const Shape&) {
     // The relative-importance max per group (§1.4); the depthwise blend reads I_g == 1 from shapes.
     return parse_resolved(resolved).group_aware_ri ? std::string("--we-set group_aware_ri=true") : std::string();
   };

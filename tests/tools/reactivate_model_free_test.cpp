@@ -158,7 +158,7 @@ TEST(ReactivateModelFree, GroupsAreAskedForWhereTheMethodReadsThem) {
   const std::string base = "reactivate --epoch 3 --we-set group_aware_ri=true --in " + kFixture + " --out " + out;
   testing::RunResult r = run(base + " --module-order " + kModules);
   EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.output.find("--we-set group_aware_ri=true reads each conv's groups"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--we-set group_aware_ri=true reads conv groups"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("the groups of stem.conv.weight are unknown"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("--groups stem.conv=G"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(out));
@@ -179,6 +179,22 @@ TEST(ReactivateModelFree, GroupsAreAskedForWhereTheMethodReadsThem) {
     EXPECT_NE(r.output.find(expect), std::string::npos) << args << "\n" << r.output;
   }
   EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(ReactivateModelFree, AMethodThatDoesNotSayWhichGroupsItReadsIsGivenThemAll) {
+  // Kernel Reactivation tells a depthwise conv by its groups, and its registration does not say
+  // which convs' groups it reads: without --groups it is refused; with them, it steps as the zoo's.
+  const std::string kr = "--method kr --epoch 9 --epochs 20";
+  const std::string out = (work_dir() / "kr.safetensors").string();
+  const testing::RunResult r =
+      run("reactivate " + kr + " --module-order " + kModules + " --in " + kFixture + " --out " + out);
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("--method kr (it does not say which it reads) reads conv groups"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("the groups of stem.conv.weight are unknown"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(out));
+  expect_zoo_result(kr, "--module-order " + kModules +
+                            " --groups stem.conv=1 --groups stages.1.conv=1 --groups stages.3.conv=1");
 }
 
 TEST(ReactivateModelFree, MistakesAreNamed) {
