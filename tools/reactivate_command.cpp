@@ -51,7 +51,7 @@ const OptionTable<StepArgs>& step_options() {
           "The model's module names in named_modules() order, one a line, as `[n for n, _ in "
           "model.named_modules()]` prints them (default: the natural order of the names, layer1.10 after layer1.9)");
     t.add(&StepArgs::groups, "groups", "--groups",
-          "NAME=G: conv module NAME has G groups (repeat for more; needed where a method's options read groups)")
+          "NAME=G: conv module NAME has G groups (needed where a method's options read groups)")
         .one_per_flag();
     return t;
   }();
@@ -216,7 +216,11 @@ Runner add_reactivate_command(CLI::App& app) {
   }
   cl->run_options.add(app, decls);
   for (const MethodSpec& m : reactivation_methods()) cl->run_options.add(app, m.options);
-  cl->step.add(app, step_options().decl_list());
+  std::vector<OptionDecl> step_decls = step_options().decl_list();
+  for (OptionDecl& d : step_decls) {
+    if (d.key == "epoch") d.default_value = nullptr;  // required: no default to show
+  }
+  cl->step.add(app, step_decls);
   for (const char* flag : {"--epoch", "--in", "--out"}) app.get_option(flag)->required();
   return [cl] { return run_reactivate(*cl); };
 }
