@@ -1,4 +1,4 @@
-// Weight Evolution on the CPU, stage by stage and whole (spec reactivation.md section 1), on the
+// Weight Evolution on the CPU, stage by stage and whole (docs/weight-evolution.md), on the
 // filter tables of benchmarks/reactivation_tables.h: resnet56, mobilenetv2 and big.
 // BM_filter_norm_cpu reports GB/s read, BM_copy_cpu the memcpy bandwidth of the same bytes (read +
 // written, STREAM's convention) to compare against; BM_we_thresholds_cpu the three pools'

@@ -68,6 +68,18 @@ class OptionTable {
     return push(std::move(d), std::move(b), std::move(key), std::move(flag), std::move(help));
   }
 
+  // An option whose JSON value is not one field's: `get` gives the value (checked against the
+  // declaration by check()), `set` takes a checked one. For options that stand for several fields
+  // or map a word (OptionDecl::or_word) to a field's state.
+  OptionDecl& add_custom(std::string key, std::string flag, std::string help, OptionType type,
+                         std::function<nlohmann::json(const Config&)> get,
+                         std::function<void(Config&, const nlohmann::json&)> set) {
+    OptionDecl d;
+    d.type = type;
+    return push(std::move(d), Binding{std::move(get), std::move(set)}, std::move(key), std::move(flag),
+                std::move(help));
+  }
+
   // The --help section of the options declared from now on.
   void start_group(std::string name) { group_ = std::move(name); }
 
@@ -100,6 +112,14 @@ class OptionTable {
       }
       check_option_value(d, *it, origin + ": '" + d.key + "'");
       bindings_[i].set(c, *it);
+    }
+  }
+
+  // Throws revive::Error naming `origin` and the option unless every option of `c` holds a valid
+  // value: the single-option checks of a config made in code rather than parsed.
+  void check(const Config& c, const std::string& origin) const {
+    for (size_t i = 0; i < decls_.size(); ++i) {
+      check_option_value(decls_[i], bindings_[i].get(c), origin + " " + decls_[i].key);
     }
   }
 

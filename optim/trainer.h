@@ -1,6 +1,6 @@
 // The epoch loop: train one epoch (forward, softmax cross-entropy, backward into the gradient arena,
 // one fused SGD step), evaluate on the test set, call the post-evaluation hook (where reactivation
-// runs, spec reactivation.md "Decisions" 3), write the epoch's metrics line, then call the epoch-end
+// runs, docs/reactivation.md §0.3), write the epoch's metrics line, then call the epoch-end
 // callback (where checkpoints are written).
 //
 // Several networks (methods that train N side by side, like Filter Grafting): each has its own

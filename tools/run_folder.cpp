@@ -1,5 +1,6 @@
 #include "tools/run_folder.h"
 
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
@@ -26,10 +27,14 @@ std::vector<nlohmann::json> read_metrics(const std::string& path) {
   std::vector<nlohmann::json> lines;
   std::ifstream is(path);
   std::string line;
-  while (std::getline(is, line)) {
+  for (int n = 1; std::getline(is, line); ++n) {
     if (line.empty()) continue;
     nlohmann::json l = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (!l.is_object() || !l.contains("epoch") || !l["epoch"].is_number_integer()) break;
+    if (l.is_discarded()) break;  // cut short by a crash: the lines before it are the run's
+    const std::string where = path + " line " + std::to_string(n);
+    REVIVE_CHECK(l.is_object(), where << ": expected a JSON object, found " << l.type_name());
+    json_int(l, "epoch", where, 1, INT32_MAX);
+    if (l.contains("interrupted")) json_bool(l, "interrupted", where);
     lines.push_back(std::move(l));
   }
   return lines;
@@ -38,8 +43,8 @@ std::vector<nlohmann::json> read_metrics(const std::string& path) {
 void truncate_metrics(const std::string& path, int finished_epochs) {
   std::vector<nlohmann::json> keep;
   for (auto& l : read_metrics(path)) {
-    const bool interrupted = l.contains("interrupted") && l["interrupted"] == true;
-    if (!interrupted && l["epoch"] <= finished_epochs) keep.push_back(std::move(l));
+    const bool interrupted = l.value("interrupted", false);
+    if (!interrupted && l["epoch"].get<int64_t>() <= finished_epochs) keep.push_back(std::move(l));
   }
   write_file_atomically(path, [&](std::ostream& os) {
     for (const auto& l : keep) os << l.dump() << '\n';

@@ -1,6 +1,6 @@
-// Weight Evolution on CUDA (spec reactivation.md section 1): the pipeline of we_cpu.h as kernels
+// Weight Evolution on CUDA (docs/weight-evolution.md): the pipeline of we_cpu.h as kernels
 // over a device-resident copy of the filter table (ARCHITECTURE.md decisions 3 and 4), selecting
-// exactly the CPU's filters and pairs ("Decisions" 2) and blending with the same float operations
+// exactly the CPU's filters and pairs (§0.2) and blending with the same float operations
 // (we_math.h):
 //   (a) filter norms: one launch, a half-warp per filter in the CPU's lane order;
 //   (b) global thresholds: one block per pool, radix select on magnitude keys;

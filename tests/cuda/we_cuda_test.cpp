@@ -1,5 +1,5 @@
-// Weight Evolution on CUDA against the CPU path (reactivation/we/we_cuda.h, spec reactivation.md
-// section 1, "Decisions" 2): on the filter tables of ResNet-20 and MobileNetV2 with seeded weights,
+// Weight Evolution on CUDA against the CPU path (reactivation/we/we_cuda.h,
+// docs/weight-evolution.md, docs/reactivation.md §0.2): on the filter tables of ResNet-20 and MobileNetV2 with seeded weights,
 // near-dead, all-zero and tied filters, for option sets that reach every branch (presets, WE-G,
 // WE-L, WE-RM, fixed alpha, filter-level blends, group-aware RI, the fallback) and both sorts of
 // stage (d), every stage's output must match: the filter norms and thresholds bit for bit, every

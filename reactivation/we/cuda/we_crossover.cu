@@ -1,5 +1,5 @@
 // Stage (e) of Weight Evolution on CUDA: rewrites the inferior filter of every (dominant, inferior)
-// pair (spec 1.6) with the functions the CPU loop runs (we_math.h), so both write the same values:
+// pair (§1.6) with the functions the CPU loop runs (we_math.h), so both write the same values:
 //   BN scalar:     lane 0, we_blend_paper (1.6c);
 //   filter level:  the pair's alpha from the plain L1 sums of stage (a), then a lane per element
 //                  (1.6a, we_filter_level);

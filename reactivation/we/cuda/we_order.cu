@@ -1,5 +1,5 @@
-// Stage (d) of Weight Evolution on CUDA: each layer's filters in the stable order of spec 1.5
-// ("Decisions" 2: importance descending, equal importances by ascending index), and its pairs, as
+// Stage (d) of Weight Evolution on CUDA: each layer's filters in the stable order of §1.5
+// (§0.2: importance descending, equal importances by ascending index), and its pairs, as
 // we_match_layer gives them on the CPU. Sorting the unique keys OrderKeys::descending(key, index)
 // ascending is that order, so any sort, stable or not, yields it. In the sorted layer of n filters
 // with c inferior and p pairs: positions [0, p) are the dominants and [n - c, n) the inferior, both

@@ -1,4 +1,4 @@
-// Stage (b) of Weight Evolution on CUDA: the global threshold of each pool (spec 1.3), the key of
+// Stage (b) of Weight Evolution on CUDA: the global threshold of each pool (§1.3), the key of
 // sorted_pool[k] as we_global_threshold computes it, by the radix select the methods share on
 // magnitude keys (reactivation/cuda/block_select.cuh), exact whatever the order of the atomics.
 // The conv pool's block also counts the conv filters below the report's dead-filter thresholds
