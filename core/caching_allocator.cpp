@@ -7,6 +7,14 @@ namespace revive {
 void* CachingAllocator::allocate(size_t bytes) {
   const size_t size = block_size(bytes);
   std::lock_guard<std::mutex> lock(mu_);
+  if (pool_open_) {
+    auto pooled = pool_.find(size);
+    if (pooled != pool_.end() && !pooled->second.empty()) {
+      void* p = pooled->second.back();
+      pooled->second.pop_back();
+      return p;  // in use all along
+    }
+  }
   void* p = nullptr;
   auto it = free_.find(size);
   if (it != free_.end() && !it->second.empty()) {
@@ -32,6 +40,10 @@ void CachingAllocator::deallocate(void* p, size_t bytes) {
   if (p == nullptr) return;
   const size_t size = block_size(bytes);
   std::lock_guard<std::mutex> lock(mu_);
+  if (pool_open_) {
+    pool_[size].push_back(p);
+    return;
+  }
   free_[size].push_back(p);
   stats_.bytes_in_use -= size;
   stats_.bytes_cached += size;
@@ -40,6 +52,33 @@ void CachingAllocator::deallocate(void* p, size_t bytes) {
 void CachingAllocator::release_cache() {
   std::lock_guard<std::mutex> lock(mu_);
   release_locked();
+}
+
+void CachingAllocator::open_pool() {
+  std::lock_guard<std::mutex> lock(mu_);
+  REVIVE_CHECK(!pool_open_, "CachingAllocator: a pool is open already");
+  pool_open_ = true;
+}
+
+std::vector<CachingAllocator::Block> CachingAllocator::close_pool() {
+  std::lock_guard<std::mutex> lock(mu_);
+  REVIVE_CHECK(pool_open_, "CachingAllocator: no pool is open");
+  std::vector<Block> blocks;
+  for (auto& [size, ps] : pool_) {
+    for (void* p : ps) blocks.push_back({p, size});
+  }
+  pool_.clear();
+  pool_open_ = false;
+  return blocks;
+}
+
+void CachingAllocator::give_back(const std::vector<Block>& blocks) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const Block& b : blocks) {
+    free_[b.size].push_back(b.p);
+    stats_.bytes_in_use -= b.size;
+    stats_.bytes_cached += b.size;
+  }
 }
 
 AllocatorStats CachingAllocator::stats() const {

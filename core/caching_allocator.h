@@ -10,6 +10,12 @@
 // the free lists only, a miss throws (throw_cache_miss) instead of reaching the system, and
 // release_cache keeps every block.
 //
+// Pools (the device allocator's CUDA Graphs, kernels/cuda_graph.h): while a pool is open, freed
+// blocks go to the pool, whose blocks serve requests of their size first; closing it hands its
+// blocks to the caller, who keeps them out of circulation until give_back. A graph's captured work
+// thus reuses its own temporaries as the eager step did, and a replay never writes a block that
+// something allocated between replays holds. Pool blocks count as in use until given back.
+//
 // A subclass says how requests round to block sizes and how blocks come from and go back to the
 // system; the bookkeeping and the locking are here.
 #pragma once
@@ -29,6 +35,15 @@ class CachingAllocator : public Allocator {
   void deallocate(void* p, size_t bytes) final;
   void release_cache() final;
   AllocatorStats stats() const final;
+
+  struct Block {
+    void* p;
+    size_t size;  // block size
+  };
+  // At most one pool is open at a time.
+  void open_pool();
+  std::vector<Block> close_pool();
+  void give_back(const std::vector<Block>& blocks);
 
  protected:
   // A subclass that is ever destroyed calls release_cache() in its destructor: system_free is
@@ -53,6 +68,8 @@ class CachingAllocator : public Allocator {
 
   mutable std::mutex mu_;
   std::unordered_map<size_t, std::vector<void*>> free_;
+  bool pool_open_ = false;
+  std::unordered_map<size_t, std::vector<void*>> pool_;  // the open pool's free blocks
   AllocatorStats stats_;
 };
 

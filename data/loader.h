@@ -61,6 +61,7 @@ class DataLoader {
   // batch fails (the exception is re-thrown here), call start_epoch before asking again.
   bool next(Batch& out);
   int64_t batches_per_epoch() const;
+  int64_t batch_size() const { return opts_.batch_size; }
   int epoch() const { return epoch_; }
 
  private:

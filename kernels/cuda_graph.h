@@ -11,10 +11,12 @@
 // values baked into the graph (kernel arguments such as the learning rate) replay as captured.
 // optim/graph_step.h wraps warm-up, capture, replay and the fallback to eager steps.
 //
-// Addresses are baked in too: blocks the captured work allocated and freed go back to the caching
-// allocator, and a replay writes them again. Between replays the host must not allocate device
-// memory whose contents must survive a replay; tensors that outlive a step (parameters, inputs,
-// outputs read later) are allocated before capture.
+// Addresses are baked in too. The blocks the captured work allocated and freed (its temporaries)
+// stay the graph's until it is destroyed (a pool of the caching allocator), so nothing allocated
+// between replays can get one that a replay writes. What the host must keep: tensors the graph
+// reads or writes across replays (parameters, inputs, outputs read later) are allocated before
+// the capture and live as long as the graph; a tensor allocated during the capture that outlives
+// it is written by every replay.
 #pragma once
 
 #include <functional>

@@ -23,7 +23,12 @@
 //  - sgd_update_cpu: OpenMP-parallel, vectorisable loop over raw buffers.
 //  - sgd_update_cuda: one grid-stride kernel over the whole arena, one launch per step
 //    (kernels/cuda/sgd_update.cu), the hyper-parameters passed by value.
-//  - sgd_update (Tensor entry): validates and dispatches on the device.
+//  - sgd_update_cuda_lr_in_memory: the same kernel with the learning rate read from device memory,
+//    so that a captured step (kernels/cuda_graph.h) replays with the rate written there before each
+//    replay rather than the one it was captured with (the Trainer's graph route,
+//    optim/graph_train_step.h); h.lr is ignored.
+//  - sgd_update (Tensor entries): validate and dispatch on the device; the second takes the rate
+//    as a one-element float32 tensor on the arena's device (the CPU reads it, then runs the loop).
 #pragma once
 
 #include <cstdint>
@@ -58,10 +63,13 @@ REVIVE_HD void sgd_update_element(float* param, float* momentum_buf, const float
 void sgd_update_cpu(float* param, float* momentum_buf, const float* dparam, int64_t n, const SgdUpdateParams& h);
 // Device pointers; queued on the process device's current stream.
 void sgd_update_cuda(float* param, float* momentum_buf, const float* dparam, int64_t n, const SgdUpdateParams& h);
+void sgd_update_cuda_lr_in_memory(float* param, float* momentum_buf, const float* dparam, int64_t n,
+                                  const SgdUpdateParams& h, const float* lr);
 
 // Tensor entry point: param, momentum_buf and dparam are plain float32 tensors of equal numel on
 // one device (any shape; the arena is treated as flat). momentum_buf may be undefined when
 // h.momentum == 0.
 void sgd_update(Tensor& param, Tensor& momentum_buf, const Tensor& dparam, const SgdUpdateParams& h);
+void sgd_update(Tensor& param, Tensor& momentum_buf, const Tensor& dparam, const SgdUpdateParams& h, const Tensor& lr);
 
 }  // namespace revive::kernels

@@ -14,6 +14,20 @@ const char* step_route_name(StepRoute route) {
   return "unknown";
 }
 
+GraphMode graph_mode_named(const std::string& name) {
+  if (name == "auto") return GraphMode::kAuto;
+  if (name == "on") return GraphMode::kOn;
+  if (name == "off") return GraphMode::kOff;
+  REVIVE_THROW("--cuda-graph " << name << ": must be one of auto, on, off");
+}
+
+bool graph_wanted(GraphMode mode, Device device) {
+  REVIVE_CHECK(mode != GraphMode::kOn || device.is_cuda(),
+               "--cuda-graph on: CUDA Graphs need a CUDA device, and this run is on "
+                   << device.str() << "; use --cuda-graph auto or off (the CPU runs every step eagerly)");
+  return mode != GraphMode::kOff && device.is_cuda();
+}
+
 GraphStep::GraphStep(Device device, GraphStepOptions options) : device_(device), options_(options) {
   REVIVE_CHECK(options_.warmup >= 1, "GraphStep: at least one warm-up step before the capture, got "
                                          << options_.warmup);

@@ -45,6 +45,14 @@ enum class StepRoute {
 };
 const char* step_route_name(StepRoute route);
 
+// `--cuda-graph`: auto (a graph on CUDA devices, eager on the CPU), on (CUDA only) or off (eager).
+enum class GraphMode { kAuto, kOn, kOff };
+// Throws revive::Error for a name other than auto, on or off.
+GraphMode graph_mode_named(const std::string& name);
+// Whether training steps on `device` go through a graph under `mode`. Throws revive::Error for
+// `on` on a device that has no graphs (the CPU).
+bool graph_wanted(GraphMode mode, Device device);
+
 struct GraphStepOptions {
   bool enabled = true;  // false: always eager (on a GPU too)
   int warmup = 2;       // eager calls with the captured key before the capture; >= 1

@@ -2,8 +2,6 @@
 
 #include <cmath>
 
-#include "kernels/sgd_update.h"
-
 namespace revive::optim {
 
 void validate(const SgdOptions& o) {
@@ -27,19 +25,34 @@ SgdOptimizer::SgdOptimizer(const SgdOptions& options, const Tensor& params) : op
   if (options_.momentum != 0.0) momentum_ = Tensor::zeros({n_elements_}, DType::kFloat32, device_);
 }
 
-void SgdOptimizer::step(Tensor& params, const Tensor& grads, float lr) {
-  REVIVE_CHECK(lr >= 0.0f && std::isfinite(lr), "invalid SGD learning rate " << lr << ": expected >= 0");
+void SgdOptimizer::check_arena(const Tensor& params) const {
   REVIVE_CHECK(params.defined() && params.numel() == n_elements_ && params.device() == device_,
                "SgdOptimizer::step: the parameter arena must be the one the optimizer was built for ("
                    << n_elements_ << " elements on " << device_.str() << ")");
+}
+
+kernels::SgdUpdateParams SgdOptimizer::update_params() const {
   kernels::SgdUpdateParams h;
-  h.lr = lr;
   h.momentum = static_cast<float>(options_.momentum);
   h.dampening = static_cast<float>(options_.dampening);
   h.weight_decay = static_cast<float>(options_.weight_decay);
   h.nesterov = options_.nesterov;
   h.momentum_initialised = momentum_initialised_;
+  return h;
+}
+
+void SgdOptimizer::step(Tensor& params, const Tensor& grads, float lr) {
+  REVIVE_CHECK(lr >= 0.0f && std::isfinite(lr), "invalid SGD learning rate " << lr << ": expected >= 0");
+  check_arena(params);
+  kernels::SgdUpdateParams h = update_params();
+  h.lr = lr;
   kernels::sgd_update(params, momentum_, grads, h);
+  momentum_initialised_ = momentum_.defined();
+}
+
+void SgdOptimizer::step(Tensor& params, const Tensor& grads, const Tensor& lr) {
+  check_arena(params);
+  kernels::sgd_update(params, momentum_, grads, update_params(), lr);
   momentum_initialised_ = momentum_.defined();
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/tensor.h"
+#include "kernels/sgd_update.h"
 
 namespace revive::optim {
 
@@ -32,6 +33,10 @@ class SgdOptimizer {
 
   // One update of params (in place) from grads, at learning rate lr (the schedule's value).
   void step(Tensor& params, const Tensor& grads, float lr);
+  // The same with the learning rate in a one-element float32 tensor on the arena's device, read by
+  // the update itself (a CUDA Graph replay reads the value written there before it; the caller
+  // checks the value, which this call cannot without waiting for the device).
+  void step(Tensor& params, const Tensor& grads, const Tensor& lr);
   // Gradients accumulate (core/autograd.h), so every iteration starts from a zeroed gradient arena.
   static void zero_grad(Tensor& grads) { grads.zero_(); }
 
@@ -43,6 +48,10 @@ class SgdOptimizer {
   void load_state(const SgdState& state);
 
  private:
+  void check_arena(const Tensor& params) const;
+  // The hyper-parameters of the next step (the learning rate left 0 for the caller).
+  kernels::SgdUpdateParams update_params() const;
+
   SgdOptions options_;
   int64_t n_elements_;
   Device device_;

@@ -23,6 +23,17 @@ void StepMetrics::add(int64_t index, const Tensor& loss, const Tensor& logits, c
   queued_.push_back({index, labels.numel()});
 }
 
+void StepMetrics::add_counted(int64_t index, const Tensor& loss, const Tensor& correct, int64_t n) {
+  REVIVE_CHECK(!full(), "StepMetrics: " << capacity_ << " steps queued; flush() before adding more");
+  REVIVE_CHECK(loss.defined() && loss.numel() == 1, "StepMetrics: the loss must have one element");
+  REVIVE_CHECK(correct.defined() && correct.numel() == 1 && correct.dtype() == DType::kInt64,
+               "StepMetrics: the count of correct predictions must be one int64 element");
+  const int64_t slot = static_cast<int64_t>(queued_.size());
+  Tensor::view_of(losses_, slot, {1}).copy_from(loss.reshape({1}));
+  Tensor::view_of(corrects_, slot, {1}).copy_from(correct.reshape({1}));
+  queued_.push_back({index, n});
+}
+
 std::vector<StepMetrics::Step> StepMetrics::flush() {
   std::vector<Step> steps;
   if (queued_.empty()) return steps;

@@ -31,6 +31,9 @@ class StepMetrics {
   // Queues one step: loss [] or [1] and logits [n, K], labels [n] on the device given at
   // construction. Throws when full() (flush first).
   void add(int64_t index, const Tensor& loss, const Tensor& logits, const Tensor& labels);
+  // The same for a step that counted its correct predictions itself: `correct` is an int64 [] or
+  // [1] on the device, `n` the batch's size (the graph route, optim/graph_train_step.h).
+  void add_counted(int64_t index, const Tensor& loss, const Tensor& correct, int64_t n);
   bool full() const { return static_cast<int64_t>(queued_.size()) == capacity_; }
   bool empty() const { return queued_.empty(); }
   // Reads the queued steps back (waiting for the device) in the order they were added, and empties the queue.

@@ -79,6 +79,13 @@ Trainer::Trainer(std::vector<TrainNetwork> networks, DataLoader& test, TrainerOp
   REVIVE_CHECK(options_.log_interval >= 1, "log_interval must be at least 1, got " << options_.log_interval);
   const Device device = nets_.front().arena->device();
   if (device.is_cuda()) uploader_ = kernels::make_batch_uploader(device);
+  if (optim::graph_wanted(options_.cuda_graph, device)) {
+    for (const TrainNetwork& n : nets_) {
+      graph_steps_.push_back(
+          std::make_unique<optim::GraphTrainStep>(*n.model, *n.arena, *n.optimizer, n.train->batch_size()));
+    }
+  }
+  replayed_.assign(nets_.size(), false);
   pos_.assign(nets_.size(), TrainPosition{});
 }
 
@@ -146,15 +153,20 @@ bool Trainer::train_epoch(size_t k) {
     if (!net.train->next(host)) break;
     const Batch batch = on_device(host, uploader_.get());
     const double lr = net.schedule->lr_at(pos.epoch, static_cast<int>(pos.step), static_cast<int>(iters));
-    net.arena->zero_grad();
-    Tensor logits = net.model->forward(batch.images);
-    Tensor loss = F::softmax_cross_entropy(logits, batch.labels);
-    metrics.add(pos.step, loss, logits, batch.labels);
-    // On the CPU this reads the loss now, so a non-finite one stops training before its backward.
-    if (metrics.full()) report();
-    loss.backward();
-    Tensor params = net.arena->params();  // a handle: the step updates the arena in place
-    net.optimizer->step(params, net.arena->grads(), static_cast<float>(lr));
+    if (!graph_steps_.empty()) {
+      graph_step(k, batch, lr, metrics);
+      if (metrics.full()) report();
+    } else {
+      net.arena->zero_grad();
+      Tensor logits = net.model->forward(batch.images);
+      Tensor loss = F::softmax_cross_entropy(logits, batch.labels);
+      metrics.add(pos.step, loss, logits, batch.labels);
+      // On the CPU this reads the loss now, so a non-finite one stops training before its backward.
+      if (metrics.full()) report();
+      loss.backward();
+      Tensor params = net.arena->params();  // a handle: the step updates the arena in place
+      net.optimizer->step(params, net.arena->grads(), static_cast<float>(lr));
+    }
     ++pos.step;
     ++total_steps_;
   }
@@ -163,6 +175,26 @@ bool Trainer::train_epoch(size_t k) {
   pos.train_seconds = seconds_before + seconds_since(t0);
   check_finite_weights(k, "after the training steps");
   return !stopped_;
+}
+
+void Trainer::graph_step(size_t k, const Batch& batch, double lr, StepMetrics& metrics) {
+  optim::GraphTrainStep& g = *graph_steps_[k];
+  const bool failed_before = !g.graph().capture_error().empty();
+  if (g.run(batch, static_cast<float>(lr)) != optim::StepRoute::kEager) replayed_[k] = true;
+  metrics.add_counted(pos_[k].step, g.loss(), g.correct(), batch.labels.numel());
+  if (!failed_before && !g.graph().capture_error().empty() && (options_.progress || options_.log_epochs)) {
+    const std::string network = nets_.size() > 1 ? " of network " + std::to_string(k + 1) : "";
+    std::fprintf(stderr, "CUDA Graph capture of the training step%s failed, so its steps run eagerly: %s\n",
+                 network.c_str(), g.graph().capture_error().c_str());
+  }
+}
+
+void Trainer::add_route(size_t k, nlohmann::json& line) {
+  line["step_route"] = replayed_[k] ? "graph" : "eager";
+  if (!graph_steps_.empty() && !graph_steps_[k]->graph().capture_error().empty()) {
+    line["capture_error"] = graph_steps_[k]->graph().capture_error();
+  }
+  replayed_[k] = false;
 }
 
 void Trainer::take_metrics(size_t k, StepMetrics& metrics) {
@@ -204,6 +236,7 @@ nlohmann::json Trainer::finish_epoch() {
   for (size_t k = 0; k < nets_.size(); ++k) {
     const int iters = static_cast<int>(nets_[k].train->batches_per_epoch());
     networks.push_back(network_line(pos_[k], *nets_[k].schedule, iters, evaluate(*nets_[k].model, test_)));
+    add_route(k, networks.back());
     train_seconds += pos_[k].train_seconds;
     seen += pos_[k].seen;
   }
@@ -258,11 +291,15 @@ std::vector<nlohmann::json> Trainer::fit(std::vector<TrainPosition> start) {
       others = "  networks' test acc";
       for (const auto& n : m["networks"]) others += " " + std::to_string(100 * n["test_acc"].get<double>()).substr(0, 5) + "%";
     }
+    // The route once, on the first summary line of this Trainer.
+    const std::string route = route_said_ ? "" : "  steps: " + m["step_route"].get<std::string>();
+    route_said_ = true;
     std::fprintf(stderr,
-                 "epoch %d/%d  lr %.5f  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  %.1fs (%.0f img/s)%s\n",
+                 "epoch %d/%d  lr %.5f  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  %.1fs (%.0f img/s)%s%s\n",
                  m["epoch"].get<int>(), options_.epochs, m["lr"].get<double>(), m["train_loss"].get<double>(),
                  100 * m["train_acc"].get<double>(), m["test_loss"].get<double>(), 100 * m["test_acc"].get<double>(),
-                 m["epoch_seconds"].get<double>(), m["images_per_second"].get<double>(), others.c_str());
+                 m["epoch_seconds"].get<double>(), m["images_per_second"].get<double>(), others.c_str(),
+                 route.c_str());
   }
   return lines;
 }

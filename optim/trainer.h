@@ -12,6 +12,11 @@
 // Devices: the Trainer runs where the arena lives. On a GPU, batches are uploaded asynchronously
 // from pinned memory (kernels/batch_upload.h) and nothing inside a step waits for the device: the
 // loss and accuracy are read back every TrainerOptions::log_interval steps (optim/step_metrics.h).
+// Each network's steps go through a CUDA Graph there unless TrainerOptions::cuda_graph says off
+// (optim/graph_train_step.h: warm-up, capture, replay; eager for a batch of another shape and after
+// a failed capture); the CPU runs them eagerly. The metrics line says which ran ("step_route":
+// "graph" when the epoch replayed a graph, else "eager"; "capture_error" when a capture failed),
+// and the first epoch's summary line on stderr too.
 #pragma once
 
 #include <atomic>
@@ -24,6 +29,7 @@
 #include "kernels/batch_upload.h"
 #include "nn/module.h"
 #include "nn/parameter_arena.h"
+#include "optim/graph_train_step.h"
 #include "optim/metrics.h"
 #include "optim/schedule.h"
 #include "optim/sgd.h"
@@ -52,6 +58,8 @@ struct TrainerOptions {
   // On a GPU, steps between reads of the training loss and accuracy (optim/step_metrics.h): the
   // progress line and the non-finite-loss check follow at that pace. The CPU reads every step.
   int64_t log_interval = 50;
+  // Training steps in a CUDA Graph: auto (on CUDA devices), on (a CPU Trainer is an error) or off.
+  optim::GraphMode cuda_graph = optim::GraphMode::kAuto;
 };
 
 // One network as the Trainer drives it; everything must outlive the Trainer.
@@ -103,6 +111,10 @@ class Trainer {
  private:
   // Trains the rest of network k's current epoch; false when stopped before its end.
   bool train_epoch(size_t k);
+  // Queues network k's step on `batch` at `lr` into `metrics` on the graph route.
+  void graph_step(size_t k, const Batch& batch, double lr, StepMetrics& metrics);
+  // The route fields of network k's metrics line (and resets the epoch's record).
+  void add_route(size_t k, nlohmann::json& line);
   // Adds the queued steps' loss and accuracy to network k's position; throws on a non-finite loss.
   void take_metrics(size_t k, StepMetrics& metrics);
   nlohmann::json finish_epoch();
@@ -113,6 +125,10 @@ class Trainer {
   DataLoader& test_;
   TrainerOptions options_;
   std::unique_ptr<kernels::BatchUploader> uploader_;  // CUDA models only
+  // One per network on the graph route, none on the eager route.
+  std::vector<std::unique_ptr<optim::GraphTrainStep>> graph_steps_;
+  std::vector<bool> replayed_;  // per network: the current epoch replayed a graph
+  bool route_said_ = false;     // the summary line named the route
   AfterEvalHook hook_;
   AfterEvalHook weights_hook_;
   PositionCallback position_cb_;

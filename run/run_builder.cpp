@@ -8,6 +8,7 @@
 #include "kernels/cpu/conv_route_table.h"
 #include "kernels/device_runtime.h"
 #include "nn/models/registry.h"
+#include "optim/graph_step.h"
 #include "reactivation/registry.h"
 
 namespace revive {
@@ -22,6 +23,14 @@ std::unique_ptr<nn::Module> make_network_model(const RunConfig& c, int64_t in_ch
 }
 
 }  // namespace
+
+kernels::CudaOptions run_cuda_options(const RunConfig& c) {
+  kernels::CudaOptions o;
+  o.deterministic = c.deterministic;
+  o.allow_tf32 = c.tf32;
+  o.benchmark_algorithms = c.cudnn_benchmark;
+  return o;
+}
 
 uint64_t network_seed(uint64_t run_seed, int k) {
   if (k == 0) return run_seed;
@@ -53,6 +62,10 @@ std::unique_ptr<RunParts> build_run(const RunConfig& config, const RunBuildOptio
   run->device = parse_device(c.device.empty() ? kernels::default_device_name() : c.device);
   kernels::use_device(run->device);  // a clear error when CUDA is asked for and absent
   c.device = run->device.str();
+  // Set on every device (the CPU's kernels do not read them), so that a process that runs several
+  // runs, a study, never carries one run's choice into the next.
+  kernels::set_cuda_options(run_cuda_options(c));
+  optim::graph_wanted(optim::graph_mode_named(c.cuda_graph), run->device);  // --cuda-graph on without CUDA
 
   int64_t in_channels = options.in_channels, classes = options.num_classes;
   TransformOptions train_tf, test_tf;

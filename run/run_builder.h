@@ -15,6 +15,7 @@
 
 #include "data/dataset.h"
 #include "data/loader.h"
+#include "kernels/device_runtime.h"
 #include "nn/module.h"
 #include "nn/parameter_arena.h"
 #include "optim/checkpoint.h"
@@ -68,6 +69,10 @@ class RunParts {
 // device (a clear error when it is absent), then everything RunBuildOptions asks for. The Run is
 // returned by pointer because its loaders refer to its data.
 std::unique_ptr<RunParts> build_run(const RunConfig& config, const RunBuildOptions& options = {});
+
+// The CUDA math options (kernels/cuda_math.h) of --deterministic, --tf32 and --cudnn-benchmark,
+// which build_run sets for the process.
+kernels::CudaOptions run_cuda_options(const RunConfig& c);
 
 // The seed of network k: the run's own seed for the first network, a Philox-derived one for the
 // others (so a run of one network is the same with any method).

@@ -49,6 +49,14 @@ struct RunConfig {
   // CPU convolution routes (kernels/cpu/conv_route_table.h): auto, direct or winograd. The run
   // builder turns auto into direct when the environment sets REVIVE_NO_WINOGRAD=1.
   std::string conv_routes = "auto";
+  // CUDA math (kernels/cuda_math.h): deterministic cuDNN algorithms, TF32 tensor cores, timed cuDNN
+  // algorithm choice. Recorded on the CPU too, where they change nothing.
+  bool deterministic = false;
+  bool tf32 = false;
+  bool cudnn_benchmark = false;
+  // The training step in a CUDA Graph (optim/train_step.h): auto (on CUDA devices), on (CUDA only)
+  // or off.
+  std::string cuda_graph = "auto";
   // Reactivation.
   std::string method = "none";
   nlohmann::json method_options = nlohmann::json::object();

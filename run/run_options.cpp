@@ -55,6 +55,24 @@ OptionTable<RunConfig> make_table() {
         "(no Winograd) or winograd (revive's Winograd tiles wherever they apply)")
       .one_of({"auto", "direct", "winograd"})
       .added_later("auto");
+  // Runs from before these options ran with them off (the CUDA defaults of their time).
+  t.add(&C::deterministic, "deterministic", "--deterministic",
+        "CUDA: deterministic cuDNN convolution algorithms only (none that add with atomics), so a run repeats "
+        "bit for bit; revive's own kernels are deterministic always. No effect on the CPU, which is deterministic")
+      .added_later(false);
+  t.add(&C::tf32, "tf32", "--tf32",
+        "CUDA: allow TF32 tensor-core math in cuDNN convolutions and cuBLAS products (faster on Ampere and newer, "
+        "products rounded to 10 mantissa bits); off keeps float32 results. No effect on the CPU")
+      .added_later(false);
+  t.add(&C::cudnn_benchmark, "cudnn_benchmark", "--cudnn-benchmark",
+        "CUDA: choose each convolution's cuDNN algorithm by timing the candidates once per shape (cudnnFind) "
+        "instead of cuDNN's heuristics. No effect on the CPU")
+      .added_later(false);
+  t.add(&C::cuda_graph, "cuda_graph", "--cuda-graph",
+        "Training step in a CUDA Graph (captured after warm-up, then replayed; eager for a batch of another shape "
+        "and after a failed capture): auto (on CUDA devices, eager on the CPU), on (CUDA only) or off (eager)")
+      .one_of({"auto", "on", "off"})
+      .added_later("off");
 
   t.start_group("Reactivation");
   // The registered methods (reactivation/registry.h) are the valid values: run_option_decls().

@@ -8,6 +8,7 @@
 #include "core/parallel.h"
 #include "core/safetensors.h"
 #include "kernels/cpu/host_cpu.h"
+#include "kernels/cuda_math.h"
 #include "optim/checkpoint.h"
 #include "optim/ensemble.h"
 #include "optim/metrics.h"
@@ -76,11 +77,17 @@ TrainRunResult train_run_folder(const RunConfig& config, const std::string& out,
                static_cast<long long>(run->data.test.size()), c.epochs, c.batch,
                run->network().schedule->describe().c_str(), num_threads(), c.method.c_str(), prefix, out.c_str());
 
+  if (run->device.is_cuda()) {
+    std::fprintf(stderr, "%sCUDA math: %s\n", prefix,
+                 kernels::describe(kernels::cuda_math_choice(kernels::cuda_options())).c_str());
+  }
+
   MetricsLog log(out + "/metrics.jsonl", /*truncate=*/!options.resume);
   TrainerOptions topts;
   topts.epochs = c.epochs;
   topts.progress = options.progress;
   topts.stop_after_steps = options.stop_after_steps;
+  topts.cuda_graph = optim::graph_mode_named(c.cuda_graph);
   Trainer trainer(run->train_networks(), *run->test, topts);
   trainer.set_metrics_log(&log);
   trainer.set_stop_flag(options.stop);

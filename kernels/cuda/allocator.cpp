@@ -18,7 +18,8 @@
 // CUDA Graph capture (runtime.h CaptureScope): no cudaMalloc and no cudaFree while one is in
 // progress. A cudaFree would end the capture, and a cudaMalloc, which a relaxed capture would let
 // through, would put a block into the graph that the cache hands out again after it. Only cached
-// blocks are served; a miss is an error that says to warm up (run the work eagerly first).
+// blocks are served; a miss is an error that says to warm up (run the work eagerly first). The
+// blocks the captured work frees stay the graph's (a pool, core/caching_allocator.h; graph.cpp).
 #include <sstream>
 
 #include "core/caching_allocator.h"
@@ -82,7 +83,7 @@ class CachingDeviceAllocator final : public CachingAllocator {
 
 }  // namespace
 
-Allocator& device_allocator() {
+CachingAllocator& device_allocator() {
   // Never destroyed: tensors owned by static objects are freed after main returns.
   static auto* a = new CachingDeviceAllocator();
   return *a;

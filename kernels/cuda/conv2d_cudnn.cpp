@@ -7,11 +7,10 @@
 //  - by default from cuDNN's heuristics (cudnnGetConvolution*Algorithm_v7: no kernels run);
 //  - with CudaOptions::benchmark_algorithms, by timing the candidates (cudnnFind*AlgorithmEx on the
 //    call's real buffers, a scratch output where the real one accumulates), once per plan.
-// The first candidate is taken that succeeded, is deterministic when CudaOptions::deterministic
-// asks for it (cuDNN's report, and never the algorithms its header marks non-deterministic:
-// backward data ALGO_0, backward filter ALGO_0 and ALGO_3, which add with atomics), supports the
-// math type, and needs at most kMaxWorkspace bytes. Math type: CUDNN_FMA_MATH (plain float32, the
-// CPU path's precision) unless CudaOptions::allow_tf32, then the candidate's own.
+// The first candidate is taken that succeeded, that kernels/cuda_math.h allows under the options
+// (--deterministic: deterministic ones only), that supports the math type, and that needs at most
+// kMaxWorkspace bytes. The options' meaning in cuDNN terms (which search, which math type) is
+// decided in kernels/cuda_math.cpp; this file translates it.
 //
 // Workspaces come from the caching allocator for each call (DeviceBuffer), so steady state
 // allocates nothing new. Bias terms are the kernels of kernels/cuda/bias.h.
@@ -27,6 +26,7 @@
 #include "kernels/cuda/cudnn_descriptors.h"
 #include "kernels/cuda/device_buffer.h"
 #include "kernels/cuda/libraries.h"
+#include "kernels/cuda_math.h"
 #include "kernels/plan_cache.h"
 
 namespace revive::kernels {
@@ -67,7 +67,7 @@ struct ForwardApi {
   using Algo = cudnnConvolutionFwdAlgo_t;
   static constexpr int kCount = CUDNN_CONVOLUTION_FWD_ALGO_COUNT;
   static constexpr const char* kName = "forward";
-  static bool never_deterministic(Algo) { return false; }
+  static constexpr ConvDirection kDirection = ConvDirection::kForward;
   static cudnnStatus_t heuristics(const ConvDescs& d, int* n, Perf* perf) {
     return cudnnGetConvolutionForwardAlgorithm_v7(cuda::cudnn(), d.x.get(), d.w.get(), d.conv.get(), d.y.get(), kCount,
                                                   n, perf);
@@ -83,7 +83,7 @@ struct BackwardDataApi {
   using Algo = cudnnConvolutionBwdDataAlgo_t;
   static constexpr int kCount = CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT;
   static constexpr const char* kName = "backward data";
-  static bool never_deterministic(Algo a) { return a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_0; }
+  static constexpr ConvDirection kDirection = ConvDirection::kBackwardData;
   static cudnnStatus_t heuristics(const ConvDescs& d, int* n, Perf* perf) {
     return cudnnGetConvolutionBackwardDataAlgorithm_v7(cuda::cudnn(), d.w.get(), d.y.get(), d.conv.get(), d.x.get(),
                                                        kCount, n, perf);
@@ -99,9 +99,7 @@ struct BackwardFilterApi {
   using Algo = cudnnConvolutionBwdFilterAlgo_t;
   static constexpr int kCount = CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT;
   static constexpr const char* kName = "backward filter";
-  static bool never_deterministic(Algo a) {
-    return a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0 || a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_3;
-  }
+  static constexpr ConvDirection kDirection = ConvDirection::kBackwardFilter;
   static cudnnStatus_t heuristics(const ConvDescs& d, int* n, Perf* perf) {
     return cudnnGetConvolutionBackwardFilterAlgorithm_v7(cuda::cudnn(), d.x.get(), d.y.get(), d.conv.get(), d.w.get(),
                                                          kCount, n, perf);
@@ -120,21 +118,36 @@ std::string describe(const Conv2dShape& s, const Conv2dParams& p) {
          ", groups " + std::to_string(p.groups);
 }
 
+// The algorithm numbers kernels/cuda_math.cpp names.
+static_assert(CUDNN_CONVOLUTION_BWD_DATA_ALGO_0 == 0 && CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0 == 0 &&
+                  CUDNN_CONVOLUTION_BWD_FILTER_ALGO_3 == 3,
+              "cuDNN's algorithm numbering changed: update conv_algorithm_allowed");
+
+cudnnMathType_t cudnn_math(ConvMath m, cudnnMathType_t candidate) {
+  switch (m) {
+    case ConvMath::kFma: return CUDNN_FMA_MATH;
+    case ConvMath::kDefault: return CUDNN_DEFAULT_MATH;
+    case ConvMath::kCandidate: return candidate;
+  }
+  return CUDNN_FMA_MATH;
+}
+
 // Picks the first usable candidate of perf[0, n) (ordered best first by cuDNN) and leaves the
 // descriptor set to its math type.
 template <class Api>
-ConvPlan select(ConvDescs d, const typename Api::Perf* perf, int n, const CudaOptions& o, const std::string& what) {
+ConvPlan select(ConvDescs d, const typename Api::Perf* perf, int n, const CudaMathChoice& m, const std::string& what) {
   for (int i = 0; i < n; ++i) {
     const typename Api::Perf& c = perf[i];
     if (c.status != CUDNN_STATUS_SUCCESS) continue;
-    if (o.deterministic && (c.determinism != CUDNN_DETERMINISTIC || Api::never_deterministic(c.algo))) continue;
-    const cudnnMathType_t math = o.allow_tf32 ? c.mathType : CUDNN_FMA_MATH;
-    if (cudnnSetConvolutionMathType(d.conv.get(), math) != CUDNN_STATUS_SUCCESS) continue;
+    if (!conv_algorithm_allowed(m, Api::kDirection, static_cast<int>(c.algo), c.determinism == CUDNN_DETERMINISTIC)) {
+      continue;
+    }
+    if (cudnnSetConvolutionMathType(d.conv.get(), cudnn_math(m.run_math, c.mathType)) != CUDNN_STATUS_SUCCESS) continue;
     size_t bytes = 0;
     if (Api::workspace(d, c.algo, &bytes) != CUDNN_STATUS_SUCCESS || bytes > kMaxWorkspace) continue;
     return ConvPlan{std::move(d), static_cast<int>(c.algo), bytes};
   }
-  REVIVE_THROW("conv2d " << Api::kName << ": cuDNN offers no " << (o.deterministic ? "deterministic " : "")
+  REVIVE_THROW("conv2d " << Api::kName << ": cuDNN offers no " << (m.deterministic_only ? "deterministic " : "")
                          << "algorithm within " << (kMaxWorkspace >> 20) << " MiB of workspace for " << what);
 }
 
@@ -144,16 +157,17 @@ template <class Api, class Find>
 std::shared_ptr<const ConvPlan> plan_for(ConvOp op, const Conv2dShape& s, const Conv2dParams& p, Find&& find) {
   static auto* cache = new PlanCache<ConvPlan>();  // never destroyed: descriptors outlive static teardown
   const CudaOptions o = cuda_options();
+  const CudaMathChoice m = cuda_math_choice(o);
   const PlanKey key{static_cast<int64_t>(op), s.N, s.C, s.H, s.W, s.K, s.R, s.S, p.stride_h, p.stride_w, p.pad_h,
                     p.pad_w, p.dilation_h, p.dilation_w, p.groups, o.deterministic, o.allow_tf32,
                     o.benchmark_algorithms};
   return cache->get(key, [&] {
     ConvDescs d = make_descs(s, p);
     // The math type candidates are timed or ranked with.
-    REVIVE_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), o.allow_tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
+    REVIVE_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), cudnn_math(m.rank_math, CUDNN_FMA_MATH)));
     typename Api::Perf perf[Api::kCount];
     int n = 0;
-    if (o.benchmark_algorithms) {
+    if (m.search == ConvAlgoSearch::kTimed) {
       size_t free_bytes = 0, total_bytes = 0;
       REVIVE_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
       cuda::DeviceBuffer workspace(std::min(kMaxWorkspace, free_bytes / 2));
@@ -161,7 +175,7 @@ std::shared_ptr<const ConvPlan> plan_for(ConvOp op, const Conv2dShape& s, const 
     } else {
       REVIVE_CUDNN_CHECK(Api::heuristics(d, &n, perf));
     }
-    return select<Api>(std::move(d), perf, n, o, describe(s, p));
+    return select<Api>(std::move(d), perf, n, m, describe(s, p));
   });
 }
 

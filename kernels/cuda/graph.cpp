@@ -1,4 +1,7 @@
 // kernels/cuda_graph.h on the CUDA runtime's stream capture.
+#include <vector>
+
+#include "core/caching_allocator.h"
 #include "kernels/cuda/runtime.h"
 #include "kernels/cuda_graph.h"
 
@@ -7,9 +10,14 @@ namespace revive::kernels {
 struct CudaGraph::Impl {
   cudaGraph_t graph = nullptr;
   cudaGraphExec_t exec = nullptr;
+  // The blocks the captured work freed: a replay writes them, so nothing else may have them while
+  // the graph lives.
+  std::vector<CachingAllocator::Block> blocks;
   ~Impl() {
     if (exec != nullptr) REVIVE_CUDA_CHECK_PRINT(cudaGraphExecDestroy(exec));
     if (graph != nullptr) REVIVE_CUDA_CHECK_PRINT(cudaGraphDestroy(graph));
+    // Queued replays still use them; the stream orders whatever uses them next after those.
+    cuda::device_allocator().give_back(blocks);
   }
 };
 
@@ -31,13 +39,17 @@ CudaGraph::CudaGraph(const std::function<void()>& work) : impl_(std::make_unique
   // cudaMalloc) fails at once, while the data loader's threads go on. The allocator serves only
   // cached blocks during the capture (allocator.cpp).
   const cuda::CaptureScope scope;
+  CachingAllocator& allocator = cuda::device_allocator();
   REVIVE_CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
+  allocator.open_pool();
   try {
     work();
   } catch (...) {
+    allocator.give_back(allocator.close_pool());  // nothing was recorded: nothing will write them
     abandon_capture(s);
     throw;
   }
+  impl_->blocks = allocator.close_pool();
   const cudaError_t ended = cuda::tolerate(cudaStreamEndCapture(s, &impl_->graph));
   if (ended != cudaSuccess) {
     abandon_capture(s);

@@ -6,11 +6,12 @@
 //   forward   y[N, OUT]   = x w^T     <=>  y^T  = w  x^T    gemm(T, N, m=OUT, n=N,   k=IN)
 //   data      dx[N, IN]   = dy w      <=>  dx^T = w^T dy^T  gemm(N, N, m=IN,  n=N,   k=OUT)
 //   weights   dw[OUT, IN] += dy^T x   <=>  dw^T += x^T dy   gemm(N, T, m=IN,  n=OUT, k=N), beta 1
-// Math mode: cuBLAS's default (full float32) unless CudaOptions::allow_tf32. The handle's
+// Math mode: kernels/cuda_math.h's choice (full float32 unless CudaOptions::allow_tf32). The handle's
 // workspace is its own (runtime.cpp), so the calls allocate nothing and can be graph-captured.
 #include "kernels/cuda/bias.h"
 #include "kernels/cuda/libraries.h"
 #include "kernels/cuda/runtime.h"
+#include "kernels/cuda_math.h"
 #include "kernels/linear.h"
 
 namespace revive::kernels {
@@ -23,8 +24,8 @@ void gemm(cublasOperation_t op_a, cublasOperation_t op_b, int64_t m, int64_t n, 
           int64_t lda, const float* b, int64_t ldb, const float* beta, float* c) {
   const char* op = "linear";
   cublasHandle_t h = cuda::cublas();
-  REVIVE_CUBLAS_CHECK(
-      cublasSetMathMode(h, cuda_options().allow_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+  const GemmMath math = cuda_math_choice(cuda_options()).gemm_math;
+  REVIVE_CUBLAS_CHECK(cublasSetMathMode(h, math == GemmMath::kTf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
   REVIVE_CUBLAS_CHECK(cublasSgemm(h, op_a, op_b, cuda::checked_int(m, op), cuda::checked_int(n, op),
                                   cuda::checked_int(k, op), &kOne, a, cuda::checked_int(lda, op), b,
                                   cuda::checked_int(ldb, op), beta, c, cuda::checked_int(m, op)));

@@ -12,7 +12,7 @@
 
 #include <cuda_runtime_api.h>
 
-#include "core/allocator.h"
+#include "core/caching_allocator.h"
 #include "core/device_backend.h"
 #include "core/stream_handle.h"
 #include "core/tensor.h"
@@ -81,8 +81,9 @@ class CaptureScope {
 };
 bool capture_in_progress();
 
-// The caching device allocator (allocator.cpp); core's allocator_for(cuda) returns it.
-Allocator& device_allocator();
+// The caching device allocator (allocator.cpp); core's allocator_for(cuda) returns it. Its pools
+// hold a CUDA Graph's temporaries (graph.cpp).
+CachingAllocator& device_allocator();
 
 // Whether this build holds machine code or PTX the calling thread's current device can run
 // (fill.cu asks about one of its kernels: all are compiled for the same architectures).
