@@ -2,7 +2,8 @@
 // allocator that can run out of memory on demand: blocks are reused by block size, the statistics
 // add up, an out-of-memory system releases the cache and retries once before the error, and while
 // system calls are forbidden (the device allocator during a CUDA Graph capture) only cached blocks
-// are handed out and none is freed.
+// are handed out and none is freed; a pool (a CUDA Graph's temporaries) reuses its own blocks and
+// keeps them out of circulation until they are given back.
 #include "core/caching_allocator.h"
 
 #include <gtest/gtest.h>
@@ -114,6 +115,36 @@ TEST(CachingAllocator, WithoutSystemCallsServesOnlyCachedBlocksAndFreesNone) {
   a.deallocate(p, 120);
   a.release_cache();
   EXPECT_EQ(a.n_frees, 2);
+}
+
+TEST(CachingAllocator, APoolKeepsTheBlocksFreedWhileOpenUntilGivenBack) {
+  FakeAllocator a;
+  void* cached = a.allocate(150);
+  a.deallocate(cached, 150);
+  a.open_pool();
+  void* p = a.allocate(150);
+  EXPECT_EQ(p, cached) << "an open pool takes cached blocks too";
+  a.deallocate(p, 150);
+  EXPECT_EQ(a.allocate(160), p) << "a block freed into the pool serves the pool's next request";
+  void* q = a.allocate(450);
+  a.deallocate(q, 450);
+  a.deallocate(p, 160);
+  EXPECT_THROW(a.open_pool(), Error) << "one pool at a time";
+  std::vector<CachingAllocator::Block> held = a.close_pool();
+  ASSERT_EQ(held.size(), 2u);
+  EXPECT_EQ(a.stats().bytes_in_use, 200u + 500u) << "the pool's blocks count as in use";
+  EXPECT_EQ(a.stats().bytes_cached, 0u);
+  void* r = a.allocate(150);
+  EXPECT_NE(r, p) << "nothing outside the pool gets one of its blocks";
+  a.deallocate(r, 150);
+  a.release_cache();
+  EXPECT_EQ(a.n_frees, 1) << "releasing the cache leaves the pool's blocks alone";
+  a.give_back(held);
+  EXPECT_EQ(a.stats().bytes_in_use, 0u);
+  EXPECT_EQ(a.stats().bytes_cached, 700u);
+  EXPECT_EQ(a.allocate(150), p) << "given back, they circulate again";
+  a.deallocate(p, 150);
+  EXPECT_THROW(a.close_pool(), Error) << "no pool open";
 }
 
 }  // namespace

@@ -45,5 +45,30 @@ TEST(CudaSgdUpdate, MatchesCpuForEveryOption) {
   }
 }
 
+// The learning rate read from device memory (the graph route's update) gives the by-value launch's
+// bits: the same kernel, the same rate.
+TEST(CudaSgdUpdate, TheRateInDeviceMemoryGivesTheRateByValuesBits) {
+  REVIVE_SKIP_WITHOUT_CUDA();
+  const int64_t n = 100003;
+  Tensor p1 = to_cuda(random_tensor({n}, 41)), b1 = Tensor::zeros({n}, DType::kFloat32, Device::cuda());
+  Tensor p2 = p1.clone(), b2 = b1.clone();
+  Tensor lr = Tensor::zeros({1}, DType::kFloat32, Device::cuda());
+  SgdUpdateParams h;
+  h.momentum = 0.9f;
+  h.weight_decay = 5e-4f;
+  for (int step = 0; step < 3; ++step) {
+    const Tensor grad = to_cuda(random_tensor({n}, 42 + static_cast<unsigned>(step)));
+    h.lr = 0.05f / static_cast<float>(step + 1);
+    lr.fill_(h.lr);
+    sgd_update(p1, b1, grad, h);
+    SgdUpdateParams other = h;
+    other.lr = 7.0f;  // ignored: the tensor's rate is used
+    sgd_update(p2, b2, grad, other, lr);
+    h.momentum_initialised = true;
+  }
+  EXPECT_EQ(p1.to_vector<float>(), p2.to_vector<float>());
+  EXPECT_EQ(b1.to_vector<float>(), b2.to_vector<float>());
+}
+
 }  // namespace
 }  // namespace revive::kernels

@@ -102,6 +102,23 @@ TEST(SgdUpdate, TensorEntryUpdatesWholeArena) {
   EXPECT_ALLCLOSE(buf_ref, buf.to_vector<float>(), 1e-6, 1e-6);
 }
 
+TEST(SgdUpdate, TheRateInATensorGivesTheRateByValuesBits) {
+  const int64_t n = 300;
+  SgdUpdateParams h = make_params(0.9f, 0.0f, 5e-4f, false, true);
+  Tensor p1 = Tensor::from_vector<float>(random_vector(n, 7), {n}), p2 = p1.clone();
+  Tensor b1 = Tensor::from_vector<float>(random_vector(n, 8), {n}), b2 = b1.clone();
+  const Tensor dp = Tensor::from_vector<float>(random_vector(n, 9), {n});
+  h.lr = 0.0371f;
+  sgd_update(p1, b1, dp, h);
+  SgdUpdateParams ignored = h;
+  ignored.lr = 123.0f;  // the tensor's rate is the one used
+  sgd_update(p2, b2, dp, ignored, Tensor::from_vector<float>({0.0371f}, {1}));
+  EXPECT_EQ(p1.to_vector<float>(), p2.to_vector<float>());
+  EXPECT_EQ(b1.to_vector<float>(), b2.to_vector<float>());
+  EXPECT_THROW(sgd_update(p2, b2, dp, h, Tensor::from_vector<float>({0.1f, 0.2f}, {2})), Error);
+  EXPECT_THROW(sgd_update(p2, b2, dp, h, Tensor()), Error);
+}
+
 TEST(SgdUpdate, RejectsMismatchedArenas) {
   Tensor p = Tensor::zeros({4});
   Tensor buf = Tensor::zeros({4});

@@ -63,6 +63,30 @@ TEST(StepMetrics, StepsComeBackInOrderWhateverTheCapacity) {
   }
 }
 
+// A step that counted its correct predictions itself (the graph route) gives add()'s numbers.
+TEST(StepMetrics, ACountedStepIsAnAddedOne) {
+  const std::vector<Sample> b = batches();
+  const auto added = run(Device::cpu(), 3, b);
+  StepMetrics m(Device::cpu(), 3);
+  std::vector<StepMetrics::Step> counted;
+  for (size_t i = 0; i < b.size(); ++i) {
+    const Tensor correct = Tensor::from_vector(std::vector<int64_t>{kernels::count_correct(b[i].logits, b[i].labels)}, {1});
+    m.add_counted(static_cast<int64_t>(i), b[i].loss, correct, b[i].labels.numel());
+    if (m.full()) {
+      for (const auto& s : m.flush()) counted.push_back(s);
+    }
+  }
+  for (const auto& s : m.flush()) counted.push_back(s);
+  ASSERT_EQ(counted.size(), added.size());
+  for (size_t i = 0; i < added.size(); ++i) {
+    EXPECT_EQ(counted[i].index, added[i].index);
+    EXPECT_EQ(counted[i].n, added[i].n);
+    EXPECT_EQ(counted[i].loss, added[i].loss);
+    EXPECT_EQ(counted[i].correct, added[i].correct);
+  }
+  EXPECT_THROW(m.add_counted(0, b[0].loss, Tensor::zeros({1}), 4), Error) << "the count is int64";
+}
+
 TEST(StepMetrics, RefusesToOverflow) {
   StepMetrics m(Device::cpu(), 1);
   const Sample b = make_batch(4, 1);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "support/error_message.h"
 #include "support/tiny_run.h"
 
 namespace revive {
@@ -77,6 +78,25 @@ TEST(Trainer, SeveralNetworksTrainInTurnAndReportEach) {
   EXPECT_EQ(seen[1][1].epoch, 2);
   EXPECT_EQ(trainer.n_networks(), 2u);
   EXPECT_THROW(trainer.fit({TrainPosition{}}), Error);  // one position per network
+}
+
+// The CPU has no CUDA Graphs: auto and off run every step eagerly (the same weights), the line says
+// so, and asking for a graph is refused before any step.
+TEST(Trainer, OnTheCpuStepsRunEagerlyAndAGraphIsRefused) {
+  RunConfig c = testing::tiny_run_config(1, 0.05, 8);
+  c.models = 2;
+  TinyRun a(c), b(c), on(c);
+  TrainerOptions auto_mode = quiet_trainer_options(1), off = auto_mode, graph = auto_mode;
+  off.cuda_graph = optim::GraphMode::kOff;
+  graph.cuda_graph = optim::GraphMode::kOn;
+  const std::vector<nlohmann::json> lines = a.trainer(auto_mode).fit();
+  b.trainer(off).fit();
+  EXPECT_EQ(a.arena->params().to_vector<float>(), b.arena->params().to_vector<float>());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["step_route"], "eager");
+  EXPECT_FALSE(lines[0].contains("capture_error"));
+  for (const nlohmann::json& n : lines[0]["networks"]) EXPECT_EQ(n["step_route"], "eager");
+  EXPECT_ERROR(on.trainer(graph), "--cuda-graph on: CUDA Graphs need a CUDA device, and this run is on cpu");
 }
 
 TEST(Trainer, DivergingLossStopsWithAClearError) {

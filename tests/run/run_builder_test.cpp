@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "support/error_message.h"
 #include "support/tiny_run.h"
 
 namespace revive {
@@ -69,6 +70,29 @@ TEST(RunBuilder, WithoutDataOrTraining) {
   EXPECT_FALSE(run->test);
   EXPECT_FALSE(run->reactivator);
   EXPECT_THROW(run->train_networks(), Error);
+}
+
+TEST(RunBuilder, SetsTheCudaMathOptionsAndRefusesAGraphOnTheCpu) {
+  RunConfig c = testing::tiny_run_config(1, 0.05, 2);
+  c.deterministic = true;
+  c.cudnn_benchmark = true;
+  const DatasetSplits data = testing::tiny_run_data(2);
+  RunBuildOptions bo;
+  bo.data_override = &data;
+  build_run(c, bo);
+  EXPECT_TRUE(kernels::cuda_options().deterministic);
+  EXPECT_FALSE(kernels::cuda_options().allow_tf32);
+  EXPECT_TRUE(kernels::cuda_options().benchmark_algorithms);
+  // The next run's options replace them: nothing carries over from one run of a process to the next.
+  build_run(testing::tiny_run_config(1, 0.05, 2), bo);
+  EXPECT_FALSE(kernels::cuda_options().deterministic);
+  EXPECT_FALSE(kernels::cuda_options().benchmark_algorithms);
+
+  c.cuda_graph = "on";
+  EXPECT_ERROR(build_run(c, bo), "--cuda-graph on: CUDA Graphs need a CUDA device, and this run is on cpu");
+  c.cuda_graph = "off";
+  EXPECT_NO_THROW(build_run(c, bo));
+  kernels::set_cuda_options({});
 }
 
 TEST(RunBuilder, ChecksTheConfigurationFirst) {

@@ -55,6 +55,27 @@ TEST(RunConfig, ConfigJsonRoundTripsWithTheMethodsOptions) {
   EXPECT_ERROR(run_config_from_json(missing, "config.json"), "config.json: the option 'lr' is missing");
 }
 
+TEST(RunConfig, CudaOptionsRoundTripAndOlderRunsReadThemOff) {
+  const RunConfig c = run_config_from_json(
+      {{"deterministic", true}, {"tf32", true}, {"cudnn_benchmark", true}, {"cuda_graph", "on"}}, "cmd",
+      OptionSource::kUser);
+  EXPECT_TRUE(c.deterministic && c.tf32 && c.cudnn_benchmark);
+  EXPECT_EQ(c.cuda_graph, "on");
+  const nlohmann::json j = run_config_to_json(c);
+  EXPECT_EQ(j["cuda_graph"], "on");
+  EXPECT_EQ(j["cudnn_benchmark"], true);
+  EXPECT_EQ(run_config_to_json(run_config_from_json(j, "config.json")), j);
+  // A config.json from before these options: they read as off, as those runs trained.
+  nlohmann::json older = run_config_to_json(RunConfig{});
+  for (const char* key : {"deterministic", "tf32", "cudnn_benchmark", "cuda_graph"}) older.erase(key);
+  const RunConfig old = run_config_from_json(older, "config.json");
+  EXPECT_FALSE(old.deterministic || old.tf32 || old.cudnn_benchmark);
+  EXPECT_EQ(old.cuda_graph, "off");
+  EXPECT_EQ(RunConfig{}.cuda_graph, "auto");  // a new run's default
+  EXPECT_ERROR(run_config_from_json({{"cuda_graph", "always"}}, "cmd", OptionSource::kUser),
+               "'cuda_graph': must be one of auto, on, off");
+}
+
 TEST(RunConfig, OptionsOfAnotherMethodOrUnknownAreErrors) {
   EXPECT_ERROR(run_config_from_json({{"we_preset", "reference"}}, "command line", OptionSource::kUser),
                "command line: --we-preset is an option of --method we, and this run's method is none");
