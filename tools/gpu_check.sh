@@ -17,7 +17,10 @@
 #  5. throughput: training images/s of ResNet-20 and MobileNetV2, 3x32x32, batch 128, eager and
 #     replayed from a CUDA Graph (revive_bench_train);
 #  6. we_train: 3 epochs of Weight Evolution training on synthetic data on the GPU and on the CPU,
-#     their final metrics side by side.
+#     their final metrics side by side;
+#  7. train_graph: one epoch of `revive train --deterministic` on the GPU with --cuda-graph on and
+#     off: the first must say it replayed a graph ("step_route": "graph") and both must end with
+#     the same weights, bit for bit.
 # The exit status is 0 when every step passed. --budget SECONDS (default 450) bounds the run: a
 # step that would start after the budget is spent is reported as not run.
 #
@@ -232,7 +235,7 @@ fi
 
 # The hand-written kernels' tests: the op tests of kernels/cuda/*.cu, WE's, the runtime's (fills).
 sanitized=$(printf '%s\n' $tests_list | grep -E '^cuda_' |
-            grep -vE '^cuda_(conv2d|training|graph_step|batch_upload|require_cuda|misaligned|we_cuda_device|cuda_graph)_test$')
+            grep -vE '^cuda_(conv2d|training|trainer_graph|graph_step|batch_upload|require_cuda|misaligned|we_cuda_device|cuda_graph)_test$')
 sanitizer_filter='-*MobileNet*:*LongerThanTheBlockTile*:*Reactivator*:*PastOneGrid*'
 if in_budget sanitizer; then
   if ! command -v compute-sanitizer >/dev/null 2>&1 && [[ -x /usr/local/cuda/bin/compute-sanitizer ]]; then
@@ -308,6 +311,23 @@ if in_budget we_train; then
     record we_train pass "epoch 3: cuda $(last cuda) / cpu $(last cpu) (we_train_*/metrics.jsonl)"
   else
     record we_train FAIL "a run failed (logs/we_train_*.log)"
+  fi
+fi
+
+if in_budget train_graph; then
+  ok=1
+  for graph in on off; do
+    rm -rf "$out/train_graph_$graph"
+    "$bin/revive" train --dataset synthetic --model resnet20 --epochs 1 --batch 64 --limit-train 2000 \
+      --limit-test 500 --device cuda --deterministic --cuda-graph "$graph" --no-progress \
+      --out "$out/train_graph_$graph" >"$out/logs/train_graph_$graph.log" 2>&1 || ok=0
+  done
+  route=$(json_field "$(tail -n 1 "$out/train_graph_on/metrics.jsonl" 2>/dev/null)" step_route)
+  if [[ $ok == 1 && $route == graph ]] &&
+     cmp -s "$out/train_graph_on/model.safetensors" "$out/train_graph_off/model.safetensors"; then
+    record train_graph pass "--cuda-graph on replayed a graph and gave --cuda-graph off's weights bit for bit"
+  else
+    record train_graph FAIL "route '$route'; a run failed, no graph ran, or the weights differ (logs/train_graph_*.log)"
   fi
 fi
 
