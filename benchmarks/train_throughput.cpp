@@ -113,7 +113,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "revive_bench_train: --cuda-graph needs --device cuda\n");
     return 1;
   }
-  kernels::set_cuda_options(cuda);
   for (Layout l : {Layout::kPlain, Layout::kBlocked8, Layout::kBlocked16}) {
     if (layout_name(l) == layout) kernels::set_preferred_layout(l);
   }
@@ -136,6 +135,10 @@ int main(int argc, char** argv) {
     config.threads = threads;
     config.device = device.str();
     config.conv_routes = conv_routes;
+    // build_run sets the CUDA math options from these.
+    config.deterministic = cuda.deterministic;
+    config.tf32 = cuda.allow_tf32;
+    config.cudnn_benchmark = cuda.benchmark_algorithms;
     RunBuildOptions bo;
     bo.data = false;  // one batch held on the device
     bo.in_channels = channels;
