@@ -1,0 +1,34 @@
+// The host half of Filter Grafting's coefficient (spec reactivation.md 2.4, 2.5): the entropy of a
+// tensor from its 10 bin counts and the adaptive alpha from two networks' criteria. Both backends
+// count bins on their own (fg_math.h) and finish here, on the host, so that the logarithm and the
+// arctangent are one library's and the CPU and CUDA steps give the same bits.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "reactivation/fg/fg_math.h"
+#include "reactivation/fg/fg_options.h"
+
+namespace revive {
+
+// H = -sum over bins with p_b > 0 of p_b ln p_b, p_b = count_b / n, in float32 and bin order as
+// grafting.py:98-100 computes it (natural log). All counts zero (a constant or one-element tensor,
+// or a NaN in it) gives H = 0, where the published code crashes (its sum stays the integer 0).
+float fg_entropy(const int64_t* counts, int64_t n);
+
+// w rounded to `digits` decimals as grafting.py:113 does: its w is a numpy float64 (np.arctan returns
+// one), whose round() is numpy's around, rint(w 10^d) / 10^d with ties to even. digits < 0: w.
+double fg_round(double w, int digits);
+
+// alpha = round((a/pi) arctan(c delta) + 0.5) for delta = criterion(self) - criterion(scion), the
+// criteria as doubles (spec 2.5: Python subtracts the two float32 entropies as floats).
+double fg_alpha(double delta, const FgOptions& options);
+
+// The float32 factors of a blend with coefficient w (fg_math.h). A w that is not finite (an L1
+// criterion of a tensor holding Inf or NaN) gives {1, 0}: the tensor keeps its own values, as spec
+// "Decisions" 1 asks of any step that would write NaN; fg_skipped tells the report.
+FgBlendWeights fg_blend_weights(double w);
+inline bool fg_skipped(double w) { return !std::isfinite(w); }
+
+}  // namespace revive
