@@ -1,5 +1,6 @@
 #include "reactivation/fg/fg_layout.h"
 
+#include <algorithm>
 #include <map>
 
 #include "core/error.h"
@@ -126,6 +127,14 @@ FgLayout FgLayout::build(const std::vector<FgEntry>& entries, int64_t arena_nume
     } else {
       L.segments_.push_back({t.offset, t.offset + t.numel, t.group});
     }
+  }
+  L.group_chunk_begin_.assign(1, 0);
+  for (int gi = 0; gi < L.n_groups(); ++gi) {
+    const FgGroup& g = L.groups_[static_cast<size_t>(gi)];
+    const int32_t per_chunk = static_cast<int32_t>(std::max<int64_t>(1, kFgChunkElements / g.filter_len));
+    for (int32_t f = 0; f < g.n_filters; f += per_chunk)
+      L.chunks_.push_back({gi, f, std::min(g.n_filters, f + per_chunk)});
+    L.group_chunk_begin_.push_back(static_cast<int>(L.chunks_.size()));
   }
   for (size_t s = 1; s < L.segments_.size(); ++s)
     REVIVE_CHECK(L.segments_[s].begin >= L.segments_[s - 1].end,

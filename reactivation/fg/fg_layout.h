@@ -72,6 +72,14 @@ struct FgBn {
   int64_t channels = 0;
 };
 
+// A run of a group's conv filters holding about kFgChunkElements elements: the unit of work of the
+// min/max, L1 and histogram passes on both backends.
+constexpr int64_t kFgChunkElements = 16384;
+struct FgChunk {
+  int32_t group = 0;
+  int32_t filter_begin = 0, filter_end = 0;  // within the group
+};
+
 // A run of arena elements blended with one group's alpha (ascending, disjoint).
 struct FgSegment {
   int64_t begin = 0, end = 0;
@@ -90,6 +98,10 @@ class FgLayout {
   const std::vector<FgSegment>& segments() const { return segments_; }
   // Tensor indices of the buffers, in buffer order (every buffer, blended or not).
   const std::vector<int>& buffers() const { return buffers_; }
+  // Every group's chunks, group after group: group g owns chunks [group_chunk_begin()[g],
+  // group_chunk_begin()[g + 1]).
+  const std::vector<FgChunk>& chunks() const { return chunks_; }
+  const std::vector<int>& group_chunk_begin() const { return group_chunk_begin_; }
   int n_groups() const { return static_cast<int>(groups_.size()); }
   int64_t n_filters() const { return n_filters_; }  // conv filters of every group
   int64_t arena_numel() const { return arena_numel_; }
@@ -101,6 +113,8 @@ class FgLayout {
   std::vector<FgBn> bns_;
   std::vector<FgSegment> segments_;
   std::vector<int> buffers_;
+  std::vector<FgChunk> chunks_;
+  std::vector<int> group_chunk_begin_;
   int64_t n_filters_ = 0;
   int64_t arena_numel_ = 0;
   FgScope scope_ = FgScope::kReference;

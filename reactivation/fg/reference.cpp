@@ -25,16 +25,19 @@ std::vector<Snapshot> snapshot(const std::vector<nn::NamedTensorList>& models) {
 }
 
 // Blends tensor `dst` (of the network being grafted) with `scion` element by element.
+template <class T, class Blend>
+void blend_elements(Tensor& dst, const Tensor& self, const Tensor& scion, FgBlendWeights w, Blend blend) {
+  T* d = dst.data<T>();
+  const T* x = self.data<T>();
+  const T* s = scion.data<T>();
+  for (int64_t i = 0; i < dst.numel(); ++i) d[i] = static_cast<T>(blend(x[i], s[i], w));
+}
+
 void blend_tensor(Tensor& dst, const Tensor& self, const Tensor& scion, FgBlendWeights w) {
-  const int64_t n = dst.numel();
-  if (dst.dtype() == DType::kFloat32) {
-    for (int64_t i = 0; i < n; ++i) dst.data<float>()[i] = fg_blend(self.data<float>()[i], scion.data<float>()[i], w);
-  } else if (dst.dtype() == DType::kInt64) {
-    for (int64_t i = 0; i < n; ++i)
-      dst.data<int64_t>()[i] = fg_blend_counter(self.data<int64_t>()[i], scion.data<int64_t>()[i], w);
-  } else {
-    for (int64_t i = 0; i < n; ++i)
-      dst.data<int32_t>()[i] = static_cast<int32_t>(fg_blend_counter(self.data<int32_t>()[i], scion.data<int32_t>()[i], w));
+  switch (dst.dtype()) {
+    case DType::kFloat32: blend_elements<float>(dst, self, scion, w, fg_blend); break;
+    case DType::kInt64: blend_elements<int64_t>(dst, self, scion, w, fg_blend_counter); break;
+    case DType::kInt32: blend_elements<int32_t>(dst, self, scion, w, fg_blend_counter); break;
   }
 }
 

@@ -11,19 +11,12 @@
 namespace revive {
 namespace fg_cpu {
 
-// Elements per unit of work: a chunk of a group's filters in stages (a)-(b), a block of the arena in
-// stage (d). Small enough to share a wave among threads, large enough that a unit's overhead is
-// small; a block of each network is blended through a per-thread buffer of this many floats.
-constexpr int64_t kChunkElements = 16384;
+// Elements of a block of the arena in stage (d) (the layout's chunks are stages (a)-(b)'s units):
+// each network's block is blended through a per-thread buffer of this many floats, in L1.
 constexpr int64_t kBlockElements = 2048;
 // A wave's data (N networks' share of its groups) per thread: what stays in a core's L2 cache
 // between the stages that read it.
 constexpr int64_t kWaveBytesPerThread = int64_t{1} << 20;
-
-struct Chunk {
-  int32_t group = 0;
-  int32_t filter_begin = 0, filter_end = 0;  // within the group
-};
 
 struct Block {
   int64_t begin = 0, len = 0;  // arena elements
@@ -70,8 +63,6 @@ struct FgCpuScratch::Impl {
   const FgLayout* layout = nullptr;
   int64_t layout_filters = -1;
   int n_models = 0;
-  std::vector<fg_cpu::Chunk> chunks;
-  std::vector<int> group_chunk_begin;  // n_groups + 1: group g owns chunks [begin[g], begin[g + 1])
   std::vector<fg_cpu::Block> blocks;
   std::vector<fg_cpu::Wave> waves;
   int n_threads = 1;

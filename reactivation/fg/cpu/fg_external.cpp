@@ -15,14 +15,6 @@ void plan(const FgLayout& L, int n_models, FgCpuScratch::Impl& s) {
   s.layout = &L;
   s.layout_filters = L.n_filters();
   s.n_models = n_models;
-  s.chunks.clear();
-  s.group_chunk_begin.assign(1, 0);
-  for (int g = 0; g < L.n_groups(); ++g) {
-    const FgGroup& G = L.groups()[static_cast<size_t>(g)];
-    const int32_t per_chunk = static_cast<int32_t>(std::max<int64_t>(1, kChunkElements / G.filter_len));
-    for (int32_t f = 0; f < G.n_filters; f += per_chunk) s.chunks.push_back({g, f, std::min(G.n_filters, f + per_chunk)});
-    s.group_chunk_begin.push_back(static_cast<int>(s.chunks.size()));
-  }
   s.blocks.clear();
   for (const FgSegment& seg : L.segments()) {
     for (int64_t b = seg.begin; b < seg.end; b += kBlockElements)
@@ -35,7 +27,7 @@ void plan(const FgLayout& L, int n_models, FgCpuScratch::Impl& s) {
     group_block_begin[static_cast<size_t>(g)] = b;
   }
 
-  s.n_threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(s.chunks.size())));
+  s.n_threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(L.chunks().size())));
   const int64_t budget = kWaveBytesPerThread * s.n_threads;
   s.waves.clear();
   Wave w;
@@ -47,8 +39,8 @@ void plan(const FgLayout& L, int n_models, FgCpuScratch::Impl& s) {
     bytes += elements * n_models * static_cast<int64_t>(sizeof(float));
     w.group_end = g + 1;
     if (bytes >= budget || g + 1 == L.n_groups()) {
-      w.chunk_begin = s.group_chunk_begin[static_cast<size_t>(w.group_begin)];
-      w.chunk_end = s.group_chunk_begin[static_cast<size_t>(w.group_end)];
+      w.chunk_begin = L.group_chunk_begin()[static_cast<size_t>(w.group_begin)];
+      w.chunk_end = L.group_chunk_begin()[static_cast<size_t>(w.group_end)];
       w.block_begin = group_block_begin[static_cast<size_t>(w.group_begin)];
       w.block_end = group_block_begin[static_cast<size_t>(w.group_end)];
       s.waves.push_back(w);
@@ -56,7 +48,7 @@ void plan(const FgLayout& L, int n_models, FgCpuScratch::Impl& s) {
       bytes = 0;
     }
   }
-  s.stats.assign(s.chunks.size() * static_cast<size_t>(n_models), ChunkStats{});
+  s.stats.assign(L.chunks().size() * static_cast<size_t>(n_models), ChunkStats{});
   s.weights.assign(static_cast<size_t>(L.n_groups()) * static_cast<size_t>(n_models), FgBlendWeights{});
   s.l1.assign(static_cast<size_t>(L.n_filters()) * static_cast<size_t>(n_models), 0.0f);
   s.prev.assign(static_cast<size_t>(s.n_threads) * kBlockElements, 0.0f);
@@ -65,7 +57,7 @@ void plan(const FgLayout& L, int n_models, FgCpuScratch::Impl& s) {
 namespace {
 
 // Stage (a): the chunk's filters' L1 norms and its min/max.
-void chunk_stats(const FgLayout& L, const FgNetwork& net, const Chunk& c, float* l1, ChunkStats& out) {
+void chunk_stats(const FgLayout& L, const FgNetwork& net, const FgChunk& c, float* l1, ChunkStats& out) {
   const FgGroup& g = L.groups()[static_cast<size_t>(c.group)];
   const float* p = net.arena + g.offset + static_cast<int64_t>(c.filter_begin) * g.filter_len;
   const int64_t n_filters = c.filter_end - c.filter_begin;
@@ -78,7 +70,7 @@ void chunk_stats(const FgLayout& L, const FgNetwork& net, const Chunk& c, float*
 }
 
 // Stage (b): the chunk's bin counts under its group's range (folded from the group's chunks).
-void chunk_bins(const FgLayout& L, const FgNetwork& net, const Chunk& c, const ChunkStats* group_stats,
+void chunk_bins(const FgLayout& L, const FgNetwork& net, const FgChunk& c, const ChunkStats* group_stats,
                 int n_group_chunks, ChunkStats& out) {
   float lo = group_stats[0].lo, hi = group_stats[0].hi;
   for (int i = 1; i < n_group_chunks; ++i) {
@@ -96,14 +88,14 @@ void chunk_bins(const FgLayout& L, const FgNetwork& net, const Chunk& c, const C
 void coefficients(const FgLayout& L, const FgOptions& o, int group_begin, int group_end, FgCpuScratch::Impl& s,
                   FgReport& r) {
   const int n = s.n_models;
-  const size_t n_chunks = s.chunks.size();
+  const size_t n_chunks = L.chunks().size();
   for (int g = group_begin; g < group_end; ++g) {
     const FgGroup& G = L.groups()[static_cast<size_t>(g)];
     for (int m = 0; m < n; ++m) {
       float value;
       if (o.criterion == FgCriterion::kEntropy) {
         int64_t counts[kFgBins] = {};
-        for (int c = s.group_chunk_begin[static_cast<size_t>(g)]; c < s.group_chunk_begin[static_cast<size_t>(g) + 1]; ++c)
+        for (int c = L.group_chunk_begin()[static_cast<size_t>(g)]; c < L.group_chunk_begin()[static_cast<size_t>(g) + 1]; ++c)
           for (int b = 0; b < kFgBins; ++b) counts[b] += s.stats[static_cast<size_t>(m) * n_chunks + static_cast<size_t>(c)].counts[b];
         value = fg_entropy(counts, G.numel);
       } else {
@@ -132,7 +124,7 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
                    FgReport& r) {
   plan(L, o.models, s);
   const int n = o.models;
-  const size_t n_chunks = s.chunks.size(), n_groups = static_cast<size_t>(L.n_groups());
+  const size_t n_chunks = L.chunks().size(), n_groups = static_cast<size_t>(L.n_groups());
   std::vector<float*> arenas(nets.size());
   for (size_t m = 0; m < nets.size(); ++m) arenas[m] = nets[m].arena;
   const bool entropy = o.criterion == FgCriterion::kEntropy;
@@ -147,16 +139,16 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
 #pragma omp for schedule(static)
       for (int t = 0; t < tasks; ++t) {
         const size_t m = static_cast<size_t>(t / span), c = static_cast<size_t>(wave.chunk_begin + t % span);
-        chunk_stats(L, nets[m], s.chunks[c], s.l1.data() + m * static_cast<size_t>(L.n_filters()), s.stats[m * n_chunks + c]);
+        chunk_stats(L, nets[m], L.chunks()[c], s.l1.data() + m * static_cast<size_t>(L.n_filters()), s.stats[m * n_chunks + c]);
       }
       if (entropy) {
 #pragma omp for schedule(static)
         for (int t = 0; t < tasks; ++t) {
           const size_t m = static_cast<size_t>(t / span), c = static_cast<size_t>(wave.chunk_begin + t % span);
-          const int g = s.chunks[c].group;
-          const int first = s.group_chunk_begin[static_cast<size_t>(g)];
-          chunk_bins(L, nets[m], s.chunks[c], s.stats.data() + m * n_chunks + static_cast<size_t>(first),
-                     s.group_chunk_begin[static_cast<size_t>(g) + 1] - first, s.stats[m * n_chunks + c]);
+          const int g = L.chunks()[c].group;
+          const int first = L.group_chunk_begin()[static_cast<size_t>(g)];
+          chunk_bins(L, nets[m], L.chunks()[c], s.stats.data() + m * n_chunks + static_cast<size_t>(first),
+                     L.group_chunk_begin()[static_cast<size_t>(g) + 1] - first, s.stats[m * n_chunks + c]);
         }
       }
 #pragma omp single

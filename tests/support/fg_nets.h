@@ -1,0 +1,81 @@
+// N networks of one architecture with trained-looking state for FG tests: weights U(-0.2, 0.2) with a
+// seeded third of the conv filters shrunk by 1e-3 (dead filters for the noise and internal
+// variants and the invalid counts), BN gammas in [0.5, 1.5) with some exactly 0 in every network
+// (zero denominators of filter-level grafting), random running statistics and batch counters.
+// Building the same (model, n, seed) twice gives bit-identical networks.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/rng.h"
+#include "nn/models/registry.h"
+#include "nn/parameter_arena.h"
+#include "reactivation/fg/fg_cpu.h"
+
+namespace revive::testing {
+
+struct FgTestNet {
+  std::unique_ptr<nn::Module> model;
+  std::unique_ptr<nn::ParameterArena> arena;
+
+  nn::NamedTensorList state() const { return model->state_dict(); }
+  FgNetwork network() const {
+    FgNetwork net;
+    net.arena = arena->params().data<float>();
+    for (const auto& [name, t] : model->named_buffers()) net.buffers.push_back(t.raw_data());
+    return net;
+  }
+};
+
+inline std::vector<FgTestNet> make_fg_nets(const std::string& name, int n, uint64_t seed, float width = 1.0f) {
+  std::vector<FgTestNet> nets;
+  for (int k = 0; k < n; ++k) {
+    FgTestNet net;
+    nn::models::ModelOptions mo;
+    if (name == "mobilenetv2") mo.width = width;
+    net.model = nn::models::make_model(name, 3, 10, mo);
+    net.arena = std::make_unique<nn::ParameterArena>(nn::ParameterArena::build(*net.model, Device::cpu(), seed + k));
+    Rng rng(seed * 100 + static_cast<uint64_t>(k), 9);
+    Rng shared(seed, 10);  // the same in every network: zero gammas at the same channels
+    float* p = net.arena->params().data<float>();
+    for (const nn::ArenaEntry& e : net.arena->entries()) {
+      float* x = p + e.offset;
+      if (e.kind == nn::ParamKind::kBnWeight) {
+        for (int64_t i = 0; i < e.numel; ++i) x[i] = shared.uniform() < 0.05f ? 0.0f : rng.uniform(0.5f, 1.5f);
+        continue;
+      }
+      for (int64_t i = 0; i < e.numel; ++i) x[i] = rng.uniform(-0.2f, 0.2f);
+      if (e.kind != nn::ParamKind::kConvWeight) continue;
+      const int64_t len = e.numel / e.shape[0];
+      for (int64_t f = 0; f < e.shape[0]; ++f)
+        if (rng.uniform() < 0.33f)
+          for (int64_t i = 0; i < len; ++i) x[f * len + i] *= 1e-3f;
+    }
+    for (auto& [bname, t] : net.model->named_buffers()) {
+      if (t.dtype() == DType::kInt64) {
+        t.data<int64_t>()[0] = 300 + static_cast<int64_t>(rng.below(100));
+      } else {
+        const bool var = bname.find("running_var") != std::string::npos;
+        for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = var ? rng.uniform(0.1f, 2.0f) : rng.uniform(-1.0f, 1.0f);
+      }
+    }
+    nets.push_back(std::move(net));
+  }
+  return nets;
+}
+
+inline std::vector<nn::NamedTensorList> fg_states(const std::vector<FgTestNet>& nets) {
+  std::vector<nn::NamedTensorList> out;
+  for (const auto& n : nets) out.push_back(n.state());
+  return out;
+}
+
+inline std::vector<FgNetwork> fg_networks(const std::vector<FgTestNet>& nets) {
+  std::vector<FgNetwork> out;
+  for (const auto& n : nets) out.push_back(n.network());
+  return out;
+}
+
+}  // namespace revive::testing
