@@ -68,8 +68,7 @@ nlohmann::json FgReport::summary_json() const {
 }
 
 nlohmann::json FgReport::detail_json() const {
-  nlohmann::json out = summary_json();
-  out["invalid_filters"] = invalid;
+  nlohmann::json out{{"epoch", epoch}, {"invalid_filters", invalid}};
   if (!alpha.empty()) {
     nlohmann::json rows = nlohmann::json::array();
     for (size_t g = 0; g < groups.size(); ++g) {

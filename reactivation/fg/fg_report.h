@@ -47,7 +47,7 @@ struct FgReport {
   void reset(int epoch_, const FgOptions& options, const std::vector<std::string>& group_names, int64_t filters);
 
   nlohmann::json summary_json() const;  // per network: mean/min/max alpha and criterion, invalid fractions
-  nlohmann::json detail_json() const;   // the summary plus every group's criterion and alpha
+  nlohmann::json detail_json() const;   // every group's criterion and alpha, the invalid counts
 };
 
 }  // namespace revive

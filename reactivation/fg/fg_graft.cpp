@@ -1,0 +1,31 @@
+#include "reactivation/fg/fg_graft.h"
+
+#include "core/error.h"
+#include "reactivation/fg/fg_step.h"
+
+namespace revive {
+
+FgReport fg_graft_from(const ModelRef& self, const ModelRef& scion, FgOptions options) {
+  REVIVE_CHECK(fg_variant_grafts(options.variant),
+               "grafting from a scion needs the FG variant external or filter; '" << fg_variant_name(options.variant)
+                                                                                 << "' rewrites a network on its own");
+  REVIVE_CHECK(self.model && self.arena && scion.model && scion.arena, "FG graft: a network is missing");
+  REVIVE_CHECK(self.arena->device() == scion.arena->device(),
+               "FG graft: the network is on " << self.arena->device().str() << " and the scion on "
+                                              << scion.arena->device().str());
+  options.models = 2;
+  FgStepper stepper(options);
+  const FgLayout& layout = stepper.layout_for({self, scion});
+  // The ring blends both networks; the second one is a copy of the scion, thrown away afterwards.
+  const Tensor params = scion.arena->params().clone();
+  std::vector<Tensor> buffers;
+  FgNetwork copy;
+  copy.arena = params.data<float>();
+  for (const auto& [name, t] : scion.model->named_buffers()) {
+    buffers.push_back(t.clone());
+    copy.buffers.push_back(buffers.back().raw_data());
+  }
+  return stepper.run(layout, {fg_network(*self.model, *self.arena), copy}, self.arena->device(), 0, 0);
+}
+
+}  // namespace revive
