@@ -30,4 +30,32 @@ FgBlendWeights fg_blend_weights(double w) {
   return {static_cast<float>(w), static_cast<float>(1.0 - w)};
 }
 
+float fg_l1_criterion(const float* filter_l1, int32_t n_filters) {
+  double sum = 0;
+  for (int32_t f = 0; f < n_filters; ++f) sum += filter_l1[f];
+  return static_cast<float>(sum);
+}
+
+void fg_group_alphas(const FgOptions& o, int g, int n_groups, FgReport& r, FgBlendWeights* weights) {
+  const size_t n = r.alpha.size(), group = static_cast<size_t>(g);
+  for (size_t m = 0; m < n; ++m) {
+    const size_t prev = (m + n - 1) % n;
+    const double alpha = fg_alpha(static_cast<double>(r.criterion_value[m][group]) - r.criterion_value[prev][group], o);
+    r.alpha[m][group] = alpha;
+    r.skipped += fg_skipped(alpha) ? 1 : 0;
+    weights[m * static_cast<size_t>(n_groups) + group] = fg_blend_weights(alpha);
+  }
+}
+
+void fg_channel_summary(const float* w, const uint8_t* ok, int64_t n_channels, int m, FgReport& r) {
+  double sum = 0;
+  int64_t counted = 0;
+  for (int64_t c = 0; c < n_channels; ++c) {
+    sum += ok[c] ? w[c] : 0.0;
+    counted += ok[c] ? 1 : 0;
+  }
+  r.skipped += n_channels - counted;
+  r.mean_channel_weight[static_cast<size_t>(m)] = counted ? sum / static_cast<double>(counted) : 1.0;
+}
+
 }  // namespace revive

@@ -9,6 +9,7 @@
 
 #include "reactivation/fg/fg_math.h"
 #include "reactivation/fg/fg_options.h"
+#include "reactivation/fg/fg_report.h"
 
 namespace revive {
 
@@ -30,5 +31,19 @@ double fg_alpha(double delta, const FgOptions& options);
 // "Decisions" 1 asks of any step that would write NaN; fg_skipped tells the report.
 FgBlendWeights fg_blend_weights(double w);
 inline bool fg_skipped(double w) { return !std::isfinite(w); }
+
+// The L1 criterion of a conv weight (spec 2.7) from its filters' norms: their sum in double, in
+// filter order, rounded to float as the code's float32 torch.norm(u, 1) is.
+float fg_l1_criterion(const float* filter_l1, int32_t n_filters);
+
+// For group g, once r.criterion_value[m][g] holds every network's criterion: each network's alpha
+// from itself and its ring predecessor (r.alpha, r.skipped) and its blend weights
+// (weights[m * n_groups + g]).
+void fg_group_alphas(const FgOptions& options, int g, int n_groups, FgReport& r, FgBlendWeights* weights);
+
+// Filter-level grafting's report for one network from its channel coefficients and their flags (0
+// where |g| + |g'| = 0 and the channel kept its own values): r.mean_channel_weight[m], the mean of
+// the others in channel order, and the skipped channels added to r.skipped.
+void fg_channel_summary(const float* w, const uint8_t* ok, int64_t n_channels, int m, FgReport& r);
 
 }  // namespace revive

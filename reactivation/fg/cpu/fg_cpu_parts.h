@@ -34,16 +34,20 @@ struct ChunkStats {
   int64_t counts[kFgBins] = {};
 };
 
-// fg_min/fg_max over x[0, n), n >= 1: NaN when any element is NaN.
+enum class FgIsa { kBest, kPortable };
+
+// fg_min/fg_max over x[0, n), n >= 1: NaN when any element is NaN. kBest takes the AVX2 loop where
+// the CPU has it, kPortable the portable one (for tests: both give the same values).
 struct MinMax {
   float lo, hi;
 };
-MinMax min_max(const float* x, int64_t n);
+MinMax min_max(const float* x, int64_t n, FgIsa isa = FgIsa::kBest);
 
 // counts[b] += the number of x[i] whose fg_bin is b, for b < kFgBins. Counted as the number of
 // elements at or above each edge (C_j), hist_b = C_b - C_{b+1}: the same comparisons fg_bin makes
-// (with a NaN first edge nothing is counted, as fg_bin puts nothing in a bin then).
-void bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts);
+// (with a NaN first edge nothing is counted, as fg_bin puts nothing in a bin then). Either loop
+// gives the same counts.
+void bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, FgIsa isa = FgIsa::kBest);
 
 // Elements [begin, begin + len) of every network's arena: network k <- fg_blend(k, k-1, w[k]),
 // all from pre-graft values; `prev` holds len floats.

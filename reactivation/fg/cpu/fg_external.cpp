@@ -99,22 +99,12 @@ void coefficients(const FgLayout& L, const FgOptions& o, int group_begin, int gr
           for (int b = 0; b < kFgBins; ++b) counts[b] += s.stats[static_cast<size_t>(m) * n_chunks + static_cast<size_t>(c)].counts[b];
         value = fg_entropy(counts, G.numel);
       } else {
-        const float* l1 = s.l1.data() + static_cast<size_t>(m) * static_cast<size_t>(L.n_filters()) + G.first_filter;
-        double sum = 0;
-        for (int32_t f = 0; f < G.n_filters; ++f) sum += l1[f];
-        value = static_cast<float>(sum);
+        value = fg_l1_criterion(s.l1.data() + static_cast<size_t>(m) * static_cast<size_t>(L.n_filters()) + G.first_filter,
+                                G.n_filters);
       }
       r.criterion_value[static_cast<size_t>(m)][static_cast<size_t>(g)] = value;
     }
-    for (int m = 0; m < n; ++m) {
-      const size_t self = static_cast<size_t>(m), prev = static_cast<size_t>((m + n - 1) % n);
-      const double delta = static_cast<double>(r.criterion_value[self][static_cast<size_t>(g)]) -
-                           r.criterion_value[prev][static_cast<size_t>(g)];
-      const double alpha = fg_alpha(delta, o);
-      r.alpha[self][static_cast<size_t>(g)] = alpha;
-      r.skipped += fg_skipped(alpha) ? 1 : 0;
-      s.weights[self * static_cast<size_t>(L.n_groups()) + static_cast<size_t>(g)] = fg_blend_weights(alpha);
-    }
+    fg_group_alphas(o, g, L.n_groups(), r, s.weights.data());
   }
 }
 

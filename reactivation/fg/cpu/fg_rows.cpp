@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 
+#include "kernels/cpu/avx2/cpu_features.h"
+#include "reactivation/fg/cpu/avx2/fg_rows_avx2.h"
 #include "reactivation/fg/cpu/fg_cpu_parts.h"
 #include "reactivation/filter_norms.h"
 
@@ -22,43 +24,54 @@ inline Float4 load4(const float* p) {
 
 }  // namespace
 
-MinMax min_max(const float* x, int64_t n) {
-  Float4 lo = Float4{} + x[0], hi = lo;
-  Int4 nan{};
-  int64_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const Float4 v = load4(x + i);
-    lo = v < lo ? v : lo;
-    hi = v > hi ? v : hi;
-    nan |= v != v;
-  }
+MinMax min_max(const float* x, int64_t n, FgIsa isa) {
+  constexpr float kNan = std::numeric_limits<float>::quiet_NaN();
   MinMax r{x[0], x[0]};
-  for (int l = 0; l < 4; ++l) {
-    r.lo = fg_min(r.lo, lo[l]);
-    r.hi = fg_max(r.hi, hi[l]);
+  int64_t i = 0;
+  if (isa == FgIsa::kBest && n >= 8 && kernels::cpu::avx2::cpu_has_avx2_fma()) {
+    bool nan = false;
+    i = n / 8 * 8;
+    kernels::cpu::avx2::fg_min_max(x, i, &r.lo, &r.hi, &nan);
+    if (nan) return {kNan, kNan};
+  } else {
+    Float4 lo = Float4{} + x[0], hi = lo;
+    Int4 nan{};
+    for (; i + 4 <= n; i += 4) {
+      const Float4 v = load4(x + i);
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
+      nan |= v != v;
+    }
+    if (nan[0] | nan[1] | nan[2] | nan[3]) return {kNan, kNan};
+    for (int l = 0; l < 4; ++l) {
+      r.lo = fg_min(r.lo, lo[l]);
+      r.hi = fg_max(r.hi, hi[l]);
+    }
   }
   for (; i < n; ++i) {
     r.lo = fg_min(r.lo, x[i]);
     r.hi = fg_max(r.hi, x[i]);
   }
-  if (nan[0] | nan[1] | nan[2] | nan[3]) r.lo = r.hi = std::numeric_limits<float>::quiet_NaN();
   return r;
 }
 
-void bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts) {
+void bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, FgIsa isa) {
   if (!(edges[0] == edges[0])) return;
-  Float4 e[kFgBins + 1];
-  for (int j = 0; j <= kFgBins; ++j) e[j] = Float4{} + edges[j];
-  Int4 at_or_above[kFgBins + 1] = {};  // lane sums of -[x >= edge j]
+  int64_t c[kFgBins + 1] = {};  // c[j]: elements at or above edge j
   int64_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const Float4 v = load4(x + i);
-    for (int j = 0; j <= kFgBins; ++j) at_or_above[j] += v >= e[j];
-  }
-  int64_t c[kFgBins + 1];
-  for (int j = 0; j <= kFgBins; ++j) {
-    c[j] = 0;
-    for (int l = 0; l < 4; ++l) c[j] -= at_or_above[j][l];
+  if (isa == FgIsa::kBest && kernels::cpu::avx2::cpu_has_avx2_fma()) {
+    i = n / 8 * 8;
+    kernels::cpu::avx2::fg_edge_counts(x, i, edges, c);
+  } else {
+    Float4 e[kFgBins + 1];
+    for (int j = 0; j <= kFgBins; ++j) e[j] = Float4{} + edges[j];
+    Int4 at_or_above[kFgBins + 1] = {};  // lane sums of -[x >= edge j]
+    for (; i + 4 <= n; i += 4) {
+      const Float4 v = load4(x + i);
+      for (int j = 0; j <= kFgBins; ++j) at_or_above[j] += v >= e[j];
+    }
+    for (int j = 0; j <= kFgBins; ++j)
+      for (int l = 0; l < 4; ++l) c[j] -= at_or_above[j][l];
   }
   for (int b = 0; b < kFgBins; ++b) counts[b] += c[b] - c[b + 1];
   for (; i < n; ++i) {

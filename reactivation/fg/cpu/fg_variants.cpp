@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "reactivation/fg/cpu/fg_cpu_parts.h"
+#include "reactivation/fg/fg_coefficient.h"
 #include "reactivation/fg/fg_noise.h"
 #include "reactivation/we/we_math.h"
 
@@ -86,25 +87,22 @@ void filter_step(const FgLayout& L, const std::vector<FgNetwork>& nets, FgReport
   for (size_t l = 0; l < bns.size(); ++l) first_channel[l + 1] = first_channel[l] + bns[l].channels;
   const size_t n_channels = static_cast<size_t>(first_channel.back());
   std::vector<float> w(n_channels * static_cast<size_t>(n));
+  std::vector<uint8_t> ok(w.size());
   for (int m = 0; m < n; ++m) {
     const size_t self = static_cast<size_t>(m), prev = static_cast<size_t>((m + n - 1) % n);
-    double sum = 0;
-    int64_t counted = 0;
     for (size_t l = 0; l < bns.size(); ++l) {
       const FgTensor& gamma = L.tensors()[static_cast<size_t>(bns[l].weight)];
       const float* gs = tensor_data(gamma, nets[self]);
       const float* gp = tensor_data(gamma, nets[prev]);
       for (int64_t c = 0; c < bns[l].channels; ++c) {
+        const size_t i = self * n_channels + static_cast<size_t>(first_channel[l] + c);
         const float den = std::fabs(gs[c]) + std::fabs(gp[c]);
-        const bool ok = den > 0.0f && std::isfinite(den);
-        const float wc = ok ? std::fabs(gs[c]) / den : 1.0f;
-        w[self * n_channels + static_cast<size_t>(first_channel[l] + c)] = wc;
-        r.skipped += ok ? 0 : 1;
-        sum += ok ? wc : 0.0;
-        counted += ok ? 1 : 0;
+        ok[i] = den > 0.0f && std::isfinite(den) ? 1 : 0;
+        w[i] = ok[i] ? std::fabs(gs[c]) / den : 1.0f;
       }
     }
-    r.mean_channel_weight[self] = counted ? sum / static_cast<double>(counted) : 1.0;
+    fg_channel_summary(w.data() + self * n_channels, ok.data() + self * n_channels, static_cast<int64_t>(n_channels),
+                       m, r);
   }
   for (const FgGroup& g : L.groups()) r.convs_without_input_bn += g.input_bn < 0 ? 1 : 0;
   const auto coefficient = [&](int m, int bn, int64_t channel) {

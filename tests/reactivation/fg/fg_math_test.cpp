@@ -91,13 +91,15 @@ TEST(FgBins, EdgeValuesOfInexactWidthsGoWhereTheFloatEdgesPutThem) {
         ++checked;
       }
     }
-    // The CPU path's vector counts of the same values.
-    int64_t counts[kFgBins] = {};
-    fg_cpu::bin_counts(xs.data(), static_cast<int64_t>(xs.size()), edges, counts);
-    for (int k = 0; k < kFgBins; ++k) {
-      int64_t expected = 0;
-      for (float x : xs) expected += literal_bin(x, edges) == k ? 1 : 0;
-      EXPECT_EQ(counts[k], expected) << "range " << r[0] << ".." << r[1] << " bin " << k;
+    // The CPU path's vector counts of the same values, with either loop.
+    for (fg_cpu::FgIsa isa : {fg_cpu::FgIsa::kBest, fg_cpu::FgIsa::kPortable}) {
+      int64_t counts[kFgBins] = {};
+      fg_cpu::bin_counts(xs.data(), static_cast<int64_t>(xs.size()), edges, counts, isa);
+      for (int k = 0; k < kFgBins; ++k) {
+        int64_t expected = 0;
+        for (float x : xs) expected += literal_bin(x, edges) == k ? 1 : 0;
+        EXPECT_EQ(counts[k], expected) << "range " << r[0] << ".." << r[1] << " bin " << k;
+      }
     }
   }
   EXPECT_GT(checked, 100);
@@ -112,9 +114,11 @@ TEST(FgBins, NanAndInfiniteRangesCountNothing) {
   EXPECT_EQ(fg_bin(0.0f, edges), kFgBins);
   const std::vector<float> x{-3e38f, 0.0f, 1.0f, 3e38f};
   EXPECT_EQ(fg_reference_entropy(x.data(), 4), 0.0f);
-  int64_t counts[kFgBins] = {};
-  fg_cpu::bin_counts(x.data(), 4, edges, counts);
-  for (int64_t c : counts) EXPECT_EQ(c, 0);
+  for (fg_cpu::FgIsa isa : {fg_cpu::FgIsa::kBest, fg_cpu::FgIsa::kPortable}) {
+    int64_t counts[kFgBins] = {};
+    fg_cpu::bin_counts(x.data(), 4, edges, counts, isa);
+    for (int64_t c : counts) EXPECT_EQ(c, 0);
+  }
   const std::vector<float> with_nan{1.0f, std::numeric_limits<float>::quiet_NaN(), 2.0f};
   EXPECT_EQ(fg_reference_entropy(with_nan.data(), 3), 0.0f);
   EXPECT_TRUE(std::isnan(fg_cpu::min_max(with_nan.data(), 3).lo));
@@ -131,12 +135,38 @@ TEST(FgBins, VectorCountsEqualPerElementBinsOnRandomRuns) {
   const fg_cpu::MinMax mm = fg_cpu::min_max(x.data(), static_cast<int64_t>(x.size()));
   float edges[kFgBins + 1];
   fg_bin_edges(mm.lo, mm.hi, edges);
-  for (int64_t n : {int64_t{1}, int64_t{3}, int64_t{4}, int64_t{17}, int64_t{1003}}) {
-    int64_t fast[kFgBins] = {}, slow[kFgBins] = {};
-    fg_cpu::bin_counts(x.data(), n, edges, fast);
-    for (int64_t i = 0; i < n; ++i)
-      if (literal_bin(x[static_cast<size_t>(i)], edges) < kFgBins) ++slow[literal_bin(x[static_cast<size_t>(i)], edges)];
-    for (int b = 0; b < kFgBins; ++b) EXPECT_EQ(fast[b], slow[b]) << "n " << n << " bin " << b;
+  x[500] = std::numeric_limits<float>::quiet_NaN();  // in no bin, whichever loop meets it
+  for (fg_cpu::FgIsa isa : {fg_cpu::FgIsa::kBest, fg_cpu::FgIsa::kPortable}) {
+    for (int64_t n : {int64_t{1}, int64_t{3}, int64_t{4}, int64_t{8}, int64_t{17}, int64_t{1003}}) {
+      int64_t fast[kFgBins] = {}, slow[kFgBins] = {};
+      fg_cpu::bin_counts(x.data(), n, edges, fast, isa);
+      for (int64_t i = 0; i < n; ++i)
+        if (literal_bin(x[static_cast<size_t>(i)], edges) < kFgBins) ++slow[literal_bin(x[static_cast<size_t>(i)], edges)];
+      for (int b = 0; b < kFgBins; ++b) EXPECT_EQ(fast[b], slow[b]) << "n " << n << " bin " << b;
+    }
+  }
+}
+
+TEST(FgBins, MinMaxOfBothLoopsPropagateNan) {
+  std::vector<float> x(203);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<float>(i) * 0.37f) * 3.0f;
+  for (fg_cpu::FgIsa isa : {fg_cpu::FgIsa::kBest, fg_cpu::FgIsa::kPortable}) {
+    for (int64_t n : {int64_t{1}, int64_t{7}, int64_t{8}, int64_t{9}, int64_t{64}, int64_t{203}}) {
+      float lo = x[0], hi = x[0];
+      for (int64_t i = 0; i < n; ++i) {
+        lo = std::min(lo, x[static_cast<size_t>(i)]);
+        hi = std::max(hi, x[static_cast<size_t>(i)]);
+      }
+      const fg_cpu::MinMax mm = fg_cpu::min_max(x.data(), n, isa);
+      EXPECT_EQ(mm.lo, lo) << n;
+      EXPECT_EQ(mm.hi, hi) << n;
+    }
+    for (size_t at : {size_t{0}, size_t{5}, size_t{100}, size_t{202}}) {  // in the vectors and in the tail
+      std::vector<float> y = x;
+      y[at] = std::numeric_limits<float>::quiet_NaN();
+      const fg_cpu::MinMax mm = fg_cpu::min_max(y.data(), static_cast<int64_t>(y.size()), isa);
+      EXPECT_TRUE(std::isnan(mm.lo) && std::isnan(mm.hi)) << at;
+    }
   }
 }
 
