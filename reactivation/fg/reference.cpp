@@ -69,9 +69,10 @@ void external(const std::vector<nn::NamedTensorList>& models, const FgOptions& o
   const std::vector<Snapshot> snap = snapshot(models);
   const int n = static_cast<int>(models.size());
   for (int m = 0; m < n; ++m) {
-    int g = 0;
+    std::vector<float>& values = r.criterion_value[static_cast<size_t>(m)];
+    size_t g = 0;
     for (const Tensor& t : snap[static_cast<size_t>(m)])
-      if (is_conv_weight(t)) r.criterion_value[static_cast<size_t>(m)][static_cast<size_t>(g++)] = criterion(t, o.criterion);
+      if (is_conv_weight(t)) values[g++] = criterion(t, o.criterion);
   }
   for (int m = 0; m < n; ++m) {
     const size_t self = static_cast<size_t>(m), prev = static_cast<size_t>((m + n - 1) % n);
@@ -107,7 +108,8 @@ void noise(const std::vector<nn::NamedTensorList>& models, const FgOptions& o, i
         if (!(fg_reference_filter_l1(p, len) < theta)) continue;
         for (int64_t e = 0; e < len; ++e) {
           const uint32_t element = static_cast<uint32_t>(f * len + e);
-          p[e] = p[e] + fg_noise_normal(seed, static_cast<uint32_t>(epoch), static_cast<uint32_t>(m), conv, element) * sigma;
+          const float z = fg_noise_normal(seed, static_cast<uint32_t>(epoch), static_cast<uint32_t>(m), conv, element);
+          p[e] = p[e] + z * sigma;
         }
         ++r.rewritten_filters[m];
       }
@@ -127,7 +129,8 @@ void internal(const std::vector<nn::NamedTensorList>& models, const FgOptions& o
       const int64_t n = t.dim(0), len = t.numel() / n;
       float* x = t.data<float>();
       std::vector<uint32_t> key(static_cast<size_t>(n));
-      for (int64_t f = 0; f < n; ++f) key[static_cast<size_t>(f)] = magnitude_key(fg_reference_filter_l1(x + f * len, len));
+      for (int64_t f = 0; f < n; ++f)
+        key[static_cast<size_t>(f)] = magnitude_key(fg_reference_filter_l1(x + f * len, len));
       std::vector<int64_t> order(static_cast<size_t>(n));
       for (int64_t f = 0; f < n; ++f) order[static_cast<size_t>(f)] = f;
       std::stable_sort(order.begin(), order.end(),
@@ -226,7 +229,8 @@ FgReport fg_reference_step(const FgLayout& layout, const std::vector<nn::NamedTe
     REVIVE_CHECK(model.size() == layout.tensors().size(), "FG reference: a network's state dict has "
                                                               << model.size() << " entries, the layout "
                                                               << layout.tensors().size());
-    for (const auto& [name, t] : model) REVIVE_CHECK(t.device().is_cpu() && t.is_plain(), "FG reference: " << name << " must be a plain CPU tensor");
+    for (const auto& [name, t] : model)
+      REVIVE_CHECK(t.device().is_cpu() && t.is_plain(), "FG reference: " << name << " must be a plain CPU tensor");
   }
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::string> names;

@@ -95,12 +95,14 @@ void coefficients(const FgLayout& L, const FgOptions& o, int group_begin, int gr
       float value;
       if (o.criterion == FgCriterion::kEntropy) {
         int64_t counts[kFgBins] = {};
-        for (int c = L.group_chunk_begin()[static_cast<size_t>(g)]; c < L.group_chunk_begin()[static_cast<size_t>(g) + 1]; ++c)
-          for (int b = 0; b < kFgBins; ++b) counts[b] += s.stats[static_cast<size_t>(m) * n_chunks + static_cast<size_t>(c)].counts[b];
+        const ChunkStats* stats = s.stats.data() + static_cast<size_t>(m) * n_chunks;
+        for (int c = L.group_chunk_begin()[static_cast<size_t>(g)]; c < L.group_chunk_begin()[static_cast<size_t>(g) + 1];
+             ++c)
+          for (int b = 0; b < kFgBins; ++b) counts[b] += stats[c].counts[b];
         value = fg_entropy(counts, G.numel);
       } else {
-        value = fg_l1_criterion(s.l1.data() + static_cast<size_t>(m) * static_cast<size_t>(L.n_filters()) + G.first_filter,
-                                G.n_filters);
+        const float* l1 = s.l1.data() + static_cast<size_t>(m) * static_cast<size_t>(L.n_filters());
+        value = fg_l1_criterion(l1 + G.first_filter, G.n_filters);
       }
       r.criterion_value[static_cast<size_t>(m)][static_cast<size_t>(g)] = value;
     }
@@ -129,7 +131,8 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
 #pragma omp for schedule(static)
       for (int t = 0; t < tasks; ++t) {
         const size_t m = static_cast<size_t>(t / span), c = static_cast<size_t>(wave.chunk_begin + t % span);
-        chunk_stats(L, nets[m], L.chunks()[c], s.l1.data() + m * static_cast<size_t>(L.n_filters()), s.stats[m * n_chunks + c]);
+        float* l1 = s.l1.data() + m * static_cast<size_t>(L.n_filters());
+        chunk_stats(L, nets[m], L.chunks()[c], l1, s.stats[m * n_chunks + c]);
       }
       if (entropy) {
 #pragma omp for schedule(static)
@@ -147,7 +150,8 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
 #pragma omp for schedule(static) nowait
       for (int b = wave.block_begin; b < wave.block_end; ++b) {
         const Block& block = s.blocks[static_cast<size_t>(b)];
-        for (int m = 0; m < n; ++m) w[static_cast<size_t>(m)] = s.weights[static_cast<size_t>(m) * n_groups + static_cast<size_t>(block.group)];
+        for (size_t m = 0; m < static_cast<size_t>(n); ++m)
+          w[m] = s.weights[m * n_groups + static_cast<size_t>(block.group)];
         blend_ring(arenas, block.begin, block.len, w.data(), prev);
       }
     }

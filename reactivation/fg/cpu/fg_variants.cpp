@@ -106,7 +106,8 @@ void filter_step(const FgLayout& L, const std::vector<FgNetwork>& nets, FgReport
   }
   for (const FgGroup& g : L.groups()) r.convs_without_input_bn += g.input_bn < 0 ? 1 : 0;
   const auto coefficient = [&](int m, int bn, int64_t channel) {
-    return bn < 0 ? 1.0f : w[static_cast<size_t>(m) * n_channels + static_cast<size_t>(first_channel[static_cast<size_t>(bn)] + channel)];
+    if (bn < 0) return 1.0f;
+    return w[static_cast<size_t>(m) * n_channels + static_cast<size_t>(first_channel[static_cast<size_t>(bn)] + channel)];
   };
 
   const int n_bn_tasks = static_cast<int>(bns.size()) * 4, tasks = n_bn_tasks + L.n_groups();

@@ -234,12 +234,13 @@ void external_coefficients(const FgLayout& L, const FgOptions& o, FgCudaWorkspac
       float value;
       if (o.criterion == FgCriterion::kEntropy) {
         int64_t counts[kFgBins];
-        const unsigned long long* bins = w.counts.data() + c.bins + (static_cast<int64_t>(m) * L.n_groups() + g) * kFgBins;
+        const int64_t at = c.bins + (static_cast<int64_t>(m) * L.n_groups() + g) * kFgBins;
+        const unsigned long long* bins = w.counts.data() + at;
         for (int b = 0; b < kFgBins; ++b) counts[b] = static_cast<int64_t>(bins[b]);
         value = fg_entropy(counts, G.numel);
       } else {
-        value = fg_l1_criterion(w.l1.data() + static_cast<size_t>(m) * static_cast<size_t>(L.n_filters()) + G.first_filter,
-                                G.n_filters);
+        const float* l1 = w.l1.data() + static_cast<size_t>(m) * static_cast<size_t>(L.n_filters());
+        value = fg_l1_criterion(l1 + G.first_filter, G.n_filters);
       }
       r.criterion_value[static_cast<size_t>(m)][static_cast<size_t>(g)] = value;
     }
@@ -252,7 +253,8 @@ void external_coefficients(const FgLayout& L, const FgOptions& o, FgCudaWorkspac
 FgReport fg_apply_cuda(const FgLayout& L, const std::vector<FgNetwork>& nets, const FgOptions& o, int epoch,
                        uint64_t seed, FgCudaWorkspace& workspace) {
   fg_check_networks(L, nets, o);
-  REVIVE_CHECK(workspace.serves(L, o.models), "FG on CUDA: the workspace was built for another layout or network count");
+  REVIVE_CHECK(workspace.serves(L, o.models),
+               "FG on CUDA: the workspace was built for another layout or network count");
   const auto t0 = std::chrono::steady_clock::now();
   FgCudaWorkspace::Impl& w = workspace.impl();
   const fg_cuda::DeviceLayout& d = w.device;
@@ -298,7 +300,8 @@ FgReport fg_apply_cuda(const FgLayout& L, const std::vector<FgNetwork>& nets, co
     for (size_t i = 0; i < kFgInvalidThresholds.size(); ++i)
       r.invalid[static_cast<size_t>(m)][i] = static_cast<int64_t>(w.counts[static_cast<size_t>(c.invalid + 3 * m) + i]);
     if (!r.rewritten_filters.empty())
-      r.rewritten_filters[static_cast<size_t>(m)] = static_cast<int64_t>(w.counts[static_cast<size_t>(c.rewritten + m)]);
+      r.rewritten_filters[static_cast<size_t>(m)] =
+          static_cast<int64_t>(w.counts[static_cast<size_t>(c.rewritten + m)]);
     if (o.variant == FgVariant::kFilter)
       fg_channel_summary(w.channel_w.data() + static_cast<size_t>(m) * static_cast<size_t>(d.n_channels),
                          w.channel_ok.data() + static_cast<size_t>(m) * static_cast<size_t>(d.n_channels), d.n_channels,

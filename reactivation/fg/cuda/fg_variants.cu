@@ -140,9 +140,8 @@ void launch_filter_level(const DeviceLayout& d, const DeviceScratch& s, cudaStre
     REVIVE_CUDA_CHECK_LAUNCH();
   }
   if (d.n_filter_tiles == 0) return;
-  filter_blend_kernel<<<static_cast<unsigned>(d.n_filter_tiles < kernels::cuda::kMaxBlocks ? d.n_filter_tiles
-                                                                                            : kernels::cuda::kMaxBlocks),
-                        kThreads, 0, stream>>>(d, s);
+  const int64_t tiles = d.n_filter_tiles < kernels::cuda::kMaxBlocks ? d.n_filter_tiles : kernels::cuda::kMaxBlocks;
+  filter_blend_kernel<<<static_cast<unsigned>(tiles), kThreads, 0, stream>>>(d, s);
   REVIVE_CUDA_CHECK_LAUNCH();
 }
 

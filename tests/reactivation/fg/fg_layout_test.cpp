@@ -94,7 +94,9 @@ TEST(FgLayout, MobileNetV2ShortcutConvsStartGroupsAndDepthwiseConvsLinkTheirInpu
   // The shortcut reads the block's input, not bn3's output: no BN describes its input channels.
   EXPECT_EQ(L.groups()[static_cast<size_t>(t.at("layers.0.shortcut.0.weight")->group)].input_bn, -1);
   for (const FgTensor& x : L.tensors()) {
-    if (x.dtype == DType::kInt64) EXPECT_EQ(x.role, FgRole::kCounter) << x.name;
+    if (x.dtype == DType::kInt64) {
+      EXPECT_EQ(x.role, FgRole::kCounter) << x.name;
+    }
   }
   EXPECT_EQ(segment_elements(L), nets[0].arena->n_elements());
 }
