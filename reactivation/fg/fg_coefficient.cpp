@@ -30,20 +30,34 @@ FgBlendWeights fg_blend_weights(double w) {
   return {static_cast<float>(w), static_cast<float>(1.0 - w)};
 }
 
+namespace {
+
+// The L1 criterion of a conv weight (spec 2.7) from its filters' norms: their sum in double, in
+// filter order, rounded to float as the code's float32 torch.norm(u, 1) is.
 float fg_l1_criterion(const float* filter_l1, int32_t n_filters) {
   double sum = 0;
   for (int32_t f = 0; f < n_filters; ++f) sum += filter_l1[f];
   return static_cast<float>(sum);
 }
 
-void fg_group_alphas(const FgOptions& o, int g, int n_groups, FgReport& r, FgBlendWeights* weights) {
-  const size_t n = r.alpha.size(), group = static_cast<size_t>(g);
+}  // namespace
+
+void fg_group_coefficients(const FgLayout& L, const FgOptions& o, int g, const int64_t* bins, const float* filter_l1,
+                           FgReport& r, FgBlendWeights* weights) {
+  const size_t n = r.alpha.size(), group = static_cast<size_t>(g), n_groups = static_cast<size_t>(L.n_groups());
+  const FgGroup& G = L.groups()[group];
+  for (size_t m = 0; m < n; ++m) {
+    r.criterion_value[m][group] =
+        o.criterion == FgCriterion::kEntropy
+            ? fg_entropy(bins + m * kFgBins, G.numel)
+            : fg_l1_criterion(filter_l1 + m * static_cast<size_t>(L.n_filters()) + G.first_filter, G.n_filters);
+  }
   for (size_t m = 0; m < n; ++m) {
     const size_t prev = (m + n - 1) % n;
     const double alpha = fg_alpha(static_cast<double>(r.criterion_value[m][group]) - r.criterion_value[prev][group], o);
     r.alpha[m][group] = alpha;
     r.skipped += fg_skipped(alpha) ? 1 : 0;
-    weights[m * static_cast<size_t>(n_groups) + group] = fg_blend_weights(alpha);
+    weights[m * n_groups + group] = fg_blend_weights(alpha);
   }
 }
 

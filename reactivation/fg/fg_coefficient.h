@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "reactivation/fg/fg_layout.h"
 #include "reactivation/fg/fg_math.h"
 #include "reactivation/fg/fg_options.h"
 #include "reactivation/fg/fg_report.h"
@@ -32,14 +33,13 @@ double fg_alpha(double delta, const FgOptions& options);
 FgBlendWeights fg_blend_weights(double w);
 inline bool fg_skipped(double w) { return !std::isfinite(w); }
 
-// The L1 criterion of a conv weight (spec 2.7) from its filters' norms: their sum in double, in
-// filter order, rounded to float as the code's float32 torch.norm(u, 1) is.
-float fg_l1_criterion(const float* filter_l1, int32_t n_filters);
-
-// For group g, once r.criterion_value[m][g] holds every network's criterion: each network's alpha
-// from itself and its ring predecessor (r.alpha, r.skipped) and its blend weights
+// Stage (c) of both backends for group g: every network's criterion into r.criterion_value[m][g]
+// (the entropy from bins[m * kFgBins + b], the group's bin counts, or the L1 from
+// filter_l1[m * layout.n_filters() + f], every conv filter's norm), then each network's alpha from
+// itself and its ring predecessor (r.alpha, r.skipped) and its blend weights
 // (weights[m * n_groups + g]).
-void fg_group_alphas(const FgOptions& options, int g, int n_groups, FgReport& r, FgBlendWeights* weights);
+void fg_group_coefficients(const FgLayout& layout, const FgOptions& options, int g, const int64_t* bins,
+                           const float* filter_l1, FgReport& r, FgBlendWeights* weights);
 
 // Filter-level grafting's report for one network from its channel coefficients and their flags (0
 // where |g| + |g'| = 0 and the channel kept its own values): r.mean_channel_weight[m], the mean of

@@ -17,23 +17,8 @@
 namespace revive {
 namespace {
 
+using testing::expect_same_state;
 using testing::make_fg_nets;
-
-std::vector<ModelRef> refs(const std::vector<testing::FgTestNet>& nets) {
-  std::vector<ModelRef> out;
-  for (const auto& n : nets) out.push_back({n.model.get(), n.arena.get()});
-  return out;
-}
-
-void expect_same_state(const std::vector<testing::FgTestNet>& cpu, const std::vector<testing::FgTestNet>& cuda) {
-  for (size_t k = 0; k < cpu.size(); ++k) {
-    const auto a = cpu[k].state(), b = cuda[k].state();
-    for (size_t i = 0; i < a.size(); ++i) {
-      const Tensor x = a[i].second, y = b[i].second.to(Device::cpu());
-      ASSERT_EQ(std::memcmp(x.raw_data(), y.raw_data(), x.nbytes()), 0) << "network " << k << " " << a[i].first;
-    }
-  }
-}
 
 void check(const char* model, FgOptions o, uint64_t seed) {
   SCOPED_TRACE(std::string(model) + " N=" + std::to_string(o.models) + " " + fg_variant_name(o.variant) + " " +
@@ -46,16 +31,9 @@ void check(const char* model, FgOptions o, uint64_t seed) {
   FgReactivator on_cpu(o), on_cuda(o);
   nlohmann::json t_cpu, t_cuda;
   for (int step = 0; step < 2; ++step) {  // the second step reuses the workspace
-    on_cpu.apply(ctx, refs(cpu), t_cpu);
-    on_cuda.apply(ctx, refs(cuda), t_cuda);
-    const FgReport& a = on_cpu.last_report();
-    const FgReport& b = on_cuda.last_report();
-    EXPECT_EQ(a.criterion_value, b.criterion_value);
-    EXPECT_EQ(a.alpha, b.alpha);
-    EXPECT_EQ(a.invalid, b.invalid);
-    EXPECT_EQ(a.rewritten_filters, b.rewritten_filters);
-    EXPECT_EQ(a.mean_channel_weight, b.mean_channel_weight);
-    EXPECT_EQ(a.skipped, b.skipped);
+    on_cpu.apply(ctx, testing::fg_refs(cpu), t_cpu);
+    on_cuda.apply(ctx, testing::fg_refs(cuda), t_cuda);
+    testing::expect_same_report(on_cpu.last_report(), on_cuda.last_report());
     expect_same_state(cpu, cuda);
     ++ctx.epoch;
   }
@@ -95,8 +73,8 @@ TEST(FgCuda, GraftFromAScionEqualsCpu) {
   auto cpu = make_fg_nets("resnet20", 2, 9), cuda = make_fg_nets("resnet20", 2, 9);
   for (auto& n : cuda) n.arena->to(Device::cuda());
   const FgOptions o = fg_preset("reference");
-  const FgReport a = fg_graft_from(refs(cpu)[0], refs(cpu)[1], o);
-  const FgReport b = fg_graft_from(refs(cuda)[0], refs(cuda)[1], o);
+  const FgReport a = fg_graft_from(testing::fg_refs(cpu)[0], testing::fg_refs(cpu)[1], o);
+  const FgReport b = fg_graft_from(testing::fg_refs(cuda)[0], testing::fg_refs(cuda)[1], o);
   EXPECT_EQ(a.alpha, b.alpha);
   expect_same_state(cpu, cuda);
 }

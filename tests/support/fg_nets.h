@@ -5,6 +5,9 @@
 // Building the same (model, n, seed) twice gives bit-identical networks.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +16,7 @@
 #include "nn/models/registry.h"
 #include "nn/parameter_arena.h"
 #include "reactivation/fg/fg_cpu.h"
+#include "reactivation/reactivator.h"
 
 namespace revive::testing {
 
@@ -76,6 +80,35 @@ inline std::vector<FgNetwork> fg_networks(const std::vector<FgTestNet>& nets) {
   std::vector<FgNetwork> out;
   for (const auto& n : nets) out.push_back(n.network());
   return out;
+}
+
+inline std::vector<ModelRef> fg_refs(const std::vector<FgTestNet>& nets) {
+  std::vector<ModelRef> out;
+  for (const auto& n : nets) out.push_back({n.model.get(), n.arena.get()});
+  return out;
+}
+
+// Two reports of the same step equal in everything but the time.
+inline void expect_same_report(const FgReport& ref, const FgReport& got) {
+  EXPECT_EQ(ref.groups, got.groups);
+  EXPECT_EQ(ref.criterion_value, got.criterion_value);
+  EXPECT_EQ(ref.alpha, got.alpha);
+  EXPECT_EQ(ref.invalid, got.invalid);
+  EXPECT_EQ(ref.rewritten_filters, got.rewritten_filters);
+  EXPECT_EQ(ref.mean_channel_weight, got.mean_channel_weight);
+  EXPECT_EQ(ref.skipped, got.skipped);
+  EXPECT_EQ(ref.convs_without_input_bn, got.convs_without_input_bn);
+}
+
+// Every tensor of every network bit-equal (either side may be on a GPU).
+inline void expect_same_state(const std::vector<FgTestNet>& a, const std::vector<FgTestNet>& b) {
+  for (size_t k = 0; k < a.size(); ++k) {
+    const auto sa = a[k].state(), sb = b[k].state();
+    for (size_t i = 0; i < sa.size(); ++i) {
+      const Tensor x = sa[i].second.to(Device::cpu()), y = sb[i].second.to(Device::cpu());
+      ASSERT_EQ(std::memcmp(x.raw_data(), y.raw_data(), x.nbytes()), 0) << "network " << k << " " << sa[i].first;
+    }
+  }
 }
 
 }  // namespace revive::testing

@@ -87,26 +87,14 @@ void chunk_bins(const FgLayout& L, const FgNetwork& net, const FgChunk& c, const
 // Stage (c) for groups [begin, end): criteria, alphas and blend weights of every network.
 void coefficients(const FgLayout& L, const FgOptions& o, int group_begin, int group_end, FgCpuScratch::Impl& s,
                   FgReport& r) {
-  const int n = s.n_models;
   const size_t n_chunks = L.chunks().size();
+  std::vector<int64_t> bins(static_cast<size_t>(s.n_models) * kFgBins);
   for (int g = group_begin; g < group_end; ++g) {
-    const FgGroup& G = L.groups()[static_cast<size_t>(g)];
-    for (int m = 0; m < n; ++m) {
-      float value;
-      if (o.criterion == FgCriterion::kEntropy) {
-        int64_t counts[kFgBins] = {};
-        const ChunkStats* stats = s.stats.data() + static_cast<size_t>(m) * n_chunks;
-        for (int c = L.group_chunk_begin()[static_cast<size_t>(g)]; c < L.group_chunk_begin()[static_cast<size_t>(g) + 1];
-             ++c)
-          for (int b = 0; b < kFgBins; ++b) counts[b] += stats[c].counts[b];
-        value = fg_entropy(counts, G.numel);
-      } else {
-        const float* l1 = s.l1.data() + static_cast<size_t>(m) * static_cast<size_t>(L.n_filters());
-        value = fg_l1_criterion(l1 + G.first_filter, G.n_filters);
-      }
-      r.criterion_value[static_cast<size_t>(m)][static_cast<size_t>(g)] = value;
-    }
-    fg_group_alphas(o, g, L.n_groups(), r, s.weights.data());
+    std::fill(bins.begin(), bins.end(), int64_t{0});
+    for (size_t m = 0; m < static_cast<size_t>(s.n_models); ++m)
+      for (int c = L.group_chunk_begin()[static_cast<size_t>(g)]; c < L.group_chunk_begin()[static_cast<size_t>(g) + 1]; ++c)
+        for (int b = 0; b < kFgBins; ++b) bins[m * kFgBins + b] += s.stats[m * n_chunks + static_cast<size_t>(c)].counts[b];
+    fg_group_coefficients(L, o, g, bins.data(), s.l1.data(), r, s.weights.data());
   }
 }
 

@@ -6,15 +6,13 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "kernels/cuda/device_buffer.h"
+#include "kernels/cuda/device_arrays.h"
 #include "kernels/cuda/runtime.h"
 #include "reactivation/fg/cuda/fg_device.h"
 #include "reactivation/fg/fg_coefficient.h"
 #include "reactivation/fg/fg_cuda.h"
 
 namespace revive {
-
-using kernels::cuda::DeviceBuffer;
 
 namespace {
 
@@ -27,7 +25,7 @@ struct FgCudaWorkspace::Impl {
   const FgLayout* layout = nullptr;
   int64_t layout_filters = 0;
   int n_models = 0;
-  std::vector<DeviceBuffer> buffers;  // every device array below
+  kernels::cuda::DeviceArrays arrays;  // every device array below
   fg_cuda::DeviceLayout device;
   fg_cuda::DeviceScratch scratch;
   // Host copies: the storage pointers last uploaded, the counts read back, the weights sent.
@@ -40,20 +38,6 @@ struct FgCudaWorkspace::Impl {
   std::vector<FgBlendWeights> weights;
   std::vector<float> channel_w;
   std::vector<uint8_t> channel_ok;
-
-  template <class T>
-  T* allocate(size_t n) {
-    buffers.emplace_back(std::max<size_t>(n, 1) * sizeof(T));
-    return buffers.back().as<T>();
-  }
-  template <class T>
-  const T* upload(const std::vector<T>& values) {
-    T* d = allocate<T>(values.size());
-    if (!values.empty())
-      REVIVE_CUDA_CHECK(cudaMemcpyAsync(d, values.data(), values.size() * sizeof(T), cudaMemcpyHostToDevice,
-                                        kernels::cuda::stream()));
-    return d;
-  }
 };
 
 FgCudaWorkspace::FgCudaWorkspace(const FgLayout& L, int n_models) : impl_(std::make_unique<Impl>()) {
@@ -82,25 +66,25 @@ FgCudaWorkspace::FgCudaWorkspace(const FgLayout& L, int n_models) : impl_(std::m
     g_ks.push_back(g.kernel_size);
     filter_group.insert(filter_group.end(), static_cast<size_t>(g.n_filters), gi);
   }
-  d.group_offset = w.upload(g_offset);
-  d.group_first_filter = w.upload(g_first);
-  d.group_filters = w.upload(g_filters);
-  d.group_filter_len = w.upload(g_len);
-  d.group_own_bn = w.upload(g_own);
-  d.group_input_bn = w.upload(g_input);
-  d.group_in_per_group = w.upload(g_in);
-  d.group_out_per_group = w.upload(g_out);
-  d.group_kernel_size = w.upload(g_ks);
-  d.filter_group = w.upload(filter_group);
+  d.group_offset = w.arrays.upload(g_offset);
+  d.group_first_filter = w.arrays.upload(g_first);
+  d.group_filters = w.arrays.upload(g_filters);
+  d.group_filter_len = w.arrays.upload(g_len);
+  d.group_own_bn = w.arrays.upload(g_own);
+  d.group_input_bn = w.arrays.upload(g_input);
+  d.group_in_per_group = w.arrays.upload(g_in);
+  d.group_out_per_group = w.arrays.upload(g_out);
+  d.group_kernel_size = w.arrays.upload(g_ks);
+  d.filter_group = w.arrays.upload(filter_group);
   std::vector<int32_t> c_group, c_begin, c_end;
   for (const FgChunk& c : L.chunks()) {
     c_group.push_back(c.group);
     c_begin.push_back(c.filter_begin);
     c_end.push_back(c.filter_end);
   }
-  d.chunk_group = w.upload(c_group);
-  d.chunk_filter_begin = w.upload(c_begin);
-  d.chunk_filter_end = w.upload(c_end);
+  d.chunk_group = w.arrays.upload(c_group);
+  d.chunk_filter_begin = w.arrays.upload(c_begin);
+  d.chunk_filter_end = w.arrays.upload(c_end);
 
   // External blend: tiles of the segments, then the buffers of a group.
   std::vector<int64_t> t_begin;
@@ -113,9 +97,9 @@ FgCudaWorkspace::FgCudaWorkspace(const FgLayout& L, int n_models) : impl_(std::m
     }
   }
   d.n_tiles = static_cast<int32_t>(t_begin.size());
-  d.tile_begin = w.upload(t_begin);
-  d.tile_len = w.upload(t_len);
-  d.tile_group = w.upload(t_group);
+  d.tile_begin = w.arrays.upload(t_begin);
+  d.tile_len = w.arrays.upload(t_len);
+  d.tile_group = w.arrays.upload(t_group);
   std::vector<int32_t> bb, bb_group;
   std::vector<int64_t> bb_numel;
   std::vector<uint8_t> bb_dtype;
@@ -128,10 +112,10 @@ FgCudaWorkspace::FgCudaWorkspace(const FgLayout& L, int n_models) : impl_(std::m
     bb_dtype.push_back(static_cast<uint8_t>(t.dtype));
   }
   d.n_blend_buffers = static_cast<int32_t>(bb.size());
-  d.blend_buffer = w.upload(bb);
-  d.blend_buffer_group = w.upload(bb_group);
-  d.blend_buffer_numel = w.upload(bb_numel);
-  d.blend_buffer_dtype = w.upload(bb_dtype);
+  d.blend_buffer = w.arrays.upload(bb);
+  d.blend_buffer_group = w.arrays.upload(bb_group);
+  d.blend_buffer_numel = w.arrays.upload(bb_numel);
+  d.blend_buffer_dtype = w.arrays.upload(bb_dtype);
 
   // Filter-level grafting: the BN channels, then tiles over the BN tensors and the conv weights.
   std::vector<int64_t> first_channel{0}, gamma, f_offset, f_begin;
@@ -157,36 +141,36 @@ FgCudaWorkspace::FgCudaWorkspace(const FgLayout& L, int n_models) : impl_(std::m
   for (int gi = 0; gi < L.n_groups(); ++gi)
     add_tiles(gi, -1, L.tensors()[static_cast<size_t>(L.groups()[static_cast<size_t>(gi)].conv)]);
   d.n_channels = first_channel.back();
-  d.bn_first_channel = w.upload(first_channel);
-  d.channel_gamma = w.upload(gamma);
+  d.bn_first_channel = w.arrays.upload(first_channel);
+  d.channel_gamma = w.arrays.upload(gamma);
   d.n_filter_tiles = static_cast<int32_t>(f_group.size());
-  d.ftile_group = w.upload(f_group);
-  d.ftile_bn = w.upload(f_bn);
-  d.ftile_offset = w.upload(f_offset);
-  d.ftile_buffer = w.upload(f_buffer);
-  d.ftile_begin = w.upload(f_begin);
-  d.ftile_len = w.upload(f_len);
+  d.ftile_group = w.arrays.upload(f_group);
+  d.ftile_bn = w.arrays.upload(f_bn);
+  d.ftile_offset = w.arrays.upload(f_offset);
+  d.ftile_buffer = w.arrays.upload(f_buffer);
+  d.ftile_begin = w.arrays.upload(f_begin);
+  d.ftile_len = w.arrays.upload(f_len);
 
   // Storage pointers (uploaded by each step when they change) and scratch.
-  w.d_arenas = w.allocate<float*>(static_cast<size_t>(n_models));
-  w.d_storage = w.allocate<void*>(L.buffers().size() * static_cast<size_t>(n_models));
+  w.d_arenas = w.arrays.allocate<float*>(static_cast<size_t>(n_models));
+  w.d_storage = w.arrays.allocate<void*>(L.buffers().size() * static_cast<size_t>(n_models));
   d.arenas = w.d_arenas;
   d.buffers = w.d_storage;
   fg_cuda::DeviceScratch& s = w.scratch;
   const size_t per_filter = static_cast<size_t>(L.n_filters()) * static_cast<size_t>(n_models);
-  s.l1 = w.allocate<float>(per_filter);
-  s.fmin = w.allocate<float>(per_filter);
-  s.fmax = w.allocate<float>(per_filter);
-  s.order = w.allocate<int32_t>(per_filter);
+  s.l1 = w.arrays.allocate<float>(per_filter);
+  s.fmin = w.arrays.allocate<float>(per_filter);
+  s.fmax = w.arrays.allocate<float>(per_filter);
+  s.order = w.arrays.allocate<int32_t>(per_filter);
   fg_cuda::CountsLayout& c = s.counts_layout;
   c.invalid = 0;
   c.rewritten = 3 * n_models;
   c.bins = c.rewritten + n_models;
   c.size = c.bins + static_cast<int64_t>(n_models) * L.n_groups() * kFgBins;
-  s.counts = w.allocate<unsigned long long>(static_cast<size_t>(c.size));
-  s.weights = w.allocate<FgBlendWeights>(static_cast<size_t>(n_models) * static_cast<size_t>(L.n_groups()));
-  s.channel_w = w.allocate<float>(static_cast<size_t>(d.n_channels) * static_cast<size_t>(n_models));
-  s.channel_ok = w.allocate<uint8_t>(static_cast<size_t>(d.n_channels) * static_cast<size_t>(n_models));
+  s.counts = w.arrays.allocate<unsigned long long>(static_cast<size_t>(c.size));
+  s.weights = w.arrays.allocate<FgBlendWeights>(static_cast<size_t>(n_models) * static_cast<size_t>(L.n_groups()));
+  s.channel_w = w.arrays.allocate<float>(static_cast<size_t>(d.n_channels) * static_cast<size_t>(n_models));
+  s.channel_ok = w.arrays.allocate<uint8_t>(static_cast<size_t>(d.n_channels) * static_cast<size_t>(n_models));
   // The uploads read host vectors that die with this constructor.
   REVIVE_CUDA_CHECK(cudaStreamSynchronize(kernels::cuda::stream()));
 }
@@ -224,27 +208,17 @@ void upload_storage(FgCudaWorkspace::Impl& w, const std::vector<FgNetwork>& nets
                                       cudaMemcpyHostToDevice, stream));
 }
 
-// Stage (c) on the host: every group's criterion and the networks' alphas, as the CPU computes them.
+// Stage (c) on the host: every group's criterion and the networks' alphas, by the CPU's code.
 void external_coefficients(const FgLayout& L, const FgOptions& o, FgCudaWorkspace::Impl& w, FgReport& r) {
   const fg_cuda::CountsLayout& c = w.scratch.counts_layout;
   w.weights.resize(static_cast<size_t>(w.n_models) * static_cast<size_t>(L.n_groups()));
+  std::vector<int64_t> bins(static_cast<size_t>(w.n_models) * kFgBins);
   for (int g = 0; g < L.n_groups(); ++g) {
-    const FgGroup& G = L.groups()[static_cast<size_t>(g)];
-    for (int m = 0; m < w.n_models; ++m) {
-      float value;
-      if (o.criterion == FgCriterion::kEntropy) {
-        int64_t counts[kFgBins];
-        const int64_t at = c.bins + (static_cast<int64_t>(m) * L.n_groups() + g) * kFgBins;
-        const unsigned long long* bins = w.counts.data() + at;
-        for (int b = 0; b < kFgBins; ++b) counts[b] = static_cast<int64_t>(bins[b]);
-        value = fg_entropy(counts, G.numel);
-      } else {
-        const float* l1 = w.l1.data() + static_cast<size_t>(m) * static_cast<size_t>(L.n_filters());
-        value = fg_l1_criterion(l1 + G.first_filter, G.n_filters);
-      }
-      r.criterion_value[static_cast<size_t>(m)][static_cast<size_t>(g)] = value;
-    }
-    fg_group_alphas(o, g, L.n_groups(), r, w.weights.data());
+    for (int64_t m = 0; m < w.n_models; ++m)
+      for (int b = 0; b < kFgBins; ++b)
+        bins[static_cast<size_t>(m * kFgBins + b)] =
+            static_cast<int64_t>(w.counts[static_cast<size_t>(c.bins + (m * L.n_groups() + g) * kFgBins + b)]);
+    fg_group_coefficients(L, o, g, bins.data(), w.l1.data(), r, w.weights.data());
   }
 }
 

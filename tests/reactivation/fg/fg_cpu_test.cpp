@@ -15,6 +15,8 @@ namespace {
 
 using testing::fg_networks;
 using testing::fg_states;
+using testing::expect_same_report;
+using testing::expect_same_state;
 using testing::make_fg_nets;
 
 struct Case {
@@ -29,28 +31,6 @@ struct Case {
 std::string describe(const Case& c) {
   return std::string(c.model) + " N=" + std::to_string(c.models) + " " + fg_variant_name(c.variant) + " " +
          fg_criterion_name(c.criterion) + " " + fg_scope_name(c.scope) + " " + c.preset;
-}
-
-void expect_same_state(const std::vector<testing::FgTestNet>& a, const std::vector<testing::FgTestNet>& b) {
-  for (size_t k = 0; k < a.size(); ++k) {
-    const auto sa = a[k].state(), sb = b[k].state();
-    for (size_t i = 0; i < sa.size(); ++i) {
-      const Tensor& x = sa[i].second;
-      const Tensor& y = sb[i].second;
-      ASSERT_EQ(std::memcmp(x.raw_data(), y.raw_data(), x.nbytes()), 0) << "network " << k << " " << sa[i].first;
-    }
-  }
-}
-
-void expect_same_report(const FgReport& ref, const FgReport& got) {
-  EXPECT_EQ(ref.groups, got.groups);
-  EXPECT_EQ(ref.criterion_value, got.criterion_value);
-  EXPECT_EQ(ref.alpha, got.alpha);
-  EXPECT_EQ(ref.invalid, got.invalid);
-  EXPECT_EQ(ref.rewritten_filters, got.rewritten_filters);
-  EXPECT_EQ(ref.mean_channel_weight, got.mean_channel_weight);
-  EXPECT_EQ(ref.skipped, got.skipped);
-  EXPECT_EQ(ref.convs_without_input_bn, got.convs_without_input_bn);
 }
 
 void check(const Case& c, uint64_t seed) {

@@ -17,12 +17,6 @@ namespace {
 using testing::fg_states;
 using testing::make_fg_nets;
 
-std::vector<ModelRef> refs(const std::vector<testing::FgTestNet>& nets) {
-  std::vector<ModelRef> out;
-  for (const auto& n : nets) out.push_back({n.model.get(), n.arena.get()});
-  return out;
-}
-
 bool same_bits(const Tensor& a, const Tensor& b) {
   return a.nbytes() == b.nbytes() && std::memcmp(a.raw_data(), b.raw_data(), a.nbytes()) == 0;
 }
@@ -45,15 +39,13 @@ TEST(FgReactivator, GraftsEveryNetworkOfTheRunAsTheReferenceDoes) {
   ReactivationContext ctx;
   ctx.epoch = 7;
   nlohmann::json telemetry;
-  fg.apply(ctx, refs(nets), telemetry);
+  fg.apply(ctx, testing::fg_refs(nets), telemetry);
   const FgLayout L = fg_layout(*ref[0].model, *ref[0].arena, o.scope);
   const FgReport expect = fg_reference_step(L, fg_states(ref), o, 7, 0);
   EXPECT_EQ(fg.last_report().alpha, expect.alpha);
-  for (size_t k = 0; k < nets.size(); ++k) {
-    const auto a = nets[k].state(), b = ref[k].state();
-    for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(same_bits(a[i].second, b[i].second)) << a[i].first;
+  testing::expect_same_state(nets, ref);
+  for (size_t k = 0; k < nets.size(); ++k)
     EXPECT_TRUE(same_bits(sgd[k]->momentum(), momentum[k])) << "momentum is never touched";
-  }
   EXPECT_EQ(telemetry["epoch"], 7);
   EXPECT_EQ(telemetry["models"].size(), 3u);
   EXPECT_EQ(telemetry["models"][0]["invalid_fraction"].size(), 3u);
@@ -62,7 +54,7 @@ TEST(FgReactivator, GraftsEveryNetworkOfTheRunAsTheReferenceDoes) {
   EXPECT_TRUE(fg.state().is_null());
   fg.load_state(nullptr);
   EXPECT_NE(testing::error_message([&] { fg.load_state({{"x", 1}}); }).find("no state"), std::string::npos);
-  EXPECT_NE(testing::error_message([&] { fg.apply(ctx, refs(make_fg_nets("resnet20", 2, 1)), telemetry); })
+  EXPECT_NE(testing::error_message([&] { fg.apply(ctx, testing::fg_refs(make_fg_nets("resnet20", 2, 1)), telemetry); })
                 .find("set up for 3 networks"),
             std::string::npos);
 }
