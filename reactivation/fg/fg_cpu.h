@@ -32,8 +32,9 @@ struct FgNetwork {
   std::vector<void*> buffers;
 };
 
-// Scratch sized by the layout and the network count, kept between steps so a step allocates
-// nothing once warm.
+// Scratch sized by the layout and the network count (the plan of the waves, every filter's norm,
+// the chunks' partial results, the blend weights), kept between steps: a warm step allocates only
+// a few small per-thread vectors.
 class FgCpuScratch {
  public:
   FgCpuScratch();
