@@ -74,9 +74,9 @@ bool fg_variant_grafts(FgVariant variant) {
 }
 
 void validate_fg_options(const FgOptions& o) {
-  REVIVE_CHECK(o.models >= 1 && o.models <= kMaxModels,
+  REVIVE_CHECK(o.models >= 0 && o.models <= kMaxModels,
                "FG needs between 1 and " << kMaxModels << " networks (--models), got " << o.models);
-  REVIVE_CHECK(!fg_variant_grafts(o.variant) || o.models >= 2,
+  REVIVE_CHECK(!fg_variant_grafts(o.variant) || o.models == 0 || o.models >= 2,
                "the FG variant '" << fg_variant_name(o.variant) << "' grafts each network from another: it needs "
                                   << "--models 2 or more, got " << o.models
                                   << " (the noise and internal variants work on one network)");

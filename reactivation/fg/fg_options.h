@@ -27,6 +27,7 @@ enum class FgLr : uint8_t { kSpread, kSame };
 
 struct FgOptions {
   std::string preset = "paper";
+  // Networks grafted; 0: as many as the run trains (--method fg takes the run's --models).
   int models = 2;
   FgCriterion criterion = FgCriterion::kEntropy;
   FgVariant variant = FgVariant::kExternal;

@@ -4,13 +4,20 @@
 
 namespace revive {
 
+FgReactivator::FgReactivator(FgOptions options) : options_(std::move(options)) { validate_fg_options(options_); }
+
 void FgReactivator::apply(const ReactivationContext& ctx, const std::vector<ModelRef>& models,
                           nlohmann::json& telemetry) {
-  const FgOptions& o = stepper_.options();
-  REVIVE_CHECK(static_cast<int>(models.size()) == o.models,
-               "Filter Grafting was set up for " << o.models << " networks (--models) but the run trains "
-                                                  << models.size());
-  const FgLayout& layout = stepper_.layout_for(models);
+  const int n = static_cast<int>(models.size());
+  REVIVE_CHECK(options_.models == 0 || n == options_.models,
+               "Filter Grafting was set up for " << options_.models << " networks (--models) but the run trains " << n);
+  if (!stepper_ || stepper_->options().models != n) {
+    REVIVE_CHECK(!stepper_, "Filter Grafting grafted " << stepper_->options().models << " networks before, now " << n);
+    FgOptions o = options_;
+    o.models = n;
+    stepper_ = std::make_unique<FgStepper>(o);  // checks the variant against the count
+  }
+  const FgLayout& layout = stepper_->layout_for(models);
   const Device device = models[0].arena->device();
   std::vector<FgNetwork> nets;
   for (const ModelRef& m : models) {
@@ -20,7 +27,7 @@ void FgReactivator::apply(const ReactivationContext& ctx, const std::vector<Mode
                      << m.arena->n_elements() << " on " << m.arena->device().str() << ")");
     nets.push_back(fg_network(*m.model, *m.arena));
   }
-  report_ = stepper_.run(layout, nets, device, ctx.epoch, ctx.seed);
+  report_ = stepper_->run(layout, nets, device, ctx.epoch, ctx.seed);
   telemetry = report_.summary_json();
   telemetry["detail"] = report_.detail_json();
 }

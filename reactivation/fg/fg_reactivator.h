@@ -15,16 +15,18 @@ namespace revive {
 
 class FgReactivator final : public Reactivator {
  public:
-  explicit FgReactivator(FgOptions options) : stepper_(std::move(options)) {}
+  // options.models 0: as many networks as the first step gets (a step with another count throws).
+  explicit FgReactivator(FgOptions options);
   std::string name() const override { return "fg"; }
   void apply(const ReactivationContext& ctx, const std::vector<ModelRef>& models, nlohmann::json& telemetry) override;
   void load_state(const nlohmann::json& state) override;
-  const FgOptions& options() const { return stepper_.options(); }
+  const FgOptions& options() const { return options_; }
   // The report of the last step (for tests and tools).
   const FgReport& last_report() const { return report_; }
 
  private:
-  FgStepper stepper_;
+  FgOptions options_;
+  std::unique_ptr<FgStepper> stepper_;
   FgReport report_;
 };
 
