@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "core/rng.h"
 #include "nn/models/registry.h"
 #include "nn/parameter_arena.h"
 #include "reactivation/fg/fg_cpu.h"
@@ -33,6 +32,21 @@ struct FgTestNet {
   }
 };
 
+// A fast seeded generator for the test values (Rng draws a Philox block per number, which made
+// building the networks the bulk of these tests' time).
+struct FgTestValues {
+  uint64_t state;
+  float uniform(float lo, float hi) {  // splitmix64's output, top 24 bits
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return lo + (hi - lo) * static_cast<float>(z >> 40) * (1.0f / 16777216.0f);
+  }
+  float uniform() { return uniform(0.0f, 1.0f); }
+  uint64_t below(uint64_t n) { return static_cast<uint64_t>(uniform() * static_cast<float>(n)) % n; }
+};
+
 inline std::vector<FgTestNet> make_fg_nets(const std::string& name, int n, uint64_t seed, float width = 1.0f) {
   std::vector<FgTestNet> nets;
   for (int k = 0; k < n; ++k) {
@@ -41,8 +55,8 @@ inline std::vector<FgTestNet> make_fg_nets(const std::string& name, int n, uint6
     if (name == "mobilenetv2") mo.width = width;
     net.model = nn::models::make_model(name, 3, 10, mo);
     net.arena = std::make_unique<nn::ParameterArena>(nn::ParameterArena::build(*net.model, Device::cpu(), seed + k));
-    Rng rng(seed * 100 + static_cast<uint64_t>(k), 9);
-    Rng shared(seed, 10);  // the same in every network: zero gammas at the same channels
+    FgTestValues rng{seed * 100 + static_cast<uint64_t>(k)};
+    FgTestValues shared{seed};  // the same in every network: zero gammas at the same channels
     float* p = net.arena->params().data<float>();
     for (const nn::ArenaEntry& e : net.arena->entries()) {
       float* x = p + e.offset;
