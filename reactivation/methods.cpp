@@ -3,9 +3,9 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "reactivation/fg/fg_method.h"
 #include "reactivation/kr/kr_method.h"
 #include "reactivation/registry.h"
-#include "reactivation/fg/fg_method.h"
 #include "reactivation/we/we_method.h"
 
 namespace revive {

@@ -1,14 +1,14 @@
 #include "reactivation/fg/reference.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 
 #include "core/error.h"
 #include "reactivation/fg/fg_coefficient.h"
 #include "reactivation/fg/fg_noise.h"
 #include "reactivation/filter_norms.h"
-#include "reactivation/we/we_math.h"
+#include "reactivation/order_keys.h"
+#include "reactivation/step_clock.h"
 
 namespace revive {
 namespace {
@@ -48,7 +48,7 @@ float criterion(const Tensor& w, FgCriterion c) {
   if (c == FgCriterion::kEntropy) return fg_reference_entropy(x, w.numel());
   const int64_t len = w.numel() / w.dim(0);
   double sum = 0;
-  for (int64_t f = 0; f < w.dim(0); ++f) sum += fg_reference_filter_l1(x + f * len, len);
+  for (int64_t f = 0; f < w.dim(0); ++f) sum += filter_norm_l1_plain(x + f * len, len);
   return static_cast<float>(sum);
 }
 
@@ -57,7 +57,7 @@ void count_invalid(const nn::NamedTensorList& model, std::array<int64_t, 3>& inv
     if (!is_conv_weight(t)) continue;
     const int64_t len = t.numel() / t.dim(0);
     for (int64_t f = 0; f < t.dim(0); ++f) {
-      const float l1 = fg_reference_filter_l1(t.data<float>() + f * len, len);
+      const float l1 = filter_norm_l1_plain(t.data<float>() + f * len, len);
       for (size_t i = 0; i < kFgInvalidThresholds.size(); ++i)
         invalid[i] += l1 < static_cast<float>(kFgInvalidThresholds[i]) ? 1 : 0;
     }
@@ -105,7 +105,7 @@ void noise(const std::vector<nn::NamedTensorList>& models, const FgOptions& o, i
       const int64_t len = t.numel() / t.dim(0);
       for (int64_t f = 0; f < t.dim(0); ++f) {
         float* p = t.data<float>() + f * len;
-        if (!(fg_reference_filter_l1(p, len) < theta)) continue;
+        if (!(filter_norm_l1_plain(p, len) < theta)) continue;
         for (int64_t e = 0; e < len; ++e) {
           const uint32_t element = static_cast<uint32_t>(f * len + e);
           const float z = fg_noise_normal(seed, static_cast<uint32_t>(epoch), static_cast<uint32_t>(m), conv, element);
@@ -130,14 +130,14 @@ void internal(const std::vector<nn::NamedTensorList>& models, const FgOptions& o
       float* x = t.data<float>();
       std::vector<uint32_t> key(static_cast<size_t>(n));
       for (int64_t f = 0; f < n; ++f)
-        key[static_cast<size_t>(f)] = magnitude_key(fg_reference_filter_l1(x + f * len, len));
+        key[static_cast<size_t>(f)] = magnitude_key(filter_norm_l1_plain(x + f * len, len));
       std::vector<int64_t> order(static_cast<size_t>(n));
       for (int64_t f = 0; f < n; ++f) order[static_cast<size_t>(f)] = f;
       std::stable_sort(order.begin(), order.end(),
                        [&](int64_t a, int64_t b) { return key[static_cast<size_t>(a)] < key[static_cast<size_t>(b)]; });
       for (int64_t j = 0; j < n; ++j) {
         float* target = x + order[static_cast<size_t>(j)] * len;
-        if (!(fg_reference_filter_l1(target, len) < theta)) break;  // the current norm, as cfa3611's loop
+        if (!(filter_norm_l1_plain(target, len) < theta)) break;  // the current norm, as cfa3611's loop
         const float* source = x + order[static_cast<size_t>(n - 1 - j)] * len;
         for (int64_t e = 0; e < len; ++e) target[e] = target[e] + source[e];
         ++r.rewritten_filters[m];
@@ -200,12 +200,6 @@ void filter_level(const FgLayout& layout, const std::vector<nn::NamedTensorList>
 
 }  // namespace
 
-float fg_reference_filter_l1(const float* p, int64_t len) {
-  float lanes[kFilterNormLanes] = {};
-  for (int64_t e = 0; e < len; ++e) lanes[e % kFilterNormLanes] += std::fabs(p[e]);
-  return filter_norm_combine(lanes);
-}
-
 float fg_reference_entropy(const float* x, int64_t n) {
   float lo = x[0], hi = x[0];
   for (int64_t i = 1; i < n; ++i) {
@@ -232,7 +226,7 @@ FgReport fg_reference_step(const FgLayout& layout, const std::vector<nn::NamedTe
     for (const auto& [name, t] : model)
       REVIVE_CHECK(t.device().is_cpu() && t.is_plain(), "FG reference: " << name << " must be a plain CPU tensor");
   }
-  const auto t0 = std::chrono::steady_clock::now();
+  const StepClock clock;
   std::vector<std::string> names;
   for (const FgGroup& g : layout.groups()) names.push_back(layout.tensors()[static_cast<size_t>(g.conv)].name);
   FgReport r;
@@ -244,7 +238,7 @@ FgReport fg_reference_step(const FgLayout& layout, const std::vector<nn::NamedTe
     case FgVariant::kInternal: internal(models, o, r); break;
     case FgVariant::kFilter: filter_level(layout, models, r); break;
   }
-  r.elapsed_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  r.elapsed_us = clock.elapsed_us();
   return r;
 }
 

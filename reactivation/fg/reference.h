@@ -2,6 +2,9 @@
 // network's state dict, one spec section at a time, with no thought for speed. It is the oracle the
 // fast CPU path (cpu/fg_cpu.h) and the CUDA path are tested against, bit for bit.
 //
+// Filter norms are filter_norm_l1_plain (reactivation/filter_norms.h), the plain loop of the fast
+// paths' summation order, so that selections by L1 agree.
+//
 // External scions (2.1-2.5): every network's criterion is computed on pre-graft weights, then
 // network k becomes alpha_k (itself) + (1 - alpha_k) (a snapshot of network k-1, ring order), all
 // from snapshots taken before the first write, so the update is simultaneous.
@@ -16,10 +19,6 @@
 #include "reactivation/fg/fg_report.h"
 
 namespace revive {
-
-// The L1 norm of a filter in the summation order of reactivation/filter_norms.h (so that selections
-// by L1 agree with the fast paths), written as the plain loop that defines it.
-float fg_reference_filter_l1(const float* p, int64_t len);
 
 // The entropy of spec 2.4 with each bin tested literally (edge_b <= x < edge_{b+1}).
 float fg_reference_entropy(const float* x, int64_t n);

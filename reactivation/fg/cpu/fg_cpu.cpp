@@ -1,7 +1,7 @@
-#include <chrono>
 #include <set>
 
 #include "core/error.h"
+#include "reactivation/step_clock.h"
 #include "reactivation/fg/cpu/fg_cpu_parts.h"
 
 namespace revive {
@@ -28,7 +28,7 @@ void fg_check_networks(const FgLayout& layout, const std::vector<FgNetwork>& net
 FgReport fg_apply_cpu(const FgLayout& layout, const std::vector<FgNetwork>& nets, const FgOptions& o, int epoch,
                       uint64_t seed, FgCpuScratch& scratch) {
   fg_check_networks(layout, nets, o);
-  const auto t0 = std::chrono::steady_clock::now();
+  const StepClock clock;
   FgCpuScratch::Impl& s = scratch.impl();
   std::vector<std::string> names;
   for (const FgGroup& g : layout.groups()) names.push_back(layout.tensors()[static_cast<size_t>(g.conv)].name);
@@ -55,7 +55,7 @@ FgReport fg_apply_cpu(const FgLayout& layout, const std::vector<FgNetwork>& nets
     case FgVariant::kInternal: fg_cpu::internal_step(layout, nets, o, s.l1, r); break;
     case FgVariant::kFilter: fg_cpu::filter_step(layout, nets, r); break;
   }
-  r.elapsed_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  r.elapsed_us = clock.elapsed_us();
   return r;
 }
 

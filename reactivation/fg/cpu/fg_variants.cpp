@@ -9,7 +9,7 @@
 #include "reactivation/fg/cpu/fg_cpu_parts.h"
 #include "reactivation/fg/fg_coefficient.h"
 #include "reactivation/fg/fg_noise.h"
-#include "reactivation/we/we_math.h"
+#include "reactivation/order_keys.h"
 
 namespace revive::fg_cpu {
 namespace {

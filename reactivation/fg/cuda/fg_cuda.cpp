@@ -2,11 +2,11 @@
 // the step's scratch, allocated once) and the host side of a step: the launches on the process
 // stream, the one read-back of the counts, the coefficients on the host (the CPU's code), the blend.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 
 #include "core/error.h"
-#include "kernels/cuda/device_arrays.h"
+#include "reactivation/step_clock.h"
+#include "reactivation/cuda/device_arrays.h"
 #include "kernels/cuda/runtime.h"
 #include "reactivation/fg/cuda/fg_device.h"
 #include "reactivation/fg/fg_coefficient.h"
@@ -25,7 +25,7 @@ struct FgCudaWorkspace::Impl {
   const FgLayout* layout = nullptr;
   int64_t layout_filters = 0;
   int n_models = 0;
-  kernels::cuda::DeviceArrays arrays;  // every device array below
+  reactivation_cuda::DeviceArrays arrays;  // every device array below
   fg_cuda::DeviceLayout device;
   fg_cuda::DeviceScratch scratch;
   // Host copies: the storage pointers last uploaded, the counts read back, the weights sent.
@@ -42,6 +42,7 @@ struct FgCudaWorkspace::Impl {
 
 FgCudaWorkspace::FgCudaWorkspace(const FgLayout& L, int n_models) : impl_(std::make_unique<Impl>()) {
   kernels::use_device(Device::cuda());
+  cudaStream_t stream = kernels::cuda::stream();
   Impl& w = *impl_;
   w.layout = &L;
   w.layout_filters = L.n_filters();
@@ -66,25 +67,25 @@ FgCudaWorkspace::FgCudaWorkspace(const FgLayout& L, int n_models) : impl_(std::m
     g_ks.push_back(g.kernel_size);
     filter_group.insert(filter_group.end(), static_cast<size_t>(g.n_filters), gi);
   }
-  d.group_offset = w.arrays.upload(g_offset);
-  d.group_first_filter = w.arrays.upload(g_first);
-  d.group_filters = w.arrays.upload(g_filters);
-  d.group_filter_len = w.arrays.upload(g_len);
-  d.group_own_bn = w.arrays.upload(g_own);
-  d.group_input_bn = w.arrays.upload(g_input);
-  d.group_in_per_group = w.arrays.upload(g_in);
-  d.group_out_per_group = w.arrays.upload(g_out);
-  d.group_kernel_size = w.arrays.upload(g_ks);
-  d.filter_group = w.arrays.upload(filter_group);
+  d.group_offset = w.arrays.upload(g_offset, stream);
+  d.group_first_filter = w.arrays.upload(g_first, stream);
+  d.group_filters = w.arrays.upload(g_filters, stream);
+  d.group_filter_len = w.arrays.upload(g_len, stream);
+  d.group_own_bn = w.arrays.upload(g_own, stream);
+  d.group_input_bn = w.arrays.upload(g_input, stream);
+  d.group_in_per_group = w.arrays.upload(g_in, stream);
+  d.group_out_per_group = w.arrays.upload(g_out, stream);
+  d.group_kernel_size = w.arrays.upload(g_ks, stream);
+  d.filter_group = w.arrays.upload(filter_group, stream);
   std::vector<int32_t> c_group, c_begin, c_end;
   for (const FgChunk& c : L.chunks()) {
     c_group.push_back(c.group);
     c_begin.push_back(c.filter_begin);
     c_end.push_back(c.filter_end);
   }
-  d.chunk_group = w.arrays.upload(c_group);
-  d.chunk_filter_begin = w.arrays.upload(c_begin);
-  d.chunk_filter_end = w.arrays.upload(c_end);
+  d.chunk_group = w.arrays.upload(c_group, stream);
+  d.chunk_filter_begin = w.arrays.upload(c_begin, stream);
+  d.chunk_filter_end = w.arrays.upload(c_end, stream);
 
   // External blend: tiles of the segments, then the buffers of a group.
   std::vector<int64_t> t_begin;
@@ -97,9 +98,9 @@ FgCudaWorkspace::FgCudaWorkspace(const FgLayout& L, int n_models) : impl_(std::m
     }
   }
   d.n_tiles = static_cast<int32_t>(t_begin.size());
-  d.tile_begin = w.arrays.upload(t_begin);
-  d.tile_len = w.arrays.upload(t_len);
-  d.tile_group = w.arrays.upload(t_group);
+  d.tile_begin = w.arrays.upload(t_begin, stream);
+  d.tile_len = w.arrays.upload(t_len, stream);
+  d.tile_group = w.arrays.upload(t_group, stream);
   std::vector<int32_t> bb, bb_group;
   std::vector<int64_t> bb_numel;
   std::vector<uint8_t> bb_dtype;
@@ -112,10 +113,10 @@ FgCudaWorkspace::FgCudaWorkspace(const FgLayout& L, int n_models) : impl_(std::m
     bb_dtype.push_back(static_cast<uint8_t>(t.dtype));
   }
   d.n_blend_buffers = static_cast<int32_t>(bb.size());
-  d.blend_buffer = w.arrays.upload(bb);
-  d.blend_buffer_group = w.arrays.upload(bb_group);
-  d.blend_buffer_numel = w.arrays.upload(bb_numel);
-  d.blend_buffer_dtype = w.arrays.upload(bb_dtype);
+  d.blend_buffer = w.arrays.upload(bb, stream);
+  d.blend_buffer_group = w.arrays.upload(bb_group, stream);
+  d.blend_buffer_numel = w.arrays.upload(bb_numel, stream);
+  d.blend_buffer_dtype = w.arrays.upload(bb_dtype, stream);
 
   // Filter-level grafting: the BN channels, then tiles over the BN tensors and the conv weights.
   std::vector<int64_t> first_channel{0}, gamma, f_offset, f_begin;
@@ -141,15 +142,15 @@ FgCudaWorkspace::FgCudaWorkspace(const FgLayout& L, int n_models) : impl_(std::m
   for (int gi = 0; gi < L.n_groups(); ++gi)
     add_tiles(gi, -1, L.tensors()[static_cast<size_t>(L.groups()[static_cast<size_t>(gi)].conv)]);
   d.n_channels = first_channel.back();
-  d.bn_first_channel = w.arrays.upload(first_channel);
-  d.channel_gamma = w.arrays.upload(gamma);
+  d.bn_first_channel = w.arrays.upload(first_channel, stream);
+  d.channel_gamma = w.arrays.upload(gamma, stream);
   d.n_filter_tiles = static_cast<int32_t>(f_group.size());
-  d.ftile_group = w.arrays.upload(f_group);
-  d.ftile_bn = w.arrays.upload(f_bn);
-  d.ftile_offset = w.arrays.upload(f_offset);
-  d.ftile_buffer = w.arrays.upload(f_buffer);
-  d.ftile_begin = w.arrays.upload(f_begin);
-  d.ftile_len = w.arrays.upload(f_len);
+  d.ftile_group = w.arrays.upload(f_group, stream);
+  d.ftile_bn = w.arrays.upload(f_bn, stream);
+  d.ftile_offset = w.arrays.upload(f_offset, stream);
+  d.ftile_buffer = w.arrays.upload(f_buffer, stream);
+  d.ftile_begin = w.arrays.upload(f_begin, stream);
+  d.ftile_len = w.arrays.upload(f_len, stream);
 
   // Storage pointers (uploaded by each step when they change) and scratch.
   w.d_arenas = w.arrays.allocate<float*>(static_cast<size_t>(n_models));
@@ -172,7 +173,7 @@ FgCudaWorkspace::FgCudaWorkspace(const FgLayout& L, int n_models) : impl_(std::m
   s.channel_w = w.arrays.allocate<float>(static_cast<size_t>(d.n_channels) * static_cast<size_t>(n_models));
   s.channel_ok = w.arrays.allocate<uint8_t>(static_cast<size_t>(d.n_channels) * static_cast<size_t>(n_models));
   // The uploads read host vectors that die with this constructor.
-  REVIVE_CUDA_CHECK(cudaStreamSynchronize(kernels::cuda::stream()));
+  REVIVE_CUDA_CHECK(cudaStreamSynchronize(stream));
 }
 
 FgCudaWorkspace::~FgCudaWorkspace() = default;
@@ -229,7 +230,7 @@ FgReport fg_apply_cuda(const FgLayout& L, const std::vector<FgNetwork>& nets, co
   fg_check_networks(L, nets, o);
   REVIVE_CHECK(workspace.serves(L, o.models),
                "FG on CUDA: the workspace was built for another layout or network count");
-  const auto t0 = std::chrono::steady_clock::now();
+  const StepClock clock;
   FgCudaWorkspace::Impl& w = workspace.impl();
   const fg_cuda::DeviceLayout& d = w.device;
   const fg_cuda::DeviceScratch& s = w.scratch;
@@ -283,7 +284,7 @@ FgReport fg_apply_cuda(const FgLayout& L, const std::vector<FgNetwork>& nets, co
   }
   if (o.variant == FgVariant::kFilter)
     for (const FgGroup& g : L.groups()) r.convs_without_input_bn += g.input_bn < 0 ? 1 : 0;
-  r.elapsed_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  r.elapsed_us = clock.elapsed_us();
   return r;
 }
 

@@ -10,7 +10,7 @@
 #include "kernels/cuda/launch.cuh"
 #include "reactivation/fg/cuda/fg_device.h"
 #include "reactivation/fg/fg_noise.h"
-#include "reactivation/we/we_math.h"
+#include "reactivation/order_keys.h"
 
 namespace revive::fg_cuda {
 
