@@ -100,7 +100,7 @@ double one_pass_cpu(const Nets& s) {
 void report(benchmark::State& state, const Nets& s, double one_pass, const std::vector<double>& steps) {
   const double bytes = 4.0 * static_cast<double>(s.numel) * static_cast<double>(s.nets.size());
   state.counters["GB/s"] =
-      benchmark::Counter(bytes * 1e-9 * static_cast<double>(state.iterations()), benchmark::Counter::kIsIterationInvariantRate);
+      benchmark::Counter(bytes * 1e-9 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["one_pass_us"] = one_pass * 1e6;
   if (!steps.empty()) {
     std::vector<double> sorted = steps;
