@@ -1,4 +1,4 @@
-// Weight Evolution on the CPU, stage by stage and whole (spec reactivation.md section 1), on the
+// Weight Evolution on the CPU, stage by stage and whole (docs/weight-evolution.md), on the
 // filter tables of benchmarks/reactivation_tables.h: resnet56, mobilenetv2 and big.
 // BM_filter_norm_cpu reports GB/s read, BM_copy_cpu the memcpy bandwidth of the same bytes (read +
 // written, STREAM's convention) to compare against; BM_we_thresholds_cpu the three pools'
@@ -228,15 +228,17 @@ void BM_we_step_cuda(benchmark::State& state, const std::string& name, const std
   const WeOptions o = we_preset(preset);
   const Tensor start = Tensor::from_vector(m.arena, {m.numel}).to(Device::cuda());
   Tensor arena = start.clone();
-  WeCudaWorkspace workspace(m.table, sort);
+  WeCudaWorkspace workspace(m.table, Device::cuda(), sort);
+  const StreamHandle stream = kernels::current_stream(Device::cuda());
   const WeState initial;
   WeReport planned, report;
   std::unique_ptr<kernels::CudaGraph> captured;
   if (graph) {
     WeState warm_up = initial;
-    we_apply_cuda(m.table, arena.data<float>(), m.numel, o, 30, {0}, warm_up, workspace);
-    captured = std::make_unique<kernels::CudaGraph>(
-        [&] { planned = we_enqueue_cuda(m.table, arena.data<float>(), m.numel, o, 30, {0}, initial, workspace); });
+    we_apply_cuda(m.table, arena.data<float>(), m.numel, o, 30, {0}, warm_up, workspace, stream);
+    captured = std::make_unique<kernels::CudaGraph>([&] {
+      planned = we_enqueue_cuda(m.table, arena.data<float>(), m.numel, o, 30, {0}, initial, workspace, stream);
+    });
   }
   for (auto _ : state) {
     arena.copy_from(start);
@@ -246,9 +248,9 @@ void BM_we_step_cuda(benchmark::State& state, const std::string& name, const std
     if (captured) {
       captured->replay();
       report = planned;
-      we_finish_cuda(report, we_state, workspace);
+      we_finish_cuda(report, we_state, workspace, stream);
     } else {
-      report = we_apply_cuda(m.table, arena.data<float>(), m.numel, o, 30, {0}, we_state, workspace);
+      report = we_apply_cuda(m.table, arena.data<float>(), m.numel, o, 30, {0}, we_state, workspace, stream);
     }
     state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }

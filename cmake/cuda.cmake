@@ -12,8 +12,12 @@ if(NOT REVIVE_CUDA STREQUAL "OFF")
       # Older GPUs need their own entry (a T4 is 75): -DCMAKE_CUDA_ARCHITECTURES=75;80-real;90.
       set(CMAKE_CUDA_ARCHITECTURES 80-real 90)
     endif()
-    # One CUDA runtime in the process: the libraries (cuDNN, cuBLAS) link the shared one, and a
-    # static copy beside it would keep separate state.
+    # The shared CUDA runtime (libcudart.so), found at run time beside cuBLAS and cuDNN (the system's
+    # CUDA libraries, or a Python wheel's: tools/gpu_check.sh). cuBLAS and cuDNN do not link it:
+    # each carries its own static copy of the runtime, and all of them share the driver's primary
+    # context of the device, so streams, pointers and the current device mean the same in each. A
+    # static cudart here would work as well; the shared one keeps the binaries small and lets the
+    # runtime be updated with the libraries.
     set(CMAKE_CUDA_RUNTIME_LIBRARY Shared)
     enable_language(CUDA)
     set(CMAKE_CUDA_STANDARD 17)
@@ -50,8 +54,9 @@ function(revive_attach_cuda target)
                                                 ${PROJECT_SOURCE_DIR}/reactivation/*/cuda/*.cu)
     set_source_files_properties(${react_cuda_srcs} TARGET_DIRECTORY ${target} PROPERTIES COMPILE_OPTIONS -fmad=false)
     set_target_properties(${target} PROPERTIES CUDA_SEPARABLE_COMPILATION OFF)
-    target_compile_options(${target} PRIVATE
-                           $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -Xcompiler=-Wall,-Wextra>)
+    # -ffp-contract=off for the host compiler as for every C++ file (CMakeLists.txt).
+    target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr
+                                             -Xcompiler=-Wall,-Wextra,-ffp-contract=off>)
     if(REVIVE_WERROR)
       target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-Werror=all-warnings -Xcompiler=-Werror>)
     endif()

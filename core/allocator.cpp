@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "core/caching_allocator.h"
+#include "core/device_backend.h"
 #include "core/error.h"
 
 namespace revive {
@@ -38,8 +39,6 @@ class CpuCachingAllocator final : public CachingAllocator {
   }
 };
 
-Allocator* g_cuda_allocator = nullptr;
-
 }  // namespace
 
 Allocator& allocator_for(Device d) {
@@ -48,12 +47,7 @@ Allocator& allocator_for(Device d) {
     static auto* cpu = new CpuCachingAllocator();
     return *cpu;
   }
-  REVIVE_CHECK(g_cuda_allocator != nullptr,
-               "device " << d.str() << " requested but the CUDA backend is not initialised: this build has none, "
-                         "or revive::cuda_available() was not called first");
-  return *g_cuda_allocator;
+  return device_backend(d, "allocating memory").allocator();
 }
-
-void register_cuda_allocator(Allocator* a) { g_cuda_allocator = a; }
 
 }  // namespace revive

@@ -27,9 +27,9 @@ class Allocator {
   virtual AllocatorStats stats() const = 0;
 };
 
-// The process-wide allocator for a device (CUDA registers its own when built).
+// The process-wide allocator for a device: the host's, or the device backend's
+// (core/device_backend.h).
 Allocator& allocator_for(Device d);
-void register_cuda_allocator(Allocator* a);
 
 // Blocks are aligned to this many bytes (a cache line, and enough for any SIMD load).
 constexpr size_t kAlignment = 64;

@@ -3,11 +3,12 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/device_backend.h"
+
 namespace revive {
 namespace {
 
 thread_local bool t_grad_enabled = true;
-DeviceAccumulateFn g_device_accumulate = nullptr;
 
 }  // namespace
 
@@ -41,8 +42,6 @@ bool record(const char* name, const std::vector<Tensor>& inputs, Tensor& output,
   output.set_grad_fn(std::move(node));
   return true;
 }
-
-void register_device_accumulate(DeviceAccumulateFn fn) { g_device_accumulate = fn; }
 
 namespace {
 
@@ -80,8 +79,7 @@ Tensor summed(const Tensor& a, const Tensor& b) {
 void accumulate_(Tensor& dst, const Tensor& src) {
   check_accumulable(dst, src);
   if (dst.device().is_cuda()) {
-    REVIVE_CHECK(g_device_accumulate != nullptr, "no CUDA accumulate registered");
-    g_device_accumulate(dst, src);
+    device_backend(dst.device(), "gradient accumulation").accumulate(dst, src);
     return;
   }
   add_host(dst.data<float>(), dst.data<float>(), src.data<float>(), dst.physical_numel());

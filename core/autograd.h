@@ -70,8 +70,6 @@ bool record(const char* name, const std::vector<Tensor>& inputs, Tensor& output,
 
 // dst += src, element-wise over the physical storage (same shape, dtype and layout).
 void accumulate_(Tensor& dst, const Tensor& src);
-using DeviceAccumulateFn = void (*)(Tensor& dst, const Tensor& src);
-void register_device_accumulate(DeviceAccumulateFn fn);
 
 void run_backward(const Tensor& root);
 

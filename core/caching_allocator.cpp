@@ -1,5 +1,7 @@
 #include "core/caching_allocator.h"
 
+#include "core/error.h"
+
 namespace revive {
 
 void* CachingAllocator::allocate(size_t bytes) {
@@ -12,6 +14,7 @@ void* CachingAllocator::allocate(size_t bytes) {
     it->second.pop_back();
     stats_.bytes_cached -= size;
   } else {
+    if (!system_calls_allowed()) throw_cache_miss(bytes, size);
     p = system_allocate(size);
     if (p == nullptr) {
       release_locked();
@@ -44,7 +47,13 @@ AllocatorStats CachingAllocator::stats() const {
   return stats_;
 }
 
+void CachingAllocator::throw_cache_miss(size_t requested, size_t size) const {
+  REVIVE_THROW("no cached block of " << size << " bytes for a request of " << requested
+                                     << " bytes, and the allocator may not ask the system for one now");
+}
+
 void CachingAllocator::release_locked() {
+  if (!system_calls_allowed()) return;
   for (auto& [size, blocks] : free_) {
     for (void* p : blocks) system_free(p);
     blocks.clear();

@@ -5,6 +5,11 @@
 // growing). When the system is out of memory, every cached block is released and the request
 // tried once more before the out-of-memory error.
 //
+// A subclass may forbid system calls for a while (the device allocator does during a CUDA Graph
+// capture, where a cudaMalloc or cudaFree would break the capture): requests are then served from
+// the free lists only, a miss throws (throw_cache_miss) instead of reaching the system, and
+// release_cache keeps every block.
+//
 // A subclass says how requests round to block sizes and how blocks come from and go back to the
 // system; the bookkeeping and the locking are here.
 #pragma once
@@ -38,6 +43,10 @@ class CachingAllocator : public Allocator {
   virtual void system_free(void* p) = 0;
   // Throws revive::Error once the retry after releasing the cache has failed too.
   [[noreturn]] virtual void throw_out_of_memory(size_t requested, size_t size, const AllocatorStats& stats) const = 0;
+  // Whether system_allocate and system_free may be called now.
+  virtual bool system_calls_allowed() const { return true; }
+  // Throws revive::Error for a request the free lists cannot serve while system calls are forbidden.
+  [[noreturn]] virtual void throw_cache_miss(size_t requested, size_t size) const;
 
  private:
   void release_locked();

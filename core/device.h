@@ -25,7 +25,7 @@ struct Device {
 Device parse_device(const std::string& s);
 
 // True when this build has the CUDA backend and at least one device is present. The first call
-// also initialises the backend (registers the CUDA allocator, copies and device kernels with core):
+// also initialises the backend (registers it with core, core/device_backend.h):
 // call it before creating CUDA tensors. Defined by the kernels layer (kernels/cuda/runtime.cpp, or
 // kernels/no_cuda/runtime.cpp in a CPU-only build), which is the layer that knows whether CUDA exists.
 bool cuda_available();

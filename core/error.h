@@ -1,17 +1,27 @@
 // revive::Error and the check macros. The library throws and never exits: the CLI catches, prints
-// the message and returns non-zero. Messages carry file:line, the failed condition and a sentence
-// saying what was wrong and what was expected.
+// the message and returns non-zero. A message is a sentence in the user's terms saying what was
+// wrong and what was expected; where it was raised (file:line and the failed condition) travels
+// beside it, for `revive --verbose` and for tests, so that a user's mistake reads plainly.
 #pragma once
 
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace revive {
 
 class Error : public std::runtime_error {
  public:
-  explicit Error(const std::string& what) : std::runtime_error(what) {}
+  // `location`: "core/safetensors.cpp:138, check failed: is.good()", or empty when unknown.
+  explicit Error(const std::string& message, std::string location = "")
+      : std::runtime_error(message), location_(std::move(location)) {}
+  const std::string& location() const { return location_; }
+  // The message, then " [location]" when there is one.
+  std::string with_location() const { return location_.empty() ? what() : std::string(what()) + " [" + location_ + "]"; }
+
+ private:
+  std::string location_;
 };
 
 namespace detail {

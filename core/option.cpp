@@ -57,10 +57,22 @@ std::string element_description(const OptionDecl& d) {
   }
 }
 
+// ", or off" for an option that also takes a word instead of its value.
+std::string or_word_text(const OptionDecl& d) {
+  if (d.word.empty()) return "";
+  return (is_list(d.type) ? ", or the whole value " : ", or ") + d.word;
+}
+
+// "--batch 0", or "--we-set eta=0" when the origin ends in '=' (key=value forms).
+std::string origin_and_text(const std::string& origin, const std::string& text) {
+  const std::string shown = text.empty() ? "''" : text;
+  return !origin.empty() && origin.back() == '=' ? origin + shown : origin + " " + shown;
+}
+
 // Throws unless the scalar `v` is a valid element of `d`.
 void check_element(const OptionDecl& d, const nlohmann::json& v, const std::string& origin) {
-  const std::string valid = is_list(d.type) ? "each element must be " + element_description(d)
-                                            : "must be " + element_description(d);
+  const std::string valid = (is_list(d.type) ? "each element must be " : "must be ") + element_description(d) +
+                            or_word_text(d);
   switch (element_type(d.type)) {
     case OptionType::kBool:
       REVIVE_CHECK(v.is_boolean(), origin << ": " << valid);
@@ -96,12 +108,12 @@ void check_element(const OptionDecl& d, const nlohmann::json& v, const std::stri
 }
 
 nlohmann::json parse_element(const OptionDecl& d, const std::string& text, const std::string& origin) {
-  const std::string where = origin + " " + (text.empty() ? "''" : text);
+  const std::string where = origin_and_text(origin, text);
   switch (element_type(d.type)) {
     case OptionType::kBool: {
       if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
       if (text == "false" || text == "0" || text == "no" || text == "off") return false;
-      REVIVE_THROW(where << ": must be true or false");
+      REVIVE_THROW(where << ": must be true or false" << or_word_text(d));
     }
     case OptionType::kInt: {
       const char* s = text.c_str();
@@ -109,7 +121,7 @@ nlohmann::json parse_element(const OptionDecl& d, const std::string& text, const
       errno = 0;
       nlohmann::json v;
       if (d.is_unsigned) {
-        REVIVE_CHECK(!text.empty() && text[0] != '-', where << ": must be " << element_description(d));
+        REVIVE_CHECK(!text.empty() && text[0] != '-', where << ": must be " << element_description(d) << or_word_text(d));
         const unsigned long long u = std::strtoull(s, &end, 10);
         v = static_cast<uint64_t>(u);
       } else {
@@ -117,7 +129,7 @@ nlohmann::json parse_element(const OptionDecl& d, const std::string& text, const
         v = static_cast<int64_t>(i);
       }
       REVIVE_CHECK(!text.empty() && errno == 0 && end != nullptr && *end == '\0',
-                   where << ": must be " << element_description(d));
+                   where << ": must be " << element_description(d) << or_word_text(d));
       return v;
     }
     case OptionType::kDouble: {
@@ -126,7 +138,7 @@ nlohmann::json parse_element(const OptionDecl& d, const std::string& text, const
       errno = 0;
       const double x = std::strtod(s, &end);
       REVIVE_CHECK(!text.empty() && errno == 0 && end != nullptr && *end == '\0' && std::isfinite(x),
-                   where << ": must be " << element_description(d));
+                   where << ": must be " << element_description(d) << or_word_text(d));
       return x;
     }
     default:
@@ -188,22 +200,34 @@ OptionDecl& OptionDecl::one_per_flag() {
   return *this;
 }
 
+OptionDecl& OptionDecl::added_later(nlohmann::json value_in_older_runs) {
+  absent_in_older_runs = std::move(value_in_older_runs);
+  return *this;
+}
+
+OptionDecl& OptionDecl::or_word(std::string w) {
+  word = std::move(w);
+  return *this;
+}
+
 std::string OptionDecl::valid_values() const {
-  if (!is_list(type)) return element_description(*this);
+  const std::string or_word_text = word.empty() ? "" : ", or " + word;
+  if (!is_list(type)) return element_description(*this) + or_word_text;
   return std::string(comma_separated ? "comma-separated" : "one per flag, repeated for more") + ", each " +
-         element_description(*this);
+         element_description(*this) + or_word_text;
 }
 
 nlohmann::json parse_option_text(const OptionDecl& decl, const std::string& text, const std::string& origin) {
+  if (!decl.word.empty() && text == decl.word) return text;
   if (!is_list(decl.type)) {
     nlohmann::json v = parse_element(decl, text, origin);
-    check_element(decl, v, origin + " " + text);
+    check_element(decl, v, origin_and_text(origin, text));
     return v;
   }
   nlohmann::json list = nlohmann::json::array();
   if (!decl.comma_separated) {
     nlohmann::json v = parse_element(decl, text, origin);
-    check_element(decl, v, origin + " " + text);
+    check_element(decl, v, origin_and_text(origin, text));
     list.push_back(std::move(v));
     return list;
   }
@@ -212,13 +236,14 @@ nlohmann::json parse_option_text(const OptionDecl& decl, const std::string& text
   std::string item;
   while (std::getline(ss, item, ',')) {
     nlohmann::json v = parse_element(decl, item, origin);
-    check_element(decl, v, origin + " " + text);
+    check_element(decl, v, origin_and_text(origin, text));
     list.push_back(std::move(v));
   }
   return list;
 }
 
 void check_option_value(const OptionDecl& decl, const nlohmann::json& value, const std::string& origin) {
+  if (!decl.word.empty() && value == decl.word) return;
   if (!is_list(decl.type)) {
     check_element(decl, value, origin);
     return;

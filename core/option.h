@@ -46,6 +46,12 @@ struct OptionDecl {
   // Lists: elements are comma-separated in one word (60,120), unless each word is one element
   // that may hold commas itself (--we-set stage_divisors=1,2.5,5, repeated for more).
   bool comma_separated = true;
+  // An option added after run folders existed: a config.json without it reads as this value
+  // (instead of being refused as incomplete).
+  std::optional<nlohmann::json> absent_in_older_runs;
+  // A word accepted instead of a value, standing for the option's "unset" state ("off", "beta",
+  // "adaptive"); its meaning is the help's. Empty: none. The field's binding maps it.
+  std::string word;
 
   // Fluent setters for declarations.
   OptionDecl& at_least(double lo);
@@ -57,9 +63,12 @@ struct OptionDecl {
   OptionDecl& negated_by(std::string flag_name);
   OptionDecl& hide();
   OptionDecl& one_per_flag();
+  OptionDecl& added_later(nlohmann::json value_in_older_runs);
+  OptionDecl& or_word(std::string w);
 
   // What a valid value looks like, for messages and --help: "an integer >= 1", "a number in
-  // [0, 1]", "one of paper, reference", "comma-separated integers >= 1", ...
+  // [0, 1]", "one of paper, reference", "comma-separated, each an integer >= 1", "a number > 0,
+  // or off", ...
   std::string valid_values() const;
   // How the option is named to the user: its flag when it has one, else its key.
   std::string display_name() const { return flag.empty() ? key : flag; }

@@ -68,6 +68,18 @@ class OptionTable {
     return push(std::move(d), std::move(b), std::move(key), std::move(flag), std::move(help));
   }
 
+  // An option whose JSON value is not one field's: `get` gives the value (checked against the
+  // declaration by check()), `set` takes a checked one. For options that stand for several fields
+  // or map a word (OptionDecl::or_word) to a field's state.
+  OptionDecl& add_custom(std::string key, std::string flag, std::string help, OptionType type,
+                         std::function<nlohmann::json(const Config&)> get,
+                         std::function<void(Config&, const nlohmann::json&)> set) {
+    OptionDecl d;
+    d.type = type;
+    return push(std::move(d), Binding{std::move(get), std::move(set)}, std::move(key), std::move(flag),
+                std::move(help));
+  }
+
   // The --help section of the options declared from now on.
   void start_group(std::string name) { group_ = std::move(name); }
 
@@ -86,18 +98,28 @@ class OptionTable {
 
   // Sets the options `j` holds (an object; each value checked against its declaration). Keys the
   // table does not declare are ignored: a file may carry facts of other parts. With `require_all`
-  // every declared key must be present (a config.json this version wrote).
+  // every declared key must be present (a config.json this version wrote), except options added
+  // later, which take their value in older runs.
   void read_json(Config& c, const nlohmann::json& j, const std::string& origin, bool require_all) const {
     REVIVE_CHECK(j.is_object(), origin << ": expected a JSON object of options");
     for (size_t i = 0; i < decls_.size(); ++i) {
       const OptionDecl& d = decls_[i];
       auto it = j.find(d.key);
       if (it == j.end()) {
-        REVIVE_CHECK(!require_all, origin << ": the option '" << d.key << "' is missing");
+        REVIVE_CHECK(!require_all || d.absent_in_older_runs, origin << ": the option '" << d.key << "' is missing");
+        if (require_all) bindings_[i].set(c, *d.absent_in_older_runs);
         continue;
       }
       check_option_value(d, *it, origin + ": '" + d.key + "'");
       bindings_[i].set(c, *it);
+    }
+  }
+
+  // Throws revive::Error naming `origin` and the option unless every option of `c` holds a valid
+  // value: the single-option checks of a config made in code rather than parsed.
+  void check(const Config& c, const std::string& origin) const {
+    for (size_t i = 0; i < decls_.size(); ++i) {
+      check_option_value(decls_[i], bindings_[i].get(c), origin + " " + decls_[i].key);
     }
   }
 

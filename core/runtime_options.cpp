@@ -20,6 +20,7 @@ RuntimeOptions RuntimeOptions::from_environment() {
   o.plain_layout = env_is_one("REVIVE_PLAIN_LAYOUT");
   o.no_winograd = env_is_one("REVIVE_NO_WINOGRAD");
   o.sync_after_launch = env_is_one("REVIVE_SYNC_AFTER_LAUNCH");
+  o.require_cuda = env_is_one("REVIVE_REQUIRE_CUDA");
   return o;
 }
 
@@ -27,7 +28,8 @@ std::vector<std::pair<std::string, std::string>> RuntimeOptions::describe() cons
   auto flag = [](bool b) { return std::string(b ? "1" : "0"); };
   return {{"REVIVE_PLAIN_LAYOUT", flag(plain_layout)},
           {"REVIVE_NO_WINOGRAD", flag(no_winograd)},
-          {"REVIVE_SYNC_AFTER_LAUNCH", flag(sync_after_launch)}};
+          {"REVIVE_SYNC_AFTER_LAUNCH", flag(sync_after_launch)},
+          {"REVIVE_REQUIRE_CUDA", flag(require_cuda)}};
 }
 
 const RuntimeOptions& runtime_options() { return g_options; }

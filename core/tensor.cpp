@@ -5,17 +5,12 @@
 
 #include "core/allocator.h"
 #include "core/autograd.h"
+#include "core/device_backend.h"
 
 namespace revive {
 namespace {
 
-DeviceCopyFn g_device_copy = nullptr;
-DeviceFillFn g_device_fill = nullptr;
-
-void device_fill(Tensor& t, float value) {
-  REVIVE_CHECK(g_device_fill != nullptr, "filling a tensor on " << t.device().str() << " needs the CUDA backend");
-  g_device_fill(t, value);
-}
+void device_fill(Tensor& t, float value) { device_backend(t.device(), "filling a tensor").fill(t, value); }
 
 void copy_bytes(void* dst, Device dd, const void* src, Device sd, size_t bytes) {
   if (bytes == 0) return;
@@ -23,15 +18,10 @@ void copy_bytes(void* dst, Device dd, const void* src, Device sd, size_t bytes) 
     std::memcpy(dst, src, bytes);
     return;
   }
-  REVIVE_CHECK(g_device_copy != nullptr,
-               "copy between " << sd.str() << " and " << dd.str() << " needs the CUDA backend, which this build lacks");
-  g_device_copy(dst, dd, src, sd, bytes);
+  device_backend(dd.is_cpu() ? sd : dd, "copying a tensor").copy(dst, dd, src, sd, bytes);
 }
 
 }  // namespace
-
-void register_device_copy(DeviceCopyFn fn) { g_device_copy = fn; }
-void register_device_fill(DeviceFillFn fn) { g_device_fill = fn; }
 
 std::string shape_str(const Shape& s) {
   std::ostringstream os;

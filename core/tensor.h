@@ -133,14 +133,4 @@ struct TensorImpl {
   std::string name;
 };
 
-// Copies `bytes` between devices; the CUDA backend registers its implementation when initialised.
-// Copies to the host return once the data is there; device-to-device copies are queued in order
-// with the device's kernels.
-using DeviceCopyFn = void (*)(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes);
-void register_device_copy(DeviceCopyFn fn);
-// Sets every element of a device tensor to value (padding channels of blocked layouts excepted:
-// device tensors are plain), queued in order with the device's kernels.
-using DeviceFillFn = void (*)(Tensor& t, float value);
-void register_device_fill(DeviceFillFn fn);
-
 }  // namespace revive

@@ -2,7 +2,7 @@
 // horizontal flip, then scaling to [0, 1] and per-channel normalisation, written straight into the
 // destination. The order is torchvision's usual CIFAR pipeline (RandomCrop(padding=P),
 // RandomHorizontalFlip, ToTensor, Normalize), so padded pixels are raw zeros and normalise to
-// -mean/std exactly as there (spec/training.md, CIFAR recipes).
+// -mean/std exactly as there (the CIFAR recipes of docs/weight-evolution.md §1.9).
 #pragma once
 
 #include <cstdint>
@@ -19,7 +19,7 @@ struct Normalization {
   std::vector<float> mean, std;
 };
 
-Normalization fashion_mnist_normalization();  // 0.2860 / 0.3530 (spec/training.md)
+Normalization fashion_mnist_normalization();  // 0.2860 / 0.3530 (the training images' mean and std)
 Normalization cifar10_normalization();        // (0.4914, 0.4822, 0.4465) / (0.2023, 0.1994, 0.2010)
 Normalization cifar100_normalization();       // (0.5071, 0.4865, 0.4409) / (0.2673, 0.2564, 0.2762)
 // Mean and population standard deviation of every pixel of each channel.

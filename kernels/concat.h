@@ -20,9 +20,11 @@
 namespace revive::kernels {
 
 // Element i of the [N, C_x, inner] part of a [N, C_y, inner] tensor whose channels start at c_begin:
-// its offset in the larger tensor.
-REVIVE_HD int64_t concat_channel_offset(int64_t i, int64_t C_y, int64_t c_begin, int64_t C_x, int64_t inner) {
-  const int64_t run = C_x * inner, n = i / run;
+// its offset in the larger tensor. I: the index type (uint32_t where the CUDA kernel can divide in
+// 32 bits, the larger tensor being below 2^31 elements; else int64_t).
+template <class I>
+REVIVE_HD I concat_channel_offset(I i, I C_y, I c_begin, I C_x, I inner) {
+  const I run = C_x * inner, n = i / run;
   return (n * C_y + c_begin) * inner + (i - n * run);
 }
 

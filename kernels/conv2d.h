@@ -5,8 +5,9 @@
 // Versions:
 //  - conv2d_*_ref<T>: plain loops templated on float/double; the spec the tests trust (gradient
 //    checks run on it in double).
-//  - conv2d_*_cpu (kernels/cpu/conv2d_onednn.cpp): oneDNN, blocked activation layouts,
-//    primitives and weight reorders cached per shape.
+//  - conv2d_*_cpu (kernels/cpu/conv2d_cpu.cpp): the route of each layer and pass, chosen once
+//    per shape (kernels/cpu/conv_route_table.h): oneDNN's kernels (conv2d_onednn.h, blocked
+//    activation layouts, primitives and weight reorders cached per shape) or revive's own.
 //  - conv2d_*_cuda (kernels/cuda/conv2d_cudnn.cpp): cuDNN (grouped and depthwise through the
 //    convolution's group count), plain NCHW, algorithms chosen once per shape and options.
 //  - conv2d_forward / _backward_data / _backward_weights (Tensor entry points, kernels/conv2d.cpp):
@@ -57,10 +58,9 @@ Tensor conv2d_backward_data(const Tensor& dy, const Tensor& w, const Shape& x_sh
 // dw += ..., dbias += ... (dbias may be undefined). dw and dbias are plain.
 void conv2d_backward_weights(Tensor& dw, Tensor* dbias, const Tensor& x, const Tensor& dy, const Conv2dParams& p);
 
-// How CPU 3x3 stride-1 convolutions run, in words for `revive info`: Winograd tiles where they
-// apply (kernels/cpu/conv2d_winograd.h), or oneDNN's direct kernels for all of them when the CPU
-// lacks AVX2/FMA or the environment sets REVIVE_NO_WINOGRAD=1 (to compare the two).
-std::string cpu_conv3x3_route();
+// How CPU convolutions choose their routes (kernels/cpu/conv_route_table.h), in words for
+// `revive info`.
+std::string cpu_conv_routes();
 
 // Backends, called by the entry points after validation (dbias null when there is none; CUDA
 // layouts plain).

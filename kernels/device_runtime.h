@@ -5,15 +5,18 @@
 // Defined by kernels/cuda/runtime.cpp when the CUDA backend is built and by
 // kernels/no_cuda/runtime.cpp otherwise (CMake picks one; cmake/cuda.cmake).
 //
-// revive drives one CUDA device per process (the first one used); all its work goes to one
-// process-wide stream, so kernels, copies and cuDNN/cuBLAS calls run in the order they were issued
-// and nothing synchronises with the legacy default stream.
+// revive drives one CUDA device per process (the first one used, or the one use_device picks).
+// Each device has one stream, its current stream, which all of the process's work goes to unless
+// a caller passes another (the reactivation methods' CUDA entry points take one): kernels, copies
+// and cuDNN/cuBLAS calls run in the order they were issued, and nothing synchronises with the
+// legacy default stream.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "core/device.h"
+#include "core/stream_handle.h"
 
 namespace revive::kernels {
 
@@ -21,11 +24,18 @@ namespace revive::kernels {
 // built, a device is present and d.index names one. Throws revive::Error saying which is missing.
 void use_device(Device d);
 
+// How many CUDA devices the process sees (0 without the backend or a driver).
+int cuda_device_count();
+
 // "cuda" when the backend is built and a device is present, else "cpu": the CLI's default.
 std::string default_device_name();
 
-// Blocks until every operation queued on `d` has finished (nothing to wait for on the CPU).
+// Blocks until every operation queued on `d`'s current stream has finished (nothing to wait for on
+// the CPU).
 void synchronize(Device d);
+
+// The current stream of `d`, for the CUDA entry points that take one (a null handle on the CPU).
+StreamHandle current_stream(Device d);
 
 // What `revive info` prints about CUDA: runtime and driver versions, cuDNN and cuBLAS versions
 // and the devices found ("no CUDA device" and the reason when there is none), one line each; or

@@ -1,10 +1,32 @@
 #include "kernels/layout.h"
 
+#include <atomic>
+
 #include "core/runtime_options.h"
+#include "kernels/cpu/host_cpu.h"
 
 namespace revive::kernels {
+namespace {
 
-Layout preferred_layout() { return runtime_options().plain_layout ? Layout::kPlain : Layout::kBlocked8; }
+// -1: the default; else a Layout.
+std::atomic<int> g_preferred{-1};
+
+}  // namespace
+
+Layout native_layout() {
+  if (runtime_options().plain_layout) return Layout::kPlain;
+  static const Layout blocks = cpu::cpu_isa().rfind("avx512", 0) == 0 ? Layout::kBlocked16 : Layout::kBlocked8;
+  return blocks;
+}
+
+Layout preferred_layout() {
+  const int pinned = g_preferred.load(std::memory_order_relaxed);
+  return pinned < 0 ? native_layout() : static_cast<Layout>(pinned);
+}
+
+void set_preferred_layout(std::optional<Layout> layout) {
+  g_preferred.store(layout ? static_cast<int>(*layout) : -1, std::memory_order_relaxed);
+}
 
 Tensor to_layout(const Tensor& x, Layout layout) {
   if (x.layout() == layout) return x;

@@ -4,13 +4,22 @@
 // reads raw elements.
 #pragma once
 
+#include <optional>
+
 #include "core/tensor.h"
 
 namespace revive::kernels {
 
-// The layout CPU convolutions produce: nChw8c (AVX2 machines use 8-wide blocks), or plain when
-// RuntimeOptions::plain_layout (REVIVE_PLAIN_LAYOUT=1) asks for it (useful to compare the two).
+// The layout CPU convolutions produce: the blocks of the host's oneDNN kernels (nChw16c where
+// oneDNN runs AVX-512 kernels, nChw8c elsewhere: a convolution on the other block size would pay
+// a reorder of its input and output on every call), or plain when RuntimeOptions::plain_layout
+// (REVIVE_PLAIN_LAYOUT=1) asks for it (useful to compare the two).
 Layout preferred_layout();
+// The host's default above.
+Layout native_layout();
+// Makes `layout` the preferred one (a resumed run's record, benchmarks comparing layouts);
+// nullopt restores the default. Layouts change rounding, not results.
+void set_preferred_layout(std::optional<Layout> layout);
 
 // Returns x itself when it already has `layout`, else a converted copy (padding channels zeroed).
 Tensor to_layout(const Tensor& x, Layout layout);

@@ -54,16 +54,19 @@ REVIVE_HD bool max_pool_takes(T v, T best) {
   return v > best || v != v;
 }
 
-// The outputs whose windows contain input row h: [first, last] (empty when first > last).
+// The outputs whose windows contain input row h: [first, last] (empty when first > last). I: the
+// index type, uint32_t where the CUDA kernels can divide in 32 bits (h, P >= 1 and the result then
+// below 2^31), else int64_t.
 struct PoolRange {
   int64_t first, last;
 };
-REVIVE_HD PoolRange pool_windows_containing(int64_t h, int64_t P, int kernel, int stride, int pad) {
+template <class I>
+REVIVE_HD PoolRange pool_windows_containing(I h, I P, int kernel, int stride, int pad) {
   // Window p covers rows p*stride - pad + [0, kernel): p*stride <= h + pad < p*stride + kernel.
-  const int64_t hp = h + pad;
-  const int64_t first = hp < kernel ? 0 : (hp - kernel) / stride + 1;
-  const int64_t last = hp / stride < P - 1 ? hp / stride : P - 1;
-  return {first, last};
+  const I hp = h + static_cast<I>(pad), k = static_cast<I>(kernel), st = static_cast<I>(stride);
+  const I first = hp < k ? 0 : (hp - k) / st + 1;
+  const I last = hp / st < P - 1 ? hp / st : P - 1;
+  return {static_cast<int64_t>(first), static_cast<int64_t>(last)};
 }
 
 // The index (row-major within the window's image plane) of the first maximum of window (p, q)

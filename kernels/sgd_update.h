@@ -56,7 +56,7 @@ REVIVE_HD void sgd_update_element(float* param, float* momentum_buf, const float
 }
 
 void sgd_update_cpu(float* param, float* momentum_buf, const float* dparam, int64_t n, const SgdUpdateParams& h);
-// Device pointers; queued on the process-wide stream.
+// Device pointers; queued on the process device's current stream.
 void sgd_update_cuda(float* param, float* momentum_buf, const float* dparam, int64_t n, const SgdUpdateParams& h);
 
 // Tensor entry point: param, momentum_buf and dparam are plain float32 tensors of equal numel on

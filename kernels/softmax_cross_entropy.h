@@ -9,9 +9,9 @@
 //  - softmax_cross_entropy_*_cpu<T> on plain buffers, float or double (gradient checks run them in
 //    double), also run by the CPU backend. Rows run serially: a batch of logits is a few thousand
 //    numbers, and a serial sum keeps the loss bit-identical across thread counts.
-//  - softmax_cross_entropy_*_cuda (kernels/cuda/softmax_cross_entropy.cu): the forward is one fused
-//    launch of one block, a thread per row running softmax_cross_entropy_row (the CPU's function),
-//    the row losses summed in double by a fixed-order block reduction; the backward is one
+//  - softmax_cross_entropy_*_cuda (kernels/cuda/softmax_cross_entropy.cu): the forward is a thread
+//    per row across the grid running softmax_cross_entropy_row (the CPU's function), then the row
+//    losses summed in double by a fixed-order reduction in one block; the backward is one
 //    grid-stride kernel that reads dloss on the device (no host round trip). A label outside
 //    [0, K), which the CPU entry rejects by reading the labels, makes the CUDA loss NaN and is
 //    recorded on the device; take_bad_label (kernels/label_check.h) turns it into the CPU's error

@@ -33,13 +33,15 @@ ParameterArena ParameterArena::build(Module& root, Device device, uint64_t seed)
   arena.root_ = &root;
   int64_t offset = 0;
   for (const auto& [name, p] : root.named_parameters()) {
+    offset = (offset + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
     arena.entries_.push_back(ArenaEntry{name, offset, p->shape(), p->numel(), p->kind(), p->groups()});
     arena.bound_.push_back(p);
     offset += p->numel();
+    arena.n_elements_ += p->numel();
   }
-  REVIVE_CHECK(offset > 0, root.type_name() << " has no parameters to put in an arena");
+  REVIVE_CHECK(arena.n_elements_ > 0, root.type_name() << " has no parameters to put in an arena");
 
-  Tensor host = Tensor::empty({offset});
+  Tensor host = Tensor::zeros({offset});  // the padding stays zero
   float* values = host.data<float>();
   for (size_t i = 0; i < arena.entries_.size(); ++i) {
     init_values(values + arena.entries_[i].offset, *arena.bound_[i], seed, i);

@@ -4,13 +4,18 @@
 // layer at once. Each Parameter's value is a view into the value buffer and its grad a view into
 // the gradient buffer, so autograd accumulates straight into the arena.
 //
-// Layout: parameters packed back to back, without padding, in state-dict order (Module's
-// named_parameters()); entries() lists (name, offset, shape, kind, groups) for checkpoints and the
-// filter table.
+// Layout: parameters in state-dict order (Module's named_parameters()), each starting at a multiple
+// of kArenaAlignment elements (64 bytes, since the buffers' bases are at least that aligned), so
+// that every view is aligned for vector loads and cuDNN whatever the shapes before it. entries()
+// lists (name, offset, shape, kind, groups) for checkpoints and the filter table. The padding
+// between parameters belongs to no parameter: it is zero and stays zero (its gradient is zero, so
+// SGD, weight decay and momentum leave it there; blends of arenas blend zeros), and nothing that
+// leaves the process shows it: state dicts and checkpoints are written parameter by parameter,
+// and n_elements() counts only parameters (params().numel() is the buffers' size).
 //
 // Initialisation (PyTorch defaults, nn/parameter.h): parameter i draws from revive::Rng(seed,
 // stream = i), so its values depend only on the seed and its index, never on how other parameters
-// are drawn.
+// are drawn nor on where the arena puts them.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +26,9 @@
 #include "nn/module.h"
 
 namespace revive::nn {
+
+// Parameters start at multiples of this many elements (64 bytes of float32).
+constexpr int64_t kArenaAlignment = 16;
 
 struct ArenaEntry {
   std::string name;  // dotted state-dict name
@@ -43,10 +51,11 @@ class ParameterArena {
   ParameterArena(const ParameterArena&) = delete;
   ParameterArena& operator=(const ParameterArena&) = delete;
 
-  int64_t n_elements() const { return params_.numel(); }
+  // The parameters' elements, padding excluded (params().numel() counts the padding too).
+  int64_t n_elements() const { return n_elements_; }
   Device device() const { return params_.device(); }
-  const Tensor& params() const { return params_; }  // [n_elements], all parameter values
-  const Tensor& grads() const { return grads_; }    // [n_elements], same layout
+  const Tensor& params() const { return params_; }  // all parameter values and the padding
+  const Tensor& grads() const { return grads_; }    // same layout
   const std::vector<ArenaEntry>& entries() const { return entries_; }
   // The entry named `name`; throws listing a few valid names when there is none.
   const ArenaEntry& entry(const std::string& name) const;
@@ -63,6 +72,7 @@ class ParameterArena {
   Tensor params_, grads_;
   std::vector<ArenaEntry> entries_;
   std::vector<Parameter*> bound_;  // parallel to entries_
+  int64_t n_elements_ = 0;
 };
 
 }  // namespace revive::nn

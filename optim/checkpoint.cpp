@@ -62,7 +62,7 @@ std::string CheckpointWriter::write(const std::vector<CheckpointNetwork>& networ
                                 st.momentum.defined() ? fs::path(momentum).filename().string() : "",
                                 st.momentum_initialised});
   }
-  sidecar.n_parameters = networks.front().arena->params().numel();
+  sidecar.n_parameters = networks.front().arena->n_elements();
   const std::string path = base + ".json";
   write_file_atomically(path, [&](std::ostream& os) { os << sidecar.to_json().dump(2) << "\n"; });
   prune();
@@ -122,9 +122,9 @@ CheckpointContents load_checkpoint(const std::string& sidecar_path, const std::v
   REVIVE_CHECK(s.networks.size() == networks.size(),
                sidecar_path << " is a checkpoint of " << s.networks.size() << " network(s); this run trains "
                             << networks.size());
-  REVIVE_CHECK(s.n_parameters == networks.front().arena->params().numel(),
+  REVIVE_CHECK(s.n_parameters == networks.front().arena->n_elements(),
                sidecar_path << " is a checkpoint of a model with " << s.n_parameters << " parameters; this one has "
-                            << networks.front().arena->params().numel());
+                            << networks.front().arena->n_elements());
   const fs::path dir = fs::path(sidecar_path).parent_path();
   for (size_t k = 0; k < networks.size(); ++k) load_network(dir, s.networks[k], networks[k]);
   return s.contents;

@@ -46,7 +46,7 @@ class LrSchedule {
   // The lr for iteration `iter` (0 <= iter < iters_per_epoch) of epoch `epoch` (>= 0).
   double lr_at(int epoch, int iter, int iters_per_epoch) const;
   // Epoch 0 and each epoch < options.epochs at which a step or multistep schedule decays: the
-  // stage starts the reactivation rate needs (spec reactivation.md 1.3). Constant and cosine: {0}.
+  // stage starts the reactivation rate needs (docs/weight-evolution.md §1.3). Constant and cosine: {0}.
   std::vector<int> stage_boundaries() const;
   // One line for logs, e.g. "cosine lr 0.1 -> 0 over 5 epochs (per epoch)".
   std::string describe() const;

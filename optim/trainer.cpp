@@ -220,6 +220,7 @@ nlohmann::json Trainer::finish_epoch() {
     m["reactivation_ms"] = seconds_since(th) * 1e3;
     for (size_t k = 0; k < nets_.size(); ++k) check_finite_weights(k, "after the reactivation");
   }
+  if (weights_hook_) weights_hook_(pos_.front().epoch, m);
   m["epoch_seconds"] = train_seconds + seconds_since(t0);
   if (log_) log_->write(m);
   return m;

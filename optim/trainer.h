@@ -1,6 +1,6 @@
 // The epoch loop: train one epoch (forward, softmax cross-entropy, backward into the gradient arena,
 // one fused SGD step), evaluate on the test set, call the post-evaluation hook (where reactivation
-// runs, spec reactivation.md "Decisions" 3), write the epoch's metrics line, then call the epoch-end
+// runs, docs/reactivation.md §0.3), write the epoch's metrics line, then call the epoch-end
 // callback (where checkpoints are written).
 //
 // Several networks (methods that train N side by side, like Filter Grafting): each has its own
@@ -79,6 +79,10 @@ class Trainer {
           const optim::LrSchedule& schedule, DataLoader& train, DataLoader& test, TrainerOptions options);
 
   void set_after_eval_hook(AfterEvalHook hook) { hook_ = std::move(hook); }
+  // Called after the after-eval hook and outside reactivation_ms, with the same arguments: adds
+  // fields that describe the weights the epoch ends with (the dead-filter census), so that their
+  // cost is not counted as the method's.
+  void set_epoch_weights_hook(AfterEvalHook hook) { weights_hook_ = std::move(hook); }
   void set_position_callback(PositionCallback cb) { position_cb_ = std::move(cb); }
   void set_metrics_log(MetricsLog* log) { log_ = log; }
   // Polled between steps: when it becomes true training stops after the current step (signals).
@@ -93,6 +97,8 @@ class Trainer {
   // The first network's position (the epoch in progress is every network's).
   const TrainPosition& position() const { return pos_.front(); }
   size_t n_networks() const { return nets_.size(); }
+  // Training steps taken by this Trainer (all networks, all fit() calls).
+  int64_t steps_taken() const { return total_steps_; }
 
  private:
   // Trains the rest of network k's current epoch; false when stopped before its end.
@@ -108,6 +114,7 @@ class Trainer {
   TrainerOptions options_;
   std::unique_ptr<kernels::BatchUploader> uploader_;  // CUDA models only
   AfterEvalHook hook_;
+  AfterEvalHook weights_hook_;
   PositionCallback position_cb_;
   MetricsLog* log_ = nullptr;
   std::atomic<bool>* stop_ = nullptr;

@@ -18,7 +18,7 @@ std::vector<ReactivatableTensor> reactivatable_tensors(const nn::ParameterArena&
       case nn::ParamKind::kConvWeight: kind = ReactivatableKind::kConvWeight; break;
       case nn::ParamKind::kBnWeight: kind = ReactivatableKind::kBnGamma; break;
       case nn::ParamKind::kBnBias: kind = ReactivatableKind::kBnBeta; break;
-      default: continue;  // conv biases and linear layers are never reactivated (spec 1.1)
+      default: continue;  // conv biases and linear layers are never reactivated (§1.1)
     }
     out.push_back({e.name, kind, e.offset, e.shape, e.kind == nn::ParamKind::kConvWeight ? e.groups : 1, module_index});
   }

@@ -2,7 +2,7 @@
 // of every layer of a filter table, in one pass over the parameter arena.
 //
 // The summation order is part of the definition, because WE's selections compare norms and the
-// CPU and CUDA paths must select the same filters (spec reactivation.md "Decisions" 2): element e
+// CPU and CUDA paths must select the same filters (docs/reactivation.md §0.2): element e
 // of a filter is added to lane e mod kFilterNormLanes in increasing e (float, starting from +0),
 // then the lanes are combined by the halving tree of filter_norm_combine. That is what a SIMD loop
 // does on the CPU and what a half-warp with shuffle-down does on a GPU.
@@ -44,7 +44,7 @@ inline float filter_norm_l1_plain(const float* w, int64_t len) {
 }
 
 // For every filter f of the table: l1[f] = sum of |w| over the filter (plain L1) and
-// importance[f] = l1[f] / divisor of its layer (average L1 of spec 1.2; |x| for BN scalars).
+// importance[f] = l1[f] / divisor of its layer (average L1 of §1.2; |x| for BN scalars).
 // Both outputs have table.n_filters() entries. kBest takes the AVX2 loop where the CPU has it and
 // the portable one elsewhere; kPortable always the portable one (for tests: both give the same
 // bits, as the order of the sums is fixed).

@@ -5,10 +5,10 @@
 // A conv weight W[O, I_g, Kh, Kw] (PyTorch layout, I_g = in_channels / groups) is a layer of O
 // filters of length I_g*Kh*Kw, each made of I_g slices (kernels) of length Kh*Kw. A BN gamma or
 // beta vector [C] is a layer of C filters of length 1 (one slice of one element). The divisor of a
-// filter's average L1 norm is I_g for conv (spec reactivation.md 1.2: weight.shape[1]) and 1 for BN.
+// filter's average L1 norm is I_g for conv (docs/weight-evolution.md §1.2: weight.shape[1]) and 1 for BN.
 //
 // Layers are kept in module order (layer_index, then input order: a BN's gamma before its beta if
-// given so), which is the order WE's fallback counters walk them (spec 1.4).
+// given so), which is the order WE's fallback counters walk them (§1.4).
 #pragma once
 
 #include <cstdint>
@@ -43,7 +43,7 @@ struct FilterTableLayers {
   std::vector<int32_t> slice_len;     // Kh*Kw or 1
   std::vector<int32_t> kernel_h;      // Kh or 1
   std::vector<int32_t> groups;        // conv groups or 1
-  std::vector<float> divisor;         // average-L1 divisor: I_g or 1 (spec 1.2)
+  std::vector<float> divisor;         // average-L1 divisor: I_g or 1 (§1.2)
   std::vector<int32_t> first_filter;  // n_layers + 1 entries: layer l owns filters [first_filter[l], first_filter[l+1])
 };
 

@@ -1,5 +1,5 @@
 // The interface every reactivation method implements. The Trainer calls apply() after each epoch's
-// evaluation with the 0-based index of the epoch just trained (spec reactivation.md, Decisions 3);
+// evaluation with the 0-based index of the epoch just trained (docs/reactivation.md §0.3);
 // the method rewrites weights in place through the parameter arena under no-grad and adds its
 // telemetry to the epoch's metrics line. Optimiser momentum is never touched.
 #pragma once
@@ -17,10 +17,10 @@ namespace revive {
 struct ReactivationContext {
   int epoch = 0;         // 0-based index of the epoch just trained
   int total_epochs = 0;
-  std::vector<int> stage_boundaries{0};  // epochs where the LR schedule starts a stage (spec 1.3)
+  std::vector<int> stage_boundaries{0};  // epochs where the LR schedule starts a stage (§1.3)
   // The learning rate of the first network's schedule at the start of each epoch 0..total_epochs-1,
   // then at the schedule's end (total_epochs + 1 entries; empty where no schedule is known, as in
-  // a one-off step): methods whose rates follow the LR read it (KR's gamma, spec 3.2).
+  // a one-off step): methods whose rates follow the LR read it (KR's gamma, §3.2).
   std::vector<double> epoch_lr;
   // The run's seed: a method that draws random numbers derives its counter-based streams from it.
   uint64_t seed = 0;

@@ -31,6 +31,13 @@ struct MethodSpec {
   std::function<std::unique_ptr<Reactivator>(const nlohmann::json& resolved)> make;
   // How many networks a run of the method may train side by side (--models).
   int min_networks = 1, max_networks = 1;
+  // Why the method, with these resolved options, reads the groups of the conv whose weight has
+  // `weight_shape` ([O, I_g, Kh, Kw]), in the user's terms (e.g. "--we-set group_aware_ri=true"),
+  // or "" when it does not. A model known only from its state dict (`revive reactivate` without
+  // --model) has groups only where the user gives them (a weight's shape does not say them), and a
+  // step that needs one it lacks is refused with this reason. Empty function: the method has not
+  // said, and every conv's groups are taken as needed.
+  std::function<std::string(const nlohmann::json& resolved, const Shape& weight_shape)> conv_groups_needed;
   // Network k's (0-based, of n) initial learning rate given the run's lr0; empty: lr0 for all.
   std::function<double(const nlohmann::json& resolved, double lr0, int k, int n)> initial_lr;
 };

@@ -153,7 +153,7 @@ void select_pool_thresholds(SelectPool* pools, int n_pools) {
     REVIVE_CHECK(p.rank >= 0, "select_pool_thresholds: rank must be >= 0, got " << p.rank);
     total += p.n;
   }
-  // Only the value of sorted_pool[k] matters, so a selection equals the spec's stable sort. Radix
+  // Only the value of sorted_pool[k] matters, so a selection equals a stable sort (§0.2). Radix
   // select, most significant digit first: each pass histograms the entries that share the digits
   // chosen so far and keeps the bucket holding the rank; O(|pool|), no comparisons. The first
   // digit is the 8 bits from the highest bit in which the pool's keys differ (the bits above it

@@ -1,10 +1,10 @@
 // Selections the reactivation methods share (ARCHITECTURE.md decision 4), on the integer keys of
-// reactivation/order_keys.h, so that they equal a stable sort of the values ("Decisions" 2):
+// reactivation/order_keys.h, so that they equal a stable sort of the values (§0.2):
 //   select_pool_thresholds: the value at rank k of one or more pools (WE's global thresholds,
-//     spec 1.3; KR's model-level condition C1, spec 3.2), a radix select split over the threads;
-//   select_rank: the same for one small set on the calling thread (KR's C2 and C3, spec 3.2);
+//     §1.3; KR's model-level condition C1, §3.2), a radix select split over the threads;
+//   select_rank: the same for one small set on the calling thread (KR's C2 and C3, §3.2);
 //   select_smallest_sorted: the k smallest of a layer's unique 64-bit order keys, sorted (WE's
-//     per-layer order, spec 1.5).
+//     per-layer order, §1.5).
 #pragma once
 
 #include <cstdint>

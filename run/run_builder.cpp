@@ -2,8 +2,10 @@
 
 #include "core/parallel.h"
 #include "core/rng.h"
+#include "core/runtime_options.h"
 #include "data/registry.h"
 #include "data/transforms.h"
+#include "kernels/cpu/conv_route_table.h"
 #include "kernels/device_runtime.h"
 #include "nn/models/registry.h"
 #include "reactivation/registry.h"
@@ -42,6 +44,12 @@ std::unique_ptr<RunParts> build_run(const RunConfig& config, const RunBuildOptio
   run->config = config;
   RunConfig& c = run->config;
   set_num_threads(c.threads);
+  // The environment's REVIVE_NO_WINOGRAD=1 stands for --conv-routes direct where the run leaves
+  // the choice to measuring; config.json records the mode used.
+  if (c.conv_routes == "auto" && runtime_options().no_winograd) c.conv_routes = "direct";
+  const auto route_mode = kernels::cpu::mode_named(c.conv_routes);
+  REVIVE_CHECK(route_mode, "--conv-routes " << c.conv_routes << ": must be auto, direct or winograd");
+  kernels::cpu::set_conv_route_mode(*route_mode);
   run->device = parse_device(c.device.empty() ? kernels::default_device_name() : c.device);
   kernels::use_device(run->device);  // a clear error when CUDA is asked for and absent
   c.device = run->device.str();

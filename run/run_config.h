@@ -46,6 +46,9 @@ struct RunConfig {
   // Where it runs.
   int threads = 0;
   std::string device;  // empty: kernels::default_device_name(); config.json records the device used
+  // CPU convolution routes (kernels/cpu/conv_route_table.h): auto, direct or winograd. The run
+  // builder turns auto into direct when the environment sets REVIVE_NO_WINOGRAD=1.
+  std::string conv_routes = "auto";
   // Reactivation.
   std::string method = "none";
   nlohmann::json method_options = nlohmann::json::object();

@@ -50,6 +50,11 @@ OptionTable<RunConfig> make_table() {
   t.add(&C::threads, "threads", "--threads", "Worker threads (0: all cores)").in_range(0, 4096);
   t.add(&C::device, "device", "--device",
         "cpu, cuda or cuda:N (default: cuda when this build has CUDA and a GPU is present, else cpu)");
+  t.add(&C::conv_routes, "conv_routes", "--conv-routes",
+        "CPU convolutions: auto (the fastest route of each layer, measured once per shape and cached), direct "
+        "(no Winograd) or winograd (revive's Winograd tiles wherever they apply)")
+      .one_of({"auto", "direct", "winograd"})
+      .added_later("auto");
 
   t.start_group("Reactivation");
   // The registered methods (reactivation/registry.h) are the valid values: run_option_decls().

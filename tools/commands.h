@@ -13,5 +13,7 @@ Runner add_train_command(CLI::App& app);
 Runner add_eval_command(CLI::App& app);
 Runner add_info_command(CLI::App& app);
 Runner add_reactivate_command(CLI::App& app);
+Runner add_study_command(CLI::App& app);
+Runner add_inspect_command(CLI::App& app);
 
 }  // namespace revive::cli

@@ -7,7 +7,9 @@
 #include "core/parallel.h"
 #include "core/runtime_options.h"
 #include "kernels/conv2d.h"
+#include "kernels/cpu/host_cpu.h"
 #include "kernels/device_runtime.h"
+#include "kernels/layout.h"
 #include "tools/commands.h"
 
 namespace revive::cli {
@@ -18,7 +20,9 @@ Runner add_info_command(CLI::App& app) {
     const dnnl_version_t* v = dnnl_version();
     std::printf("revive %s\n", REVIVE_VERSION);
     std::printf("oneDNN %d.%d.%d (CPU runtime: OpenMP)\n", v->major, v->minor, v->patch);
-    std::printf("CPU 3x3 stride-1 convolutions: %s\n", kernels::cpu_conv3x3_route().c_str());
+    std::printf("CPU: %s, oneDNN kernels for %s; activations in %s\n", kernels::cpu::cpu_model().c_str(),
+                kernels::cpu::cpu_isa().c_str(), layout_name(kernels::preferred_layout()).c_str());
+    std::printf("CPU convolution routes: %s\n", kernels::cpu_conv_routes().c_str());
     std::printf("CUDA backend:\n");
     for (const std::string& line : kernels::cuda_report()) std::printf("  %s\n", line.c_str());
     std::printf("devices: cpu%s (default %s)\n", cuda_available() ? ", cuda" : "",

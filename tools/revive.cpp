@@ -1,9 +1,11 @@
 // revive: train small CNNs with and without weight reactivation. `revive --help` lists commands.
 #include <cstdio>
 #include <map>
+#include <string>
 
 #include "core/error.h"
 #include "core/runtime_options.h"
+#include "revive_git_commit.h"
 #include "tools/commands.h"
 
 int main(int argc, char** argv) {
@@ -11,6 +13,11 @@ int main(int argc, char** argv) {
                "Run `revive <command> --help` for a command's options."};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Print the help of every command");
+  const std::string commit = REVIVE_GIT_COMMIT;
+  app.set_version_flag("--version", std::string("revive ") + REVIVE_VERSION + (commit.empty() ? "" : " (" + commit + ")"));
+  bool verbose = false;
+  app.add_flag("--verbose", verbose, "With an error, print where revive raised it (before or after the command)");
+  app.fallthrough();  // --verbose after the command too: the commands pass it up
   std::map<const CLI::App*, revive::cli::Runner> runners;
   auto add = [&](const char* name, const char* what, revive::cli::Runner (*fn)(CLI::App&)) {
     CLI::App* sub = app.add_subcommand(name, what);
@@ -21,6 +28,10 @@ int main(int argc, char** argv) {
   add("eval", "Evaluate saved weights on a dataset's test split", revive::cli::add_eval_command);
   add("reactivate", "Apply one reactivation step to a .safetensors state dict (yours, or a revive checkpoint)",
       revive::cli::add_reactivate_command);
+  add("study", "Train a baseline and methods on the same seeds and report the differences (tables, pictures)",
+      revive::cli::add_study_command);
+  add("inspect", "Per conv layer of a .safetensors state dict: dormant filters, average L1 norms, entropy",
+      revive::cli::add_inspect_command);
   add("info", "Print the build (oneDNN, CUDA), the devices found and the thread count",
       revive::cli::add_info_command);
   revive::set_runtime_options(revive::RuntimeOptions::from_environment());
@@ -32,7 +43,8 @@ int main(int argc, char** argv) {
   try {
     for (const CLI::App* sub : app.get_subcommands()) return runners.at(sub)();
   } catch (const revive::Error& e) {
-    std::fprintf(stderr, "revive: error: %s\n", e.what());
+    // A user's mistake (a missing file, a bad value) reads as its message; --verbose adds where.
+    std::fprintf(stderr, "revive: error: %s\n", verbose ? e.with_location().c_str() : e.what());
     return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "revive: internal error: %s\n", e.what());

@@ -1,6 +1,8 @@
 #include "tools/run_folder.h"
 
+#include <cstdint>
 #include <fstream>
+#include <sstream>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -8,14 +10,31 @@
 
 namespace revive::cli {
 
+nlohmann::json read_folder_json(const std::string& dir, const std::string& name, const std::string& kind) {
+  const std::string path = dir + "/" + name;
+  std::ifstream is(path);
+  REVIVE_CHECK(is.good(), dir << ": no " << name << " there (is it a revive " << kind << " folder?)");
+  std::stringstream text;
+  text << is.rdbuf();
+  return json_parse(text.str(), path);
+}
+
+RunConfig read_run_config(const std::string& dir) {
+  return run_config_from_json(read_folder_json(dir, "config.json", "run"), dir + "/config.json");
+}
+
 std::vector<nlohmann::json> read_metrics(const std::string& path) {
   std::vector<nlohmann::json> lines;
   std::ifstream is(path);
   std::string line;
-  while (std::getline(is, line)) {
+  for (int n = 1; std::getline(is, line); ++n) {
     if (line.empty()) continue;
     nlohmann::json l = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (!l.is_object() || !l.contains("epoch") || !l["epoch"].is_number_integer()) break;
+    if (l.is_discarded()) break;  // cut short by a crash: the lines before it are the run's
+    const std::string where = path + " line " + std::to_string(n);
+    REVIVE_CHECK(l.is_object(), where << ": expected a JSON object, found " << l.type_name());
+    json_int(l, "epoch", where, 1, INT32_MAX);
+    if (l.contains("interrupted")) json_bool(l, "interrupted", where);
     lines.push_back(std::move(l));
   }
   return lines;
@@ -24,8 +43,8 @@ std::vector<nlohmann::json> read_metrics(const std::string& path) {
 void truncate_metrics(const std::string& path, int finished_epochs) {
   std::vector<nlohmann::json> keep;
   for (auto& l : read_metrics(path)) {
-    const bool interrupted = l.contains("interrupted") && l["interrupted"] == true;
-    if (!interrupted && l["epoch"] <= finished_epochs) keep.push_back(std::move(l));
+    const bool interrupted = l.value("interrupted", false);
+    if (!interrupted && l["epoch"].get<int64_t>() <= finished_epochs) keep.push_back(std::move(l));
   }
   write_file_atomically(path, [&](std::ostream& os) {
     for (const auto& l : keep) os << l.dump() << '\n';

@@ -6,10 +6,20 @@
 #include <string>
 #include <vector>
 
+#include "run/run_config.h"
+
 namespace revive::cli {
 
-// The usable lines of metrics.jsonl: they end at the first line that is not a JSON object with an
-// integer epoch (a line cut short by a crash, or damage).
+// The JSON of <dir>/<name>; throws "<dir>: no <name> there (is it a revive <kind> folder?)" when it
+// cannot be read, and names the file when it is not JSON.
+nlohmann::json read_folder_json(const std::string& dir, const std::string& name, const std::string& kind);
+
+// The configuration in <dir>/config.json (throws naming the folder when there is none).
+RunConfig read_run_config(const std::string& dir);
+
+// The usable lines of metrics.jsonl: they end at the first line that is not JSON (a line cut short
+// by a crash). Throws revive::Error naming the line and field of a line that is JSON but not a
+// metrics line: not an object, an epoch that is no integer >= 1, an `interrupted` that is no boolean.
 std::vector<nlohmann::json> read_metrics(const std::string& path);
 
 // A resumed run recomputes everything after its checkpoint: keeps only the finished epochs up to

@@ -1,7 +1,8 @@
 #!/bin/bash
 # revive against Debian's PyTorch, same models, batch, input and thread count, runs interleaved so
-# that drifts of a shared machine hit both alike. Prints each run's JSON line, then per model the
-# median images/s of each framework, their ratio and the peak RSS of each.
+# that drifts of a shared machine hit both alike. Prints each run's JSON line, then the host (CPU
+# model and oneDNN's instruction set, from revive's lines) and per model the median images/s of
+# each framework, their ratio and the peak RSS of each.
 #
 #   benchmarks/torch/compare.sh [BUILD_DIR] [ROUNDS] [SECONDS] [MODELS...]
 #   benchmarks/torch/compare.sh build 3 15 resnet20 resnet56 mobilenetv2 mobilenetv2-0.5 cnn
@@ -34,6 +35,7 @@ done
 /usr/bin/python3 - "$log" <<'EOF'
 import json, statistics, sys
 runs = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
+print("host: " + ", ".join(dict.fromkeys(r.get("host", "?") for r in runs if r["framework"] == "revive")))
 print(f"{'model':<16}{'revive img/s':>14}{'torch img/s':>13}{'ratio':>8}{'revive GiB':>12}{'torch GiB':>11}")
 for model in dict.fromkeys(r["model"] for r in runs):
     def of(fw):

@@ -4,7 +4,8 @@ benchmarks/train_throughput (batch 128, 1x28x28 random data in memory, SGD momen
 
     /usr/bin/python3 benchmarks/torch/throughput.py --threads 2 --model resnet20 --seconds 20
 
-Prints one JSON line per model: images/s over the timed steps and the peak RSS of the process.
+Prints one JSON line per model: images/s over the timed steps, the peak RSS of the process and the
+host (CPU model, and the instruction set PyTorch's kernels dispatch to where this PyTorch says).
 """
 import argparse
 import json
@@ -30,6 +31,20 @@ def build(name):
     if name == "cnn":
         return models.PlainCnn()
     raise SystemExit(f"unknown model {name}")
+
+
+def host():
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    capability = getattr(getattr(torch.backends, "cpu", None), "get_cpu_capability", None)
+    return f"{model} ({capability().lower()})" if capability else model
 
 
 def main():
@@ -62,7 +77,7 @@ def main():
         n += 1
     dt = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
-    print(json.dumps({"framework": "pytorch " + torch.__version__, "model": a.model, "threads": a.threads,
+    print(json.dumps({"framework": "pytorch " + torch.__version__, "host": host(), "model": a.model, "threads": a.threads,
                       "batch": a.batch, "steps": n, "images_per_second": round(n * a.batch / dt, 1),
                       "peak_rss_gib": round(rss, 3)}))
 

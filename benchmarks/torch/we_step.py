@@ -6,7 +6,7 @@ the anchor against which the issue sets revive's step, measured on this machine.
     /usr/bin/python3 benchmarks/torch/we_step.py --threads 2 --steps 200
 
 The step is the `paper` preset after epoch 30 of one stage (as BM_we_step_cpu): average-L1 norms
-(spec reactivation.md 1.2), one threshold per pool at floor(|pool| r) with r = 0.05 sigmoid(30/15)
+(docs/weight-evolution.md §1.2), one threshold per pool at floor(|pool| r) with r = 0.05 sigmoid(30/15)
 (1.3), per layer the relative-importance count with lambda = 0.05 and `<` (1.4), a stable
 descending order and forward matching (1.5), and the paper's element crossover on every conv slice
 and BN scalar, zero denominators skipped (1.6). Weights are 0.1 N(0, 1) with one filter in five
@@ -69,7 +69,7 @@ def threshold(importances, rate):
 
 
 def pairs_of(imp, th):
-    """The (dominant, inferior) index lists of one layer, or None without pairs (spec 1.4-1.5)."""
+    """The (dominant, inferior) index lists of one layer, or None without pairs (§1.4, §1.5)."""
     n_tbd = int((imp < th).sum())
     if n_tbd == 0:
         return None

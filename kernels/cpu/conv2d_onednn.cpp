@@ -1,4 +1,4 @@
-// The CPU convolution entry points of kernels/conv2d.h on oneDNN.
+// The oneDNN routes of CPU convolutions (conv2d_onednn.h).
 //
 // Every primitive is created with format_tag::any for activations and weights, so oneDNN picks
 // the layouts its fastest implementation wants (on AVX2: nChw8c activations, 8x8-blocked weights;
@@ -9,19 +9,14 @@
 // the activations: 147 KiB for ResNet-20's largest against 1.6 MiB of input); weight gradients are computed in the primitive's format and reordered with a sum
 // post-op, which gives the += the API promises without a separate pass.
 //
-// Plans (primitive descriptors, primitives, reorders) are cached per operation, shapes, parameters
-// and layouts; temporary buffers come from the caching allocator (onednn_context.h). The weight
-// gradient of first layers on one-channel images runs on loops of its own (conv2d_single_channel.h),
-// and so do all three passes of 3x3 stride-1 convolutions on blocked activations
-// (conv2d_winograd.h).
+// Plans (primitive descriptors, primitives, reorders) are cached per operation, algorithm, shapes,
+// parameters and layouts; temporary buffers come from the caching allocator (onednn_context.h).
 #include <algorithm>
 
-#include "kernels/conv2d.h"
-#include "kernels/cpu/conv2d_single_channel.h"
-#include "kernels/cpu/conv2d_winograd.h"
+#include "kernels/cpu/conv2d_onednn.h"
 #include "kernels/cpu/onednn_context.h"
 
-namespace revive::kernels {
+namespace revive::kernels::cpu {
 namespace {
 
 using onednn::memory;
@@ -59,8 +54,12 @@ ConvDescs conv_descs(const Conv2dShape& s, const Conv2dParams& p, bool bias) {
   return d;
 }
 
-dnnl::convolution_forward::primitive_desc forward_pd(const ConvDescs& d) {
-  const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+dnnl::algorithm algorithm(OneDnnAlgorithm alg) {
+  return alg == OneDnnAlgorithm::kDirect ? dnnl::algorithm::convolution_direct : dnnl::algorithm::convolution_winograd;
+}
+
+dnnl::convolution_forward::primitive_desc forward_pd(const ConvDescs& d, OneDnnAlgorithm alg) {
+  const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_training, algorithm(alg),
                                              d.x_any, d.w_any, d.bias_any, d.y_any, d.strides, d.dilates, d.pad_l,
                                              d.pad_r);
   return dnnl::convolution_forward::primitive_desc(desc, onednn::default_attr(), onednn::engine());
@@ -68,8 +67,9 @@ dnnl::convolution_forward::primitive_desc forward_pd(const ConvDescs& d) {
 
 enum class ConvOp : int64_t { kForward, kBackwardData, kBackwardWeights };
 
-onednn::PlanKey plan_key(ConvOp op, const Conv2dShape& s, const Conv2dParams& p, Layout a, Layout b, bool bias) {
-  return {static_cast<int64_t>(op), s.N, s.C, s.H, s.W, s.K, s.R, s.S,
+onednn::PlanKey plan_key(ConvOp op, OneDnnAlgorithm alg, const Conv2dShape& s, const Conv2dParams& p, Layout a,
+                         Layout b, bool bias) {
+  return {static_cast<int64_t>(op), static_cast<int64_t>(alg), s.N, s.C, s.H, s.W, s.K, s.R, s.S,
           p.stride_h, p.stride_w, p.pad_h, p.pad_w, p.dilation_h, p.dilation_w, p.groups,
           static_cast<int64_t>(a), static_cast<int64_t>(b), bias ? 1 : 0};
 }
@@ -93,10 +93,10 @@ struct BackwardWeightsPlan {
 };
 
 ForwardPlan make_forward_plan(const Conv2dShape& s, const Conv2dParams& p, Layout x_layout, Layout y_layout,
-                              bool bias) {
+                              bool bias, OneDnnAlgorithm alg) {
   const ConvDescs d = conv_descs(s, p, bias);
   ForwardPlan plan;
-  plan.pd = forward_pd(d);
+  plan.pd = forward_pd(d, alg);
   plan.prim = dnnl::convolution_forward(plan.pd);
   plan.src = Reorder(onednn::activation_desc({s.N, s.C, s.H, s.W}, x_layout), plan.pd.src_desc());
   plan.weights = Reorder(d.w_plain, plan.pd.weights_desc());
@@ -106,13 +106,13 @@ ForwardPlan make_forward_plan(const Conv2dShape& s, const Conv2dParams& p, Layou
 }
 
 BackwardDataPlan make_backward_data_plan(const Conv2dShape& s, const Conv2dParams& p, Layout dy_layout,
-                                         Layout dx_layout) {
+                                         Layout dx_layout, OneDnnAlgorithm alg) {
   const ConvDescs d = conv_descs(s, p, false);
-  const dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.x_any, d.w_any, d.y_any,
+  const dnnl::convolution_backward_data::desc desc(algorithm(alg), d.x_any, d.w_any, d.y_any,
                                                    d.strides, d.dilates, d.pad_l, d.pad_r);
   BackwardDataPlan plan;
   plan.pd = dnnl::convolution_backward_data::primitive_desc(desc, onednn::default_attr(), onednn::engine(),
-                                                            forward_pd(d));
+                                                            forward_pd(d, alg));
   plan.prim = dnnl::convolution_backward_data(plan.pd);
   plan.diff_dst = Reorder(onednn::activation_desc({s.N, s.K, s.P, s.Q}, dy_layout), plan.pd.diff_dst_desc());
   plan.weights = Reorder(d.w_plain, plan.pd.weights_desc());
@@ -121,13 +121,13 @@ BackwardDataPlan make_backward_data_plan(const Conv2dShape& s, const Conv2dParam
 }
 
 BackwardWeightsPlan make_backward_weights_plan(const Conv2dShape& s, const Conv2dParams& p, Layout x_layout,
-                                               Layout dy_layout, bool bias) {
+                                               Layout dy_layout, bool bias, OneDnnAlgorithm alg) {
   const ConvDescs d = conv_descs(s, p, bias);
-  const dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, d.x_any, d.w_any,
+  const dnnl::convolution_backward_weights::desc desc(algorithm(alg), d.x_any, d.w_any,
                                                       d.bias_any, d.y_any, d.strides, d.dilates, d.pad_l, d.pad_r);
   BackwardWeightsPlan plan;
   plan.pd = dnnl::convolution_backward_weights::primitive_desc(desc, onednn::default_attr(), onednn::engine(),
-                                                               forward_pd(d));
+                                                               forward_pd(d, alg));
   plan.prim = dnnl::convolution_backward_weights(plan.pd);
   plan.src = Reorder(onednn::activation_desc({s.N, s.C, s.H, s.W}, x_layout), plan.pd.src_desc());
   plan.diff_dst = Reorder(onednn::activation_desc({s.N, s.K, s.P, s.Q}, dy_layout), plan.pd.diff_dst_desc());
@@ -136,18 +136,8 @@ BackwardWeightsPlan make_backward_weights_plan(const Conv2dShape& s, const Conv2
   return plan;
 }
 
-// A stride-1 convolution is the backward-data pass of another one: y = conv(x, w, pad p) equals
-// conv^T(x, w~, pad R-1-p) with w~[c, k, r, s] = w[k, c, R-1-r, S-1-s]. oneDNN 2.6's AVX2
-// backward-data kernel runs the 3x3 equal-width layers of the CIFAR ResNets faster than its
-// forward kernel (benchmarks/RESULTS.md, "Forward through backward data"), so those layers take
-// that route where the Winograd tiles (conv2d_winograd.h) do not apply (plain layouts, widths not
-// a multiple of 16). Other shapes were not compared and keep the forward kernel.
-bool forward_through_backward_data(const Conv2dShape& s, const Conv2dParams& p, bool bias) {
-  return !bias && p.groups == 1 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 &&
-         s.R == 3 && s.S == 3 && p.pad_h == 1 && p.pad_w == 1 && s.C == s.K && s.C % 8 == 0;
-}
 
-// w~ above: [K, C, R, S] -> [C, K, R, S] with the taps reversed.
+// w~ of forward_as_backward_data_applies: [K, C, R, S] -> [C, K, R, S] with the taps reversed.
 Tensor transpose_flip_taps(const Tensor& w) {
   const int64_t K = w.dim(0), C = w.dim(1), RS = w.dim(2) * w.dim(3);
   Tensor t = Tensor::empty({C, K, w.dim(2), w.dim(3)});
@@ -161,25 +151,37 @@ Tensor transpose_flip_taps(const Tensor& w) {
   return t;
 }
 
+std::shared_ptr<const ForwardPlan> forward_plan(const Conv2dShape& s, const Conv2dParams& p, Layout x_layout,
+                                                Layout y_layout, bool bias, OneDnnAlgorithm alg) {
+  static onednn::PlanCache<ForwardPlan> cache;
+  return cache.get(plan_key(ConvOp::kForward, alg, s, p, x_layout, y_layout, bias),
+                   [&] { return make_forward_plan(s, p, x_layout, y_layout, bias, alg); });
+}
+
+std::shared_ptr<const BackwardDataPlan> backward_data_plan(const Conv2dShape& s, const Conv2dParams& p,
+                                                           Layout dy_layout, Layout dx_layout, OneDnnAlgorithm alg) {
+  static onednn::PlanCache<BackwardDataPlan> cache;
+  return cache.get(plan_key(ConvOp::kBackwardData, alg, s, p, dy_layout, dx_layout, false),
+                   [&] { return make_backward_data_plan(s, p, dy_layout, dx_layout, alg); });
+}
+
+std::shared_ptr<const BackwardWeightsPlan> backward_weights_plan(const Conv2dShape& s, const Conv2dParams& p,
+                                                                 Layout x_layout, Layout dy_layout, bool bias,
+                                                                 OneDnnAlgorithm alg) {
+  static onednn::PlanCache<BackwardWeightsPlan> cache;
+  return cache.get(plan_key(ConvOp::kBackwardWeights, alg, s, p, x_layout, dy_layout, bias),
+                   [&] { return make_backward_weights_plan(s, p, x_layout, dy_layout, bias, alg); });
+}
+
 }  // namespace
 
-Tensor conv2d_forward_cpu(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p, Layout y_layout) {
+Tensor onednn_conv_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p,
+                           Layout y_layout, OneDnnAlgorithm alg) {
   const Conv2dShape s = conv2d_shape(x.shape(), w.shape(), p);
-  if (cpu::winograd_forward_applies(s, p, x.layout(), y_layout, bias.defined())) {
-    return cpu::winograd_forward(x, w);
-  }
-  if (forward_through_backward_data(s, p, bias.defined())) {
-    Conv2dParams q = p;
-    q.pad_h = static_cast<int>(s.R) - 1 - p.pad_h;
-    q.pad_w = static_cast<int>(s.S) - 1 - p.pad_w;
-    return conv2d_backward_data_cpu(x, transpose_flip_taps(w), {s.N, s.K, s.P, s.Q}, y_layout, q);
-  }
   Tensor y = Tensor::empty({s.N, s.K, s.P, s.Q}, DType::kFloat32, Device::cpu(), y_layout);
   if (s.N == 0) return y;
   onednn::guarded("conv2d forward", [&] {
-    static onednn::PlanCache<ForwardPlan> cache;
-    const auto plan = cache.get(plan_key(ConvOp::kForward, s, p, x.layout(), y_layout, bias.defined()),
-                                [&] { return make_forward_plan(s, p, x.layout(), y_layout, bias.defined()); });
+    const auto plan = forward_plan(s, p, x.layout(), y_layout, bias.defined(), alg);
     Tensor x_tmp, w_tmp, bias_tmp, y_tmp;
     std::unordered_map<int, memory> args{
         {DNNL_ARG_SRC, onednn::wrap(plan->pd.src_desc(), plan->src.convert(x, x_tmp))},
@@ -196,16 +198,13 @@ Tensor conv2d_forward_cpu(const Tensor& x, const Tensor& w, const Tensor& bias, 
   return y;
 }
 
-Tensor conv2d_backward_data_cpu(const Tensor& dy, const Tensor& w, const Shape& x_shape, Layout x_layout,
-                                const Conv2dParams& p) {
+Tensor onednn_conv_backward_data(const Tensor& dy, const Tensor& w, const Shape& x_shape, Layout x_layout,
+                                 const Conv2dParams& p, OneDnnAlgorithm alg) {
   const Conv2dShape s = conv2d_shape(x_shape, w.shape(), p);
-  if (cpu::winograd_backward_data_applies(s, p, dy.layout(), x_layout)) return cpu::winograd_backward_data(dy, w);
   Tensor dx = Tensor::empty(x_shape, DType::kFloat32, Device::cpu(), x_layout);
   if (s.N == 0) return dx;
   onednn::guarded("conv2d backward data", [&] {
-    static onednn::PlanCache<BackwardDataPlan> cache;
-    const auto plan = cache.get(plan_key(ConvOp::kBackwardData, s, p, dy.layout(), x_layout, false),
-                                [&] { return make_backward_data_plan(s, p, dy.layout(), x_layout); });
+    const auto plan = backward_data_plan(s, p, dy.layout(), x_layout, alg);
     Tensor dy_tmp, w_tmp, dx_tmp;
     if (!plan->diff_src.identity()) dx_tmp = onednn::buffer_for(plan->pd.diff_src_desc());
     void* diff_src = plan->diff_src.identity() ? dx.raw_data() : dx_tmp.raw_data();
@@ -218,22 +217,13 @@ Tensor conv2d_backward_data_cpu(const Tensor& dy, const Tensor& w, const Shape& 
   return dx;
 }
 
-void conv2d_backward_weights_cpu(Tensor& dw, Tensor* dbias, const Tensor& x, const Tensor& dy, const Conv2dParams& p) {
+void onednn_conv_backward_weights(Tensor& dw, Tensor* dbias, const Tensor& x, const Tensor& dy, const Conv2dParams& p,
+                                  OneDnnAlgorithm alg) {
   const Conv2dShape s = conv2d_shape(x.shape(), dw.shape(), p);
   const bool with_bias = dbias != nullptr;
-  if (cpu::single_channel_conv_applies(s, p, x.layout(), dy.layout(), with_bias)) {
-    cpu::single_channel_conv_backward_weights(dw, x, dy, s, p);
-    return;
-  }
-  if (cpu::winograd_backward_weights_applies(s, p, x.layout(), dy.layout(), with_bias)) {
-    cpu::winograd_backward_weights(dw, x, dy);
-    return;
-  }
   if (s.N == 0) return;
   onednn::guarded("conv2d backward weights", [&] {
-    static onednn::PlanCache<BackwardWeightsPlan> cache;
-    const auto plan = cache.get(plan_key(ConvOp::kBackwardWeights, s, p, x.layout(), dy.layout(), with_bias),
-                                [&] { return make_backward_weights_plan(s, p, x.layout(), dy.layout(), with_bias); });
+    const auto plan = backward_weights_plan(s, p, x.layout(), dy.layout(), with_bias, alg);
     Tensor x_tmp, dy_tmp;
     Tensor dw_tmp = onednn::buffer_for(plan->pd.diff_weights_desc());
     std::unordered_map<int, memory> args{
@@ -251,4 +241,42 @@ void conv2d_backward_weights_cpu(Tensor& dw, Tensor* dbias, const Tensor& x, con
   });
 }
 
-}  // namespace revive::kernels
+bool onednn_winograd_applies(ConvPass pass, const Conv2dShape& s, const Conv2dParams& p, Layout in, Layout out,
+                             bool bias) {
+  // oneDNN's Winograd kernels are 3x3 stride-1 ones; asking for others only makes it say no.
+  if (s.R != 3 || s.S != 3 || p.stride_h != 1 || p.stride_w != 1 || p.groups != 1 || p.dilation_h != 1 ||
+      p.dilation_w != 1 || s.N == 0) {
+    return false;
+  }
+  try {
+    switch (pass) {
+      case ConvPass::kForward: forward_plan(s, p, in, out, bias, OneDnnAlgorithm::kWinograd); break;
+      case ConvPass::kBackwardData: backward_data_plan(s, p, in, out, OneDnnAlgorithm::kWinograd); break;
+      case ConvPass::kBackwardWeights: backward_weights_plan(s, p, in, out, bias, OneDnnAlgorithm::kWinograd); break;
+    }
+    return true;
+  } catch (const dnnl::error&) {
+    return false;  // no Winograd implementation for this shape or host
+  }
+}
+
+// A stride-1 convolution is the backward-data pass of another one: y = conv(x, w, pad p) equals
+// conv^T(x, w~, pad R-1-p) with w~[c, k, r, s] = w[k, c, R-1-r, S-1-s]. oneDNN 2.6's AVX2
+// backward-data kernel ran the 3x3 equal-width layers of the CIFAR ResNets faster than its forward
+// kernel (benchmarks/RESULTS.md, "Forward through backward data"); it is a candidate route for
+// those layers.
+bool forward_as_backward_data_applies(const Conv2dShape& s, const Conv2dParams& p, bool bias) {
+  return !bias && p.groups == 1 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 &&
+         s.R == 3 && s.S == 3 && p.pad_h == 1 && p.pad_w == 1 && s.C == s.K && s.C % 8 == 0;
+}
+
+Tensor onednn_forward_as_backward_data(const Tensor& x, const Tensor& w, const Conv2dParams& p, Layout y_layout) {
+  const Conv2dShape s = conv2d_shape(x.shape(), w.shape(), p);
+  Conv2dParams q = p;
+  q.pad_h = static_cast<int>(s.R) - 1 - p.pad_h;
+  q.pad_w = static_cast<int>(s.S) - 1 - p.pad_w;
+  return onednn_conv_backward_data(x, transpose_flip_taps(w), {s.N, s.K, s.P, s.Q}, y_layout, q,
+                                   OneDnnAlgorithm::kDirect);
+}
+
+}  // namespace revive::kernels::cpu

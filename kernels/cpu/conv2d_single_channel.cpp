@@ -11,7 +11,7 @@
 namespace revive::kernels::cpu {
 namespace {
 
-constexpr int64_t kBlock = 8;  // the blocked layout's channels per pixel (Layout::kBlocked8)
+constexpr int64_t kBlock = 8;  // channels of dy a call of single_channel_tap_sums takes
 constexpr int64_t kTaps = 9;   // 3x3
 
 // One image of x with its zero padding made explicit, so the tap loops need no bounds checks.
@@ -38,13 +38,14 @@ struct PaddedImage {
 bool single_channel_conv_applies(const Conv2dShape& s, const Conv2dParams& p, Layout x_layout, Layout dy_layout,
                                  bool bias) {
   return avx2::cpu_has_avx2_fma() && s.C == 1 && s.R == 3 && s.S == 3 && p.groups == 1 && p.dilation_h == 1 &&
-         p.dilation_w == 1 && !bias && s.K % kBlock == 0 && x_layout == Layout::kPlain &&
-         dy_layout == Layout::kBlocked8 && s.N > 0 && s.P > 0 && s.Q > 0;
+         p.dilation_w == 1 && !bias && s.K % layout_block(dy_layout) == 0 && x_layout == Layout::kPlain &&
+         (dy_layout == Layout::kBlocked8 || dy_layout == Layout::kBlocked16) && s.P > 0 && s.Q > 0;
 }
 
 void single_channel_conv_backward_weights(Tensor& dw, const Tensor& x, const Tensor& dy, const Conv2dShape& s,
                                           const Conv2dParams& p) {
   const int64_t blocks = s.K / kBlock, PQ = s.P * s.Q, n_taps = s.K * kTaps;
+  const int64_t dy_block = layout_block(dy.layout());  // 8 or 16: one or two calls a block
   const int n_threads = omp_get_max_threads();
   // Per thread, [K/8][9][8] as avx2::single_channel_tap_sums writes them.
   std::vector<double> partial(static_cast<size_t>(n_threads * n_taps), 0.0);
@@ -59,8 +60,9 @@ void single_channel_conv_backward_weights(Tensor& dw, const Tensor& x, const Ten
     for (int64_t n = 0; n < s.N; ++n) {
       img.load(xs + n * s.H * s.W, s, p);
       for (int64_t b = 0; b < blocks; ++b) {
-        avx2::single_channel_tap_sums(sums, img.v.data(), img.cols, gs + (n * blocks + b) * PQ * kBlock, s.P, s.Q,
-                                      p.stride_h, p.stride_w);
+        const int64_t k0 = b * kBlock;  // the first of the 8 channels, in dy block k0 / dy_block
+        const float* g = gs + (n * s.K + k0 / dy_block * dy_block) * PQ + k0 % dy_block;
+        avx2::single_channel_tap_sums(sums, img.v.data(), img.cols, g, dy_block, s.P, s.Q, p.stride_h, p.stride_w);
         for (int64_t i = 0; i < kTaps * kBlock; ++i) mine[b * kTaps * kBlock + i] += sums[i];
       }
     }

@@ -4,11 +4,11 @@
 // the forward pass of the same layer was cheap enough to leave to oneDNN (benchmarks/RESULTS.md,
 // "One-channel weight gradient"). With one channel, each output pixel adds one input value times
 // a vector of 8 filters' gradients to each of the 3x3 taps: nine AVX2 accumulators per channel
-// block.
+// block. On AVX-512 hosts oneDNN's own kernel may be the faster: the route is measured
+// (conv_route_table.h).
 //
-// Applies to x plain [N, 1, H, W], dw [K, 1, 3, 3] with K a multiple of 8, groups 1, dilation 1,
-// no bias, dy in the 8-channel blocked layout, on a CPU with AVX2 and FMA; conv2d_onednn.cpp
-// routes other cases to oneDNN.
+// Applies to x plain [N, 1, H, W], dw [K, 1, 3, 3] with K a multiple of dy's block, groups 1,
+// dilation 1, no bias, dy in a blocked layout (nChw8c or nChw16c), on a CPU with AVX2 and FMA.
 #pragma once
 
 #include "kernels/conv2d.h"

@@ -4,27 +4,44 @@
 
 #include <algorithm>
 
-#include "core/runtime_options.h"
 #include "kernels/cpu/avx2/cpu_features.h"
 #include "kernels/cpu/avx2/winograd_tiles.h"
+#include "kernels/cpu/avx512/cpu_features.h"
+#include "kernels/cpu/avx512/winograd_tiles.h"
 
 namespace revive::kernels::cpu {
 namespace {
 
-constexpr int64_t kBlock = 8;   // Layout::kBlocked8
-constexpr int64_t kPanel = 16;  // output channels of a transformed-weight panel (winograd_tiles.h)
+constexpr int64_t kPanel = 16;  // output channels of a transformed-weight panel (both ISAs' tiles)
 
 // A thread transforms a whole image at a time: 2.1 MB for 64 channels at 32x32. Far larger images
 // would want tiling within the image, which these small-image models never needed; they stay with
 // oneDNN.
 constexpr int64_t kMaxScratchFloats = int64_t{1} << 22;
 
-bool disabled_by_environment() { return runtime_options().no_winograd; }
+// One ISA's tiles (avx2/ or avx512/winograd_tiles.h: the same functions, 8 or 16 channels a
+// vector).
+struct Tiles {
+  bool (*supported)();
+  int64_t block;  // channels per pixel of the ISA's blocked layout
+  int64_t (*scratch_floats)(int64_t C, int64_t K, int64_t H, int64_t W);
+  void (*image)(const float* x, const float* U, float* y, int64_t C, int64_t K, int64_t H, int64_t W, float* scratch);
+  void (*weight_grad_image)(const float* x, const float* dy, float* dU, int64_t C, int64_t K, int64_t H, int64_t W,
+                            float* scratch);
+};
 
-bool stride1_pad1_3x3(const Conv2dShape& s, const Conv2dParams& p) {
-  return avx2::cpu_has_avx2_fma() && !disabled_by_environment() && s.R == 3 && s.S == 3 && p.groups == 1 &&
-         p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 1 && p.pad_w == 1 && p.dilation_h == 1 &&
-         p.dilation_w == 1 && s.N > 0 && avx2::winograd_scratch_floats(s.C, s.K, s.H, s.W) <= kMaxScratchFloats;
+const Tiles& tiles(WinogradIsa isa) {
+  static const Tiles avx2{avx2::cpu_has_avx2_fma, 8, avx2::winograd_scratch_floats, avx2::winograd_image,
+                          avx2::winograd_weight_grad_image};
+  static const Tiles avx512{avx512::cpu_has_avx512, 16, avx512::winograd_scratch_floats, avx512::winograd_image,
+                            avx512::winograd_weight_grad_image};
+  return isa == WinogradIsa::kAvx2 ? avx2 : avx512;
+}
+
+bool stride1_pad1_3x3(const Tiles& t, const Conv2dShape& s, const Conv2dParams& p) {
+  return t.supported() && s.R == 3 && s.S == 3 && p.groups == 1 && p.stride_h == 1 && p.stride_w == 1 &&
+         p.pad_h == 1 && p.pad_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 &&
+         t.scratch_floats(s.C, s.K, s.H, s.W) <= kMaxScratchFloats;
 }
 
 // U [K/16][16][C][16] = G g G^T for every filter g = w[k, c] (or w[c, k] with the taps reversed
@@ -57,11 +74,12 @@ void transform_weights(const float* w, int64_t C, int64_t K, bool transpose_flip
 }
 
 // y = conv(x, g) with C input and K output channels; g is w, or w transposed and flipped.
-Tensor winograd(const Tensor& x, const Tensor& w, int64_t K, bool transpose_flip) {
+Tensor winograd(WinogradIsa isa, const Tensor& x, const Tensor& w, int64_t K, bool transpose_flip) {
+  const Tiles& tl = tiles(isa);
   const int64_t N = x.dim(0), C = x.dim(1), H = x.dim(2), W = x.dim(3);
-  Tensor y = Tensor::empty({N, K, H, W}, DType::kFloat32, Device::cpu(), Layout::kBlocked8);
+  Tensor y = Tensor::empty({N, K, H, W}, DType::kFloat32, Device::cpu(), winograd_layout(isa));
   Tensor U = Tensor::empty({16 * C * K});
-  const int64_t per_thread = avx2::winograd_scratch_floats(C, K, H, W);
+  const int64_t per_thread = tl.scratch_floats(C, K, H, W);
   const int n_threads = omp_get_max_threads();
   Tensor scratch = Tensor::empty({n_threads * per_thread});
   const float* xs = x.data<float>();
@@ -72,7 +90,7 @@ Tensor winograd(const Tensor& x, const Tensor& w, int64_t K, bool transpose_flip
     float* mine = scratch.data<float>() + omp_get_thread_num() * per_thread;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t n = 0; n < N; ++n)
-      avx2::winograd_image(xs + n * C * H * W, U.data<float>(), ys + n * K * H * W, C, K, H, W, mine);
+      tl.image(xs + n * C * H * W, U.data<float>(), ys + n * K * H * W, C, K, H, W, mine);
   }
   return y;
 }
@@ -103,29 +121,29 @@ void add_weight_grad(const float* dU, int64_t C, int64_t K, float* dw) {
 
 }  // namespace
 
-bool winograd_forward_applies(const Conv2dShape& s, const Conv2dParams& p, Layout x_layout, Layout y_layout,
-                              bool bias) {
-  return stride1_pad1_3x3(s, p) && !bias && x_layout == Layout::kBlocked8 && y_layout == Layout::kBlocked8 &&
-         s.C % kBlock == 0 && s.K % kPanel == 0;
+Layout winograd_layout(WinogradIsa isa) { return isa == WinogradIsa::kAvx2 ? Layout::kBlocked8 : Layout::kBlocked16; }
+
+bool winograd_applies(WinogradIsa isa, ConvPass pass, const Conv2dShape& s, const Conv2dParams& p, Layout in,
+                      Layout out, bool bias) {
+  const Tiles& t = tiles(isa);
+  const Layout l = winograd_layout(isa);
+  if (bias || in != l || out != l || !stride1_pad1_3x3(t, s, p)) return false;
+  // The GEMMs take output channels (input channels for backward data) 16 at a time and read the
+  // others whole blocks at a time.
+  const int64_t inner = pass == ConvPass::kBackwardData ? s.K : s.C, outer = pass == ConvPass::kBackwardData ? s.C : s.K;
+  return inner % t.block == 0 && outer % kPanel == 0;
 }
 
-bool winograd_backward_data_applies(const Conv2dShape& s, const Conv2dParams& p, Layout dy_layout, Layout dx_layout) {
-  return stride1_pad1_3x3(s, p) && dy_layout == Layout::kBlocked8 && dx_layout == Layout::kBlocked8 &&
-         s.K % kBlock == 0 && s.C % kPanel == 0;
+Tensor winograd_forward(WinogradIsa isa, const Tensor& x, const Tensor& w) { return winograd(isa, x, w, w.dim(0), false); }
+
+Tensor winograd_backward_data(WinogradIsa isa, const Tensor& dy, const Tensor& w) {
+  return winograd(isa, dy, w, w.dim(1), true);
 }
 
-bool winograd_backward_weights_applies(const Conv2dShape& s, const Conv2dParams& p, Layout x_layout, Layout dy_layout,
-                                       bool bias) {
-  return winograd_forward_applies(s, p, x_layout, dy_layout, bias);
-}
-
-Tensor winograd_forward(const Tensor& x, const Tensor& w) { return winograd(x, w, w.dim(0), false); }
-
-Tensor winograd_backward_data(const Tensor& dy, const Tensor& w) { return winograd(dy, w, w.dim(1), true); }
-
-void winograd_backward_weights(Tensor& dw, const Tensor& x, const Tensor& dy) {
+void winograd_backward_weights(WinogradIsa isa, Tensor& dw, const Tensor& x, const Tensor& dy) {
+  const Tiles& tl = tiles(isa);
   const int64_t N = x.dim(0), C = x.dim(1), H = x.dim(2), W = x.dim(3), K = dw.dim(0);
-  const int64_t per_thread = avx2::winograd_scratch_floats(C, K, H, W), n_dU = 16 * C * K;
+  const int64_t per_thread = tl.scratch_floats(C, K, H, W), n_dU = 16 * C * K;
   const int n_threads = omp_get_max_threads();
   Tensor scratch = Tensor::empty({n_threads * (per_thread + n_dU)});
   float* base = scratch.data<float>();
@@ -143,7 +161,7 @@ void winograd_backward_weights(Tensor& dw, const Tensor& x, const Tensor& dy) {
     // thread count only.
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < N; ++n)
-      avx2::winograd_weight_grad_image(xs + n * C * H * W, gs + n * K * H * W, dU, C, K, H, W, mine);
+      tl.weight_grad_image(xs + n * C * H * W, gs + n * K * H * W, dU, C, K, H, W, mine);
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < n_dU; ++i)
       for (int u = 1; u < team; ++u) base[i] += base[u * n_dU + i];
@@ -152,13 +170,3 @@ void winograd_backward_weights(Tensor& dw, const Tensor& x, const Tensor& dy) {
 }
 
 }  // namespace revive::kernels::cpu
-
-namespace revive::kernels {
-
-std::string cpu_conv3x3_route() {
-  if (cpu::disabled_by_environment()) return "oneDNN direct (REVIVE_NO_WINOGRAD=1)";
-  if (!cpu::avx2::cpu_has_avx2_fma()) return "oneDNN direct (no AVX2/FMA on this CPU)";
-  return "Winograd F(2x2, 3x3) on blocked activations where it applies, else oneDNN direct";
-}
-
-}  // namespace revive::kernels

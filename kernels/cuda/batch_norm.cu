@@ -10,6 +10,8 @@
 //  3. batch_norm_apply_kernel: out = a[c] u + b[c] v + d[c] element-wise (v may be absent).
 // A fused activation (kernels/batch_norm.h) applies to the forward's output; in the backward it
 // masks u = dy in stages 1 and 3 by its gradient at bn_affine(scale[c], x, shift[c]).
+// Stages 1 and 3 split flat indices into (n, c, hw) in 32 bits when the tensor allows
+// (launch.cuh with_index_type).
 #include <algorithm>
 
 #include "kernels/batch_norm.h"
@@ -34,17 +36,18 @@ static __device__ float masked(const float* u, const DeviceMask& k, int64_t i, i
   return k.act == BnActivation::kNone ? u[i] : bn_activation_grad(k.act, u[i], bn_affine(k.ms[c], k.x[i], k.md[c]));
 }
 
+template <class I>
 static __global__ void batch_norm_reduce_kernel(double* partial, const float* u, const float* v, const float* su,
-                                                int64_t su_stride, const float* sv, int64_t sv_stride, int64_t N,
-                                                int64_t C, int64_t HW, int64_t chunk, DeviceMask mask) {
+                                                int64_t su_stride, const float* sv, int64_t sv_stride, I N, I C, I HW,
+                                                I chunk, DeviceMask mask) {
   __shared__ double scratch[32];
-  const int64_t c = blockIdx.y, slice = blockIdx.x, M = N * HW;
+  const I c = blockIdx.y, slice = blockIdx.x, M = N * HW;
   const float shift_u = su != nullptr ? su[c * su_stride] : 0.0f;
   const float shift_v = sv != nullptr ? sv[c * sv_stride] : 0.0f;
-  const int64_t end = std::min(M, (slice + 1) * chunk);
+  const I end = M < (slice + 1) * chunk ? M : (slice + 1) * chunk;
   double s1 = 0.0, s2 = 0.0;
-  for (int64_t m = slice * chunk + threadIdx.x; m < end; m += blockDim.x) {
-    const int64_t i = ((m / HW) * C + c) * HW + m % HW;
+  for (I m = slice * chunk + threadIdx.x; m < end; m += blockDim.x) {
+    const I i = ((m / HW) * C + c) * HW + m % HW;
     const float du = masked(u, mask, i, c) - shift_u;
     s1 += du;
     s2 += du * (v[i] - shift_v);
@@ -109,11 +112,12 @@ static __global__ void batch_norm_grad_coeffs_kernel(int64_t C, float* dgamma, f
 }
 
 // out = out_act(a[c] u + b[c] v + d[c]), u masked by `mask`.
+template <class I>
 static __global__ void batch_norm_apply_kernel(int64_t n, float* out, const float* u, const float* v, const float* a,
-                                               const float* b, const float* d, int64_t C, int64_t HW,
-                                               BnActivation out_act, DeviceMask mask) {
-  REVIVE_CUDA_KERNEL_LOOP(i, n) {
-    const int64_t c = (i / HW) % C;
+                                               const float* b, const float* d, I C, I HW, BnActivation out_act,
+                                               DeviceMask mask) {
+  REVIVE_CUDA_KERNEL_LOOP_T(I, i, static_cast<I>(n)) {
+    const I c = (i / HW) % C;
     const float ui = masked(u, mask, i, c);
     out[i] = bn_activate(out_act, v == nullptr ? bn_affine(a[c], ui, d[c]) : a[c] * ui + b[c] * v[i] + d[c]);
   }
@@ -128,10 +132,25 @@ static cuda::DeviceBuffer launch_batch_norm_reduce(const float* u, const float* 
   const int64_t chunk = (M + *slices - 1) / *slices;
   cuda::DeviceBuffer partial(static_cast<size_t>(C * *slices * 2) * sizeof(double));
   const dim3 grid(static_cast<unsigned>(*slices), static_cast<unsigned>(C));
-  batch_norm_reduce_kernel<<<grid, cuda::kBlock, 0, cuda::stream()>>>(partial.as<double>(), u, v, su, su_stride, sv,
-                                                                      sv_stride, N, C, HW, chunk, mask);
+  cuda::with_index_type(N * C * HW, [&](auto index) {
+    using I = decltype(index);
+    batch_norm_reduce_kernel<I><<<grid, cuda::kBlock, 0, cuda::stream()>>>(
+        partial.as<double>(), u, v, su, su_stride, sv, sv_stride, static_cast<I>(N), static_cast<I>(C),
+        static_cast<I>(HW), static_cast<I>(chunk), mask);
+  });
   REVIVE_CUDA_CHECK_LAUNCH();
   return partial;
+}
+
+// out = out_act(a[c] u + b[c] v + d[c]) over the n = N C HW elements (u masked by `mask`).
+static void launch_batch_norm_apply(float* out, const float* u, const float* v, const float* a, const float* b,
+                                    const float* d, int64_t n, int64_t C, int64_t HW, BnActivation out_act,
+                                    const DeviceMask& mask) {
+  cuda::with_index_type(n, [&](auto index) {
+    using I = decltype(index);
+    cuda::launch_linear(batch_norm_apply_kernel<I>, n, out, u, v, a, b, d, static_cast<I>(C), static_cast<I>(HW),
+                        out_act, mask);
+  });
 }
 
 BatchNormForward batch_norm_forward_cuda(const Tensor& x, const Tensor& gamma, const Tensor& beta,
@@ -166,9 +185,8 @@ BatchNormForward batch_norm_forward_cuda(const Tensor& x, const Tensor& gamma, c
                       gamma.data<float>(), beta.data<float>(), update ? running_mean.data<float>() : nullptr,
                       update ? running_var.data<float>() : nullptr, training, static_cast<double>(momentum),
                       static_cast<double>(eps));
-  cuda::launch_linear(batch_norm_apply_kernel, x.numel(), out.y.data<float>(), x.data<float>(),
-                      static_cast<const float*>(nullptr), static_cast<const float*>(scale),
-                      static_cast<const float*>(nullptr), static_cast<const float*>(shift), C, HW, act, no_mask);
+  launch_batch_norm_apply(out.y.data<float>(), x.data<float>(), nullptr, scale, nullptr, shift, x.numel(), C, HW, act,
+                          no_mask);
   return out;
 }
 
@@ -212,9 +230,8 @@ BatchNormGrads batch_norm_backward_cuda(const Tensor& dy, const Tensor& x, const
                       static_cast<const double*>(partial.as<double>()), slices, gamma.data<float>(),
                       mean.data<float>(), istd.data<float>(), static_cast<double>(N * HW), batch_stats);
   if (need_dx) {
-    cuda::launch_linear(batch_norm_apply_kernel, x.numel(), out.dx.data<float>(), dy.data<float>(),
-                        batch_stats ? x.data<float>() : nullptr, static_cast<const float*>(a),
-                        static_cast<const float*>(b), static_cast<const float*>(d), C, HW, BnActivation::kNone, mask);
+    launch_batch_norm_apply(out.dx.data<float>(), dy.data<float>(), batch_stats ? x.data<float>() : nullptr, a, b, d,
+                            x.numel(), C, HW, BnActivation::kNone, mask);
   }
   return out;
 }

@@ -7,7 +7,12 @@
 // REVIVE_CUDA_CHECK_LAUNCH() follows every kernel launch: it reports launch errors (bad
 // configuration, missing kernel image for this GPU) at once, and with REVIVE_SYNC_AFTER_LAUNCH=1 in
 // the environment it also waits for the kernel, so that an asynchronous fault (an illegal address)
-// is reported by the launch that caused it instead of by some later call.
+// is reported by the launch that caused it instead of by some later call. A launch on a stream other
+// than the process's current one names it: REVIVE_CUDA_CHECK_LAUNCH_ON(stream).
+//
+// A call whose failure the caller handles (an optional query, an out-of-memory it recovers from)
+// goes through tolerate(): the runtime keeps the last error of each thread until someone reads it,
+// and the next launch check would otherwise report it as that kernel's failure.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -17,6 +22,13 @@ namespace revive::kernels::cuda {
 [[noreturn]] void throw_cuda_error(cudaError_t e, const char* call, const char* file, int line);
 void print_cuda_error(cudaError_t e, const char* call, const char* file, int line);
 void check_launch(const char* file, int line);
+void check_launch(cudaStream_t stream, const char* file, int line);
+
+// Returns e after clearing the thread's last error if e is one.
+inline cudaError_t tolerate(cudaError_t e) {
+  if (e != cudaSuccess) (void)cudaGetLastError();
+  return e;
+}
 
 }  // namespace revive::kernels::cuda
 
@@ -34,3 +46,4 @@ void check_launch(const char* file, int line);
   REVIVE_CUDA_STATUS_CHECK_(call, cudaError_t, cudaSuccess, ::revive::kernels::cuda::print_cuda_error)
 
 #define REVIVE_CUDA_CHECK_LAUNCH() ::revive::kernels::cuda::check_launch(__FILE__, __LINE__)
+#define REVIVE_CUDA_CHECK_LAUNCH_ON(stream) ::revive::kernels::cuda::check_launch((stream), __FILE__, __LINE__)

@@ -1,5 +1,6 @@
-// Copies between the host and the device, registered with core (Tensor::to, copy_from, item,
-// to_vector). All go through the process-wide stream, so they are ordered with the kernels:
+// Copies between the host and the device, behind the device backend registered with core
+// (Tensor::to, copy_from, item, to_vector). All go through the process device's stream, so they
+// are ordered with the kernels:
 //  - device to device: queued, the host does not wait;
 //  - device to host: the host waits for the data (the caller reads it next);
 //  - host to device: the host waits too, so the caller may free or rewrite its buffer at once

@@ -1,7 +1,10 @@
-// cuda::fill (kernels/cuda/runtime.h), registered with core as Tensor::fill_ / zero_ for device
+// cuda::fill (kernels/cuda/runtime.h), behind the device backend's Tensor::fill_ / zero_ for device
 // tensors: every element set to value, converted to the tensor's dtype as the CPU loop in
-// core/tensor.cpp converts it (static_cast). Zero is a cudaMemsetAsync; other values one
-// grid-stride kernel per dtype.
+// core/tensor.cpp converts it (static_cast). Zero bytes (+0.0f, and any value an integer dtype
+// turns into 0) are a cudaMemsetAsync; other values, -0.0f included, one grid-stride kernel per
+// dtype.
+#include <cmath>
+
 #include "kernels/cuda/launch.cuh"
 
 namespace revive::kernels::cuda {
@@ -18,18 +21,16 @@ static void launch_fill(Tensor& t, float value) {
 
 bool kernels_run_here() {
   cudaFuncAttributes attributes{};
-  const cudaError_t e = cudaFuncGetAttributes(&attributes, fill_kernel<float>);
-  if (e == cudaErrorInvalidDeviceFunction || e == cudaErrorNoKernelImageForDevice) {
-    (void)cudaGetLastError();
-    return false;
-  }
+  const cudaError_t e = tolerate(cudaFuncGetAttributes(&attributes, fill_kernel<float>));
+  if (e == cudaErrorInvalidDeviceFunction || e == cudaErrorNoKernelImageForDevice) return false;
   REVIVE_CUDA_CHECK(e);
   return true;
 }
 
 void fill(Tensor& t, float value) {
   check_operand(t, "fill", "tensor");
-  if (value == 0.0f) {
+  // -0.0f compares equal to 0 but is not all-zero bytes in a float tensor.
+  if (value == 0.0f && !(t.dtype() == DType::kFloat32 && std::signbit(value))) {
     REVIVE_CUDA_CHECK(cudaMemsetAsync(t.raw_data(), 0, t.nbytes(), stream()));
     return;
   }

@@ -2,15 +2,13 @@
 // API (kernels/device_runtime.h) for builds with CUDA.
 #include "kernels/cuda/runtime.h"
 
-#include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <sstream>
+#include <vector>
 
-#include "core/autograd.h"
+#include "core/device_backend.h"
 #include "core/error.h"
 #include "core/runtime_options.h"
 #include "kernels/cuda/libraries.h"
@@ -18,18 +16,26 @@
 namespace revive::kernels::cuda {
 namespace {
 
+// What one device holds: its stream and its bad-label record, made together on first use.
+struct DeviceState {
+  std::once_flag made;
+  std::unique_ptr<Stream> stream;
+  BadLabel* bad_label = nullptr;  // on the device, all bytes 0xff (index -1) when clear
+};
+
 struct State {
   std::once_flag init_once;
   int n_devices = 0;
   std::string no_device_reason;  // cudaGetDeviceCount's error when it found none
-  std::mutex mu;                  // guards the fields below
-  int device = 0;
-  cudaStream_t stream = nullptr;
-  BadLabel* bad_label = nullptr;  // on the device, all bytes 0xff (index -1) when clear
+  std::vector<std::unique_ptr<DeviceState>> devices;  // n_devices entries, fixed after init
+  std::mutex mu;                                      // guards options and use_device's check-and-set
+  std::atomic<int> device{0};                         // the process's device
+  std::atomic<bool> device_fixed{false};              // work was issued to it: no switching any more
   CudaOptions options;
+  std::atomic<int> captures{0};  // CaptureScopes alive
 };
 
-// Never destroyed: tensors freed by static destructors still reach the allocator and the stream.
+// Never destroyed: tensors freed by static destructors still reach the allocator and the streams.
 State& state() {
   static auto* s = new State();
   return *s;
@@ -41,14 +47,13 @@ std::string version_str(int v, int major_div, int minor_div) {
   return os.str();
 }
 
-std::string message(const char* lib, const char* code, const char* text, const char* call) {
-  std::ostringstream os;
-  os << lib << " error " << code << " (" << text << ") in " << call;
-  return os.str();
+std::string no_device_text() {
+  const std::string& why = state().no_device_reason;
+  return why.empty() ? std::string("none found") : why;
 }
 
 // The calling thread's current device is per thread in the CUDA runtime: bind each thread that
-// issues work to the process's device once.
+// issues work to a device once (and again when it issues work for another).
 void bind_thread(int device) {
   thread_local int bound = -1;
   if (bound == device) return;
@@ -66,7 +71,7 @@ class Handles {
     // GEMMs from allocating during graph capture; cuBLAS asks 4 MiB on Ampere and 32 MiB on Hopper.
     REVIVE_CUBLAS_CHECK(cublasSetStream(cublas_, stream()));
     int major = 0;
-    REVIVE_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, state().device));
+    REVIVE_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, process_device()));
     workspace_bytes_ = (major >= 9 ? 32u : 4u) << 20;
     workspace_ = device_allocator().allocate(workspace_bytes_);
     REVIVE_CUBLAS_CHECK(cublasSetWorkspace(cublas_, workspace_, workspace_bytes_));
@@ -94,63 +99,20 @@ Handles& handles() {
 
 }  // namespace
 
-void throw_cuda_error(cudaError_t e, const char* call, const char* file, int line) {
-  ::revive::detail::throw_error(file, line, nullptr,
-                                message("CUDA", cudaGetErrorName(e), cudaGetErrorString(e), call));
-}
-
-void throw_cudnn_error(cudnnStatus_t s, const char* call, const char* file, int line) {
-  ::revive::detail::throw_error(file, line, nullptr,
-                                message("cuDNN", std::to_string(static_cast<int>(s)).c_str(), cudnnGetErrorString(s), call));
-}
-
-void throw_cublas_error(cublasStatus_t s, const char* call, const char* file, int line) {
-  ::revive::detail::throw_error(file, line, nullptr,
-                                message("cuBLAS", cublasGetStatusName(s), cublasGetStatusString(s), call));
-}
-
-void print_cuda_error(cudaError_t e, const char* call, const char* file, int line) {
-  std::fprintf(stderr, "revive: warning: %s [%s:%d]\n",
-               message("CUDA", cudaGetErrorName(e), cudaGetErrorString(e), call).c_str(), file, line);
-}
-
-void print_cudnn_error(cudnnStatus_t s, const char* call, const char* file, int line) {
-  std::fprintf(stderr, "revive: warning: %s [%s:%d]\n",
-               message("cuDNN", std::to_string(static_cast<int>(s)).c_str(), cudnnGetErrorString(s), call).c_str(),
-               file, line);
-}
-
-void print_cublas_error(cublasStatus_t s, const char* call, const char* file, int line) {
-  std::fprintf(stderr, "revive: warning: %s [%s:%d]\n",
-               message("cuBLAS", cublasGetStatusName(s), cublasGetStatusString(s), call).c_str(), file, line);
-}
-
-void check_launch(const char* file, int line) {
-  const cudaError_t e = cudaGetLastError();
-  if (e != cudaSuccess) throw_cuda_error(e, "kernel launch", file, line);
-  if (sync_after_launch() && !capturing()) {
-    const cudaError_t run = cudaStreamSynchronize(stream());
-    if (run != cudaSuccess) throw_cuda_error(run, "kernel run (REVIVE_SYNC_AFTER_LAUNCH=1)", file, line);
-  }
-}
-
 bool sync_after_launch() { return runtime_options().sync_after_launch; }
 
 void ensure_initialized() {
   State& s = state();
   std::call_once(s.init_once, [&s] {
-    register_cuda_allocator(&device_allocator());
-    register_device_copy(&copy_bytes);
-    register_device_fill(&fill);
-    register_device_accumulate(&accumulate);
+    register_device_backend(&backend());
     int n = 0;
-    const cudaError_t e = cudaGetDeviceCount(&n);
+    const cudaError_t e = tolerate(cudaGetDeviceCount(&n));  // no driver, or no device: not sticky
     if (e != cudaSuccess) {
       s.no_device_reason = cudaGetErrorString(e);
       n = 0;
-      (void)cudaGetLastError();  // not a sticky error; keep it from surfacing at the next check
     }
     s.n_devices = n;
+    for (int i = 0; i < n; ++i) s.devices.push_back(std::make_unique<DeviceState>());
   });
 }
 
@@ -159,33 +121,48 @@ int device_count() {
   return state().n_devices;
 }
 
+bool Stream::capturing() const {
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+  REVIVE_CUDA_CHECK(cudaStreamIsCapturing(stream_, &status));
+  return status != cudaStreamCaptureStatusNone;
+}
+
+void Stream::synchronize() const { REVIVE_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
+
+const Stream& device_stream(int device) {
+  const int n = device_count();
+  REVIVE_CHECK(n > 0, "CUDA work requested but there is no CUDA device (" << no_device_text() << ")");
+  REVIVE_CHECK(device >= 0 && device < n, "CUDA work requested on cuda:" << device << " but only " << n
+                                                                         << " CUDA device" << (n == 1 ? " is" : "s are")
+                                                                         << " present");
+  DeviceState& d = *state().devices[static_cast<size_t>(device)];
+  std::call_once(d.made, [&d, device] {
+    bind_thread(device);
+    cudaStream_t s = nullptr;
+    REVIVE_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+    // cudaMalloc, not the caching allocator: this record outlives every tensor.
+    REVIVE_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&d.bad_label), sizeof(BadLabel)));
+    REVIVE_CUDA_CHECK(cudaMemsetAsync(d.bad_label, 0xff, sizeof(BadLabel), s));
+    d.stream = std::make_unique<Stream>(device, s);
+  });
+  bind_thread(device);
+  return *d.stream;
+}
+
+int process_device() { return state().device.load(); }
+
 cudaStream_t stream() {
   State& s = state();
-  cudaStream_t st = nullptr;
-  int device = 0;
-  {
+  if (!s.device_fixed.load(std::memory_order_relaxed)) {
     std::lock_guard<std::mutex> lock(s.mu);
-    if (s.stream == nullptr) {
-      REVIVE_CHECK(device_count() > 0, "CUDA work requested but there is no CUDA device ("
-                                           << (s.no_device_reason.empty() ? "none found" : s.no_device_reason)
-                                           << ")");
-      bind_thread(s.device);
-      REVIVE_CUDA_CHECK(cudaStreamCreateWithFlags(&s.stream, cudaStreamNonBlocking));
-      // cudaMalloc, not the caching allocator: it asks for stream(), whose lock is held here.
-      REVIVE_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&s.bad_label), sizeof(BadLabel)));
-      REVIVE_CUDA_CHECK(cudaMemsetAsync(s.bad_label, 0xff, sizeof(BadLabel), s.stream));
-    }
-    st = s.stream;
-    device = s.device;
+    s.device_fixed = true;
   }
-  bind_thread(device);
-  return st;
+  return device_stream(s.device.load()).get();
 }
 
 BadLabel* bad_label_record() {
   stream();
-  std::lock_guard<std::mutex> lock(state().mu);
-  return state().bad_label;
+  return state().devices[static_cast<size_t>(process_device())]->bad_label;
 }
 
 bool capturing() {
@@ -194,14 +171,19 @@ bool capturing() {
   return status != cudaStreamCaptureStatusNone;
 }
 
+CaptureScope::CaptureScope() { ++state().captures; }
+CaptureScope::~CaptureScope() { --state().captures; }
+bool capture_in_progress() { return state().captures.load() > 0; }
+
 cudnnHandle_t cudnn() { return handles().cudnn_; }
 cublasHandle_t cublas() { return handles().cublas_; }
 
 void check_operand(const Tensor& t, const char* op, const char* arg) {
   REVIVE_CHECK(t.defined(), op << ": " << arg << " is undefined");
-  REVIVE_CHECK(t.device().is_cuda() && t.device().index == state().device,
-               op << ": " << arg << " is on " << t.device().str() << "; this process computes on cuda:"
-                  << state().device << " (revive drives one CUDA device per process)");
+  const int device = process_device();
+  REVIVE_CHECK(t.device().is_cuda() && t.device().index == device,
+               op << ": " << arg << " is on " << t.device().str() << "; this process computes on cuda:" << device
+                  << " (revive drives one CUDA device per process)");
   REVIVE_CHECK(t.is_plain(), op << ": " << arg << " is " << layout_name(t.layout())
                                 << "; CUDA tensors are always plain NCHW");
 }
@@ -230,17 +212,18 @@ void use_device(Device d) {
   if (d.is_cpu()) return;
   cuda::State& s = cuda::state();
   const int n = cuda::device_count();
-  REVIVE_CHECK(n > 0, "device " << d.str() << " requested but no CUDA device is present ("
-                                << (s.no_device_reason.empty() ? "none found" : s.no_device_reason)
+  REVIVE_CHECK(n > 0, "device " << d.str() << " requested but no CUDA device is present (" << cuda::no_device_text()
                                 << "); use --device cpu");
   REVIVE_CHECK(d.index < n, "device " << d.str() << " requested but only " << n << " CUDA device"
                                       << (n == 1 ? " is" : "s are") << " present (cuda:0"
                                       << (n > 1 ? " to cuda:" + std::to_string(n - 1) : std::string()) << ")");
-  std::lock_guard<std::mutex> lock(s.mu);
-  REVIVE_CHECK(s.stream == nullptr || s.device == d.index,
-               "device " << d.str() << " requested but this process already computes on cuda:" << s.device
-                         << " (revive drives one CUDA device per process)");
-  s.device = d.index;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    REVIVE_CHECK(!s.device_fixed || s.device == d.index,
+                 "device " << d.str() << " requested but this process already computes on cuda:" << s.device.load()
+                           << " (revive drives one CUDA device per process)");
+    s.device = d.index;
+  }
   cuda::bind_thread(d.index);
   cudaDeviceProp p{};
   REVIVE_CUDA_CHECK(cudaGetDeviceProperties(&p, d.index));
@@ -250,18 +233,25 @@ void use_device(Device d) {
                        << "; reconfigure with -DCMAKE_CUDA_ARCHITECTURES=" << p.major << p.minor);
 }
 
+int cuda_device_count() { return cuda::device_count(); }
+
 std::string default_device_name() { return cuda_available() ? "cuda" : "cpu"; }
 
 void synchronize(Device d) {
   if (d.is_cpu()) return;
-  REVIVE_CUDA_CHECK(cudaStreamSynchronize(cuda::stream()));
+  cuda::backend().synchronize(d);
+}
+
+StreamHandle current_stream(Device d) {
+  if (d.is_cpu()) return {};
+  return cuda::backend().current_stream(d);
 }
 
 std::vector<std::string> cuda_report() {
   std::vector<std::string> lines;
   int runtime = 0, driver = 0;
   REVIVE_CUDA_CHECK(cudaRuntimeGetVersion(&runtime));
-  if (cudaDriverGetVersion(&driver) != cudaSuccess) driver = 0;
+  if (cuda::tolerate(cudaDriverGetVersion(&driver)) != cudaSuccess) driver = 0;
   lines.push_back("CUDA runtime " + cuda::version_str(runtime, 1000, 10) + " (built with " +
                   cuda::version_str(CUDART_VERSION, 1000, 10) + "), driver " +
                   (driver > 0 ? cuda::version_str(driver, 1000, 10) : std::string("none")));
@@ -276,10 +266,7 @@ std::vector<std::string> cuda_report() {
   REVIVE_CUBLAS_CHECK(cublasGetProperty(PATCH_LEVEL, &patch));
   lines.push_back("cuBLAS " + std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch));
   const int n = cuda::device_count();
-  if (n == 0) {
-    const std::string& why = cuda::state().no_device_reason;
-    lines.push_back("no CUDA device" + (why.empty() ? std::string() : " (" + why + ")"));
-  }
+  if (n == 0) lines.push_back("no CUDA device (" + cuda::no_device_text() + ")");
   for (int i = 0; i < n; ++i) {
     cudaDeviceProp p{};
     REVIVE_CUDA_CHECK(cudaGetDeviceProperties(&p, i));

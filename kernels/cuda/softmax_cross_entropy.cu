@@ -1,23 +1,34 @@
 // softmax_cross_entropy_forward_cuda / _backward_cuda (kernels/softmax_cross_entropy.h).
 //
 // Versions:
-//  - forward: one fused launch of one block. A thread per row (strided over the batch) runs
-//    softmax_cross_entropy_row, the CPU's per-row function (max-shifted, so finite for any finite
-//    logits), writing the row's probabilities; the row losses are summed in double, per thread and
-//    then by a fixed-order block reduction, and divided by N. One block is enough: a batch of
-//    logits is a few thousand numbers, and the launch is latency-bound anyway. A label outside
-//    [0, K) makes the loss NaN and the lowest such row is recorded for the next read-back
-//    (kernels/label_check.h): a shared-memory minimum, so the record does not depend on timing.
-//  - backward: one grid-stride kernel over N x K, scale dloss / N read from the device.
+//  - forward: two launches. softmax_xent_rows_kernel, a thread per row over the whole grid, runs
+//    softmax_cross_entropy_row (the CPU's per-row function, max-shifted, so finite for any finite
+//    logits), writing the row's probabilities and loss. softmax_xent_sum_kernel, one block, adds the
+//    row losses in double (thread t the rows t, t + 256, ..., then a fixed-order block reduction:
+//    the result does not depend on timing) and divides by N; a label outside [0, K) makes the loss
+//    NaN and the lowest such row is recorded for the next read-back (kernels/label_check.h), a
+//    shared-memory minimum. The sum is the only single-block part: N floats.
+//  - backward: one grid-stride kernel over N x K, scale dloss / N read from the device, its index
+//    split in 32 bits when N x K allows (launch.cuh with_index_type).
 #include <cmath>
 
+#include "kernels/cuda/device_buffer.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/label_check.h"
 #include "kernels/softmax_cross_entropy.h"
 
 namespace revive::kernels {
 
-static __global__ void softmax_xent_fwd_kernel(float* loss, BadLabel* bad_label, float* probs, const float* logits,
+static __global__ void softmax_xent_rows_kernel(int64_t N, float* row_loss, float* probs, const float* logits,
+                                                const int64_t* labels, int64_t K) {
+  REVIVE_CUDA_KERNEL_LOOP(n, N) {
+    const int64_t label = labels[n];
+    const bool valid = label >= 0 && label < K;
+    row_loss[n] = softmax_cross_entropy_row(probs + n * K, logits + n * K, valid ? label : 0, K);
+  }
+}
+
+static __global__ void softmax_xent_sum_kernel(float* loss, BadLabel* bad_label, const float* row_loss,
                                                const int64_t* labels, int64_t N, int64_t K) {
   __shared__ double scratch[32];
   __shared__ unsigned long long first_bad;
@@ -27,8 +38,7 @@ static __global__ void softmax_xent_fwd_kernel(float* loss, BadLabel* bad_label,
   for (int64_t n = threadIdx.x; n < N; n += blockDim.x) {
     const int64_t label = labels[n];
     const bool valid = label >= 0 && label < K;
-    const float row = softmax_cross_entropy_row(probs + n * K, logits + n * K, valid ? label : 0, K);
-    sum += valid ? static_cast<double>(row) : static_cast<double>(NAN);
+    sum += valid ? static_cast<double>(row_loss[n]) : static_cast<double>(NAN);
     if (!valid) atomicMin(&first_bad, static_cast<unsigned long long>(n));
   }
   __syncthreads();
@@ -41,10 +51,13 @@ static __global__ void softmax_xent_fwd_kernel(float* loss, BadLabel* bad_label,
   }
 }
 
+template <class I>
 static __global__ void softmax_xent_bwd_kernel(int64_t n, float* dlogits, const float* probs, const int64_t* labels,
-                                               const float* dloss, int64_t N, int64_t K) {
+                                               const float* dloss, int64_t N, I K) {
   const float scale = *dloss / static_cast<float>(N);
-  REVIVE_CUDA_KERNEL_LOOP(i, n) { dlogits[i] = softmax_cross_entropy_grad(probs[i], i % K == labels[i / K], scale); }
+  REVIVE_CUDA_KERNEL_LOOP_T(I, i, static_cast<I>(n)) {
+    dlogits[i] = softmax_cross_entropy_grad(probs[i], i % K == labels[i / K], scale);
+  }
 }
 
 SoftmaxCrossEntropy softmax_cross_entropy_forward_cuda(const Tensor& logits, const Tensor& labels) {
@@ -53,9 +66,11 @@ SoftmaxCrossEntropy softmax_cross_entropy_forward_cuda(const Tensor& logits, con
   const int64_t N = logits.dim(0), K = logits.dim(1);
   SoftmaxCrossEntropy out{Tensor::empty({}, DType::kFloat32, logits.device()),
                           Tensor::empty({N, K}, DType::kFloat32, logits.device())};
-  softmax_xent_fwd_kernel<<<1, cuda::kBlock, 0, cuda::stream()>>>(out.loss.data<float>(), cuda::bad_label_record(),
-                                                                  out.probs.data<float>(), logits.data<float>(),
-                                                                  labels.data<int64_t>(), N, K);
+  cuda::DeviceBuffer row_loss(static_cast<size_t>(N) * sizeof(float));
+  cuda::launch_linear(softmax_xent_rows_kernel, N, row_loss.as<float>(), out.probs.data<float>(),
+                      logits.data<float>(), labels.data<int64_t>(), K);
+  softmax_xent_sum_kernel<<<1, cuda::kBlock, 0, cuda::stream()>>>(out.loss.data<float>(), cuda::bad_label_record(),
+                                                                  row_loss.as<float>(), labels.data<int64_t>(), N, K);
   REVIVE_CUDA_CHECK_LAUNCH();
   return out;
 }
@@ -66,8 +81,11 @@ Tensor softmax_cross_entropy_backward_cuda(const Tensor& probs, const Tensor& la
   cuda::check_operand(dloss, "softmax_cross_entropy backward", "dloss");
   const int64_t N = probs.dim(0), K = probs.dim(1);
   Tensor dlogits = Tensor::empty({N, K}, DType::kFloat32, probs.device());
-  cuda::launch_linear(softmax_xent_bwd_kernel, N * K, dlogits.data<float>(), probs.data<float>(),
-                      labels.data<int64_t>(), dloss.data<float>(), N, K);
+  cuda::with_index_type(N * K, [&](auto index) {
+    using I = decltype(index);
+    cuda::launch_linear(softmax_xent_bwd_kernel<I>, N * K, dlogits.data<float>(), probs.data<float>(),
+                        labels.data<int64_t>(), dloss.data<float>(), N, static_cast<I>(K));
+  });
   return dlogits;
 }
 

@@ -28,10 +28,17 @@ void use_device(Device d) {
   if (d.is_cuda()) no_cuda("device " + d.str());
 }
 
+int cuda_device_count() { return 0; }
+
 std::string default_device_name() { return "cpu"; }
 
 void synchronize(Device d) {
   if (d.is_cuda()) no_cuda("device " + d.str());
+}
+
+StreamHandle current_stream(Device d) {
+  if (d.is_cuda()) no_cuda("device " + d.str());
+  return {};
 }
 
 std::vector<std::string> cuda_report() {

@@ -1,5 +1,5 @@
 // The k-th smallest of a block's keys on CUDA: the radix select that the methods' pool and layer
-// selections share (WE's global thresholds, spec 1.3; KR's C1 and C2 bounds, spec 3.2), as
+// selections share (WE's global thresholds, §1.3; KR's C1 and C2 bounds, §3.2), as
 // select_pool_thresholds does it on the CPU. Integer keys (reactivation/order_keys.h) and integer
 // counts only, so the result does not depend on the order of the atomics.
 #pragma once

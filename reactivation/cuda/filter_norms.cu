@@ -1,5 +1,5 @@
-// launch_filter_norm_l1 (filter_norms_cuda.h): the plain L1 and the average L1 (importance, spec
-// 1.2) of every filter of every layer in ONE launch over the arena (ARCHITECTURE.md decision 4),
+// launch_filter_norm_l1 (filter_norms_cuda.h): the plain L1 and the average L1 (importance,
+// docs/weight-evolution.md §1.2) of every filter of every layer in ONE launch over the arena (ARCHITECTURE.md decision 4),
 // in the summation order filter_norms.h defines, so the sums equal filter_norm_l1_cpu's bit for
 // bit: lane l of a half-warp adds elements l, l+16, ... in increasing order from +0, then the lanes
 // combine by shuffle-down 8, 4, 2, 1, which is filter_norm_combine's halving tree.
@@ -56,7 +56,7 @@ void launch_filter_norm_l1(int32_t n_filters, const int32_t* filter_layer, const
   filter_norms_kernel<<<static_cast<unsigned>(blocks < kernels::cuda::kMaxBlocks ? blocks : kernels::cuda::kMaxBlocks),
                         kernels::cuda::kBlock, 0, stream>>>(n_filters, filter_layer, filter_offset, filter_len,
                                                             divisor, arena, l1, importance);
-  REVIVE_CUDA_CHECK_LAUNCH();
+  REVIVE_CUDA_CHECK_LAUNCH_ON(stream);
 }
 
 }  // namespace revive::reactivation_cuda

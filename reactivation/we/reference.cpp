@@ -9,7 +9,7 @@
 #include "reactivation/we/we_math.h"
 #include "reactivation/we/we_rate.h"
 
-// "The code" below is the authors' published implementation (we.py, which the spec cites), whose
+// "The code" below is the authors' published implementation (we.py of BZQLin/Weight-evolution), whose
 // behaviour the `reference` preset reproduces. What this file shares with the tuned paths is the
 // definition of the arithmetic only, so that "the same result" can mean the same bits:
 //   filter_norm_l1_plain (filter_norms.h) the order in which a filter's |w| are summed;
@@ -17,7 +17,7 @@
 //                                         as torch.sort puts it);
 //   we_blend_adaptive, we_blend_harmonic, the float formulas of one blend and when it is skipped;
 //   we_blend_fixed, we_filter_alpha
-//   we_stage, we_rate, we_threshold_rank  the rate r(e) and k of spec 1.3 (we_rate.h).
+//   we_stage, we_rate, we_threshold_rank  the rate r(e) and k of §1.3 (we_rate.h).
 // Everything else (which entries are selected, in which order, how they pair, which elements a
 // blend writes) is written out again here.
 
@@ -99,7 +99,7 @@ WeReferenceLayer select_layer(const float* importance, int32_t n, int32_t groups
 }
 
 // ---- 1.5 Matching -----------------------------------------------------------------------------
-// The layer sorted by importance descending, equal importances by ascending index ("Decisions" 2):
+// The layer sorted by importance descending, equal importances by ascending index (§0.2):
 // its last c entries are the inferior, the others the dominants. Forward matching zips the two
 // descending lists, so with c > N - c the smallest inferior entries stay as they are. Reverse
 // matching (WE-RM) zips the dominants with the inferior list ascending, again equal importances by
@@ -122,7 +122,7 @@ void match_layer(const float* importance, int32_t n, int32_t first_filter, const
 
 // ---- 1.6 Crossover ----------------------------------------------------------------------------
 // A blend whose denominator is zero or whose value is not finite is skipped and counted, never
-// written ("Decisions" 1). Returns whether to write it.
+// written (§0.1). Returns whether to write it.
 bool counted(const BlendResult& r, WeCrossoverCounts& c) {
   c.skipped_zero_denominator += r.status == BlendStatus::kZeroDenominator;
   c.skipped_non_finite += r.status == BlendStatus::kNonFinite;

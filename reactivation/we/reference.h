@@ -1,5 +1,5 @@
-// Weight Evolution, the readable reference (spec reactivation.md section 1): one step written as the
-// spec reads, section by section, in plain loops and std::stable_sort, without threads, SIMD or
+// Weight Evolution, the readable reference: one step written as docs/weight-evolution.md reads,
+// section by section, in plain loops and std::stable_sort, without threads, SIMD or
 // selects. Read reference.cpp to learn the method; the tuned paths (cpu/, cuda/) are tested against
 // it and must give the same selections, the same pairs, the same report and the same arena bits.
 //
@@ -23,7 +23,7 @@
 
 namespace revive {
 
-// One layer's local selection (spec 1.4 and 1.5).
+// One layer's local selection (§1.4 and §1.5).
 struct WeReferenceLayer {
   int32_t n_tbd = 0;       // entries below the pool's threshold (0 for WE-L)
   int32_t n_ri = 0;        // entries within lambda, after the fallback (0 where the test did not run)
@@ -35,7 +35,7 @@ struct WeReferenceLayer {
 // What the step decided, for tests and for readers who want to look.
 struct WeReferenceTrace {
   std::vector<float> l1;          // plain L1 of every filter of the table, before the step
-  std::vector<float> importance;  // average L1 (spec 1.2)
+  std::vector<float> importance;  // average L1 (§1.2)
   // Per pool: sorted_pool[k]; empty when k >= |pool| (every entry is a candidate) or the pool is off.
   std::array<std::optional<float>, kNumReactivatableKinds> threshold;
   std::vector<WeReferenceLayer> layers;  // per table layer

@@ -1,4 +1,4 @@
-// Weight Evolution on the CPU (spec reactivation.md section 1), as the pipeline of ARCHITECTURE.md
+// Weight Evolution on the CPU (docs/weight-evolution.md), as the pipeline of ARCHITECTURE.md
 // decision 4 over a filter table:
 //   (a) filter_norm_l1_cpu: the average L1 of every filter of every layer, one pass over the arena;
 //   (b) we_global_thresholds: the threshold of each pool (conv, BN gamma, BN beta) at rate r(e);
@@ -7,7 +7,7 @@
 //   (d) we_match_layer: stable ordering of the selected ends of each layer, pairs;
 //   (e) we_crossover_cpu: one update per slice (or per filter / scalar) of each inferior filter.
 // The step only reads and writes the arena's reactivatable tensors; optimiser momentum is never
-// seen, hence never touched ("Decisions" 3).
+// seen, hence never touched (§0.3).
 #pragma once
 
 #include <array>
@@ -22,7 +22,7 @@
 
 namespace revive {
 
-// What WE carries from one epoch to the next: the fallback counters of spec 1.4 step 4, one per
+// What WE carries from one epoch to the next: the fallback counters of §1.4, one per
 // pool (conv, gamma, beta), never reset between epochs. The caller keeps it and checkpoints it.
 struct WeState {
   std::array<int64_t, kNumReactivatableKinds> fallback_counter{};
@@ -66,10 +66,10 @@ inline constexpr const auto& kWeDeadThresholds = kDeadFilterThresholds;
 
 // The host-side start of a step, shared by both backends: validates the options and the arena
 // (its size must be the one the table was built for), and fills the report's epoch and stage and
-// each pool's enabled flag, size, rate r(e) and threshold rank k (spec 1.3).
+// each pool's enabled flag, size, rate r(e) and threshold rank k (§1.3).
 WeReport we_plan_step(const FilterTable& table, const void* arena, int64_t arena_numel, const WeOptions& options,
                       int epoch, const std::vector<int>& stage_boundaries);
-// The period of the fallback counters, (#conv layers)/ln_c, or 0 without fallback (spec 1.4 step 4);
+// The period of the fallback counters, (#conv layers)/ln_c, or 0 without fallback (§1.4, the fallback);
 // the BN counters share the conv-count-based period (we.py:312).
 double we_fallback_period(const FilterTable& table, const WeOptions& options);
 

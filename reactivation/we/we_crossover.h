@@ -1,4 +1,4 @@
-// Stage (e) of Weight Evolution (spec reactivation.md 1.6): rewrites each inferior filter of the
+// Stage (e) of Weight Evolution (docs/weight-evolution.md §1.6): rewrites each inferior filter of the
 // (dominant, inferior) pairs in the arena. Per pair, by layer:
 //   BN scalar:  x_i <- alpha*x_i + (1-alpha)*x_d, alpha = |x_i|/(|x_i|+|x_d|) or fixed (1.6c);
 //   filter level (level=filter, or the layers chosen by options.filter_level_blend; 1.6a):

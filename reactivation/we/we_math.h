@@ -1,7 +1,7 @@
-// Per-element and per-layer math of Weight Evolution (spec reactivation.md 1.3-1.6), REVIVE_HD so a
+// Per-element and per-layer math of Weight Evolution (docs/weight-evolution.md §1.3 to §1.6), REVIVE_HD so a
 // CUDA kernel runs exactly these lines (compiled without FMA contraction to give the same bits). A blend whose
-// denominator is zero, or whose result would not be finite, reports why instead of writing (spec
-// "Decisions" 1: never NaN or Inf, skipped and counted).
+// denominator is zero, or whose result would not be finite, reports why instead of writing
+// (docs/reactivation.md §0.1: never NaN or Inf, skipped and counted).
 #pragma once
 
 #include <cmath>
@@ -14,7 +14,7 @@
 
 namespace revive {
 
-// Relative importance (spec 1.4 step 3): an entry is within lambda iff importance <= lambda * max
+// Relative importance (§1.4): an entry is within lambda iff importance <= lambda * max
 // (or < when not inclusive), the max taken over the layer or over the entry's group. The product is
 // float, as the reference code's float32 tensor times a Python scalar; NaN compares false.
 REVIVE_HD float we_ri_limit(float lambda, uint32_t max_key) { return lambda * bits_float(max_key); }
@@ -27,13 +27,13 @@ REVIVE_HD uint64_t we_ri_bound(float limit, bool inclusive, int32_t n_groups) {
   return n_groups == 1 && is_finite_float(limit) ? magnitude_key(limit) + uint64_t{inclusive} : uint64_t{1} << 32;
 }
 
-// The local selection of one layer (spec 1.4, 1.10 for WE-G / WE-L).
+// The local selection of one layer (§1.4; §1.10 for WE-G / WE-L).
 struct WeLayerSelection {
   int32_t n_filters = 0;
   int32_t n_tbd = 0;          // below the global threshold
   int32_t n_ri = 0;           // relative importance within lambda (after the fallback)
   int32_t n_inferior = 0;     // c
-  int32_t n_pairs = 0;        // min(c, N - c) (spec 1.5)
+  int32_t n_pairs = 0;        // min(c, N - c) (§1.5)
   bool fallback_forced = false;
   // Every inferior entry has magnitude_key < inferior_bound (the global threshold, or the RI
   // limit for WE-L), so matching looks for them among few candidates; 2^32 bounds nothing.
@@ -41,14 +41,14 @@ struct WeLayerSelection {
 };
 
 // With both selections the RI test and the fallback run only in layers with candidates
-// (we.py:190-205); WE-L runs them in every layer; WE-G never (spec 1.10).
+// (we.py:190-205); WE-L runs them in every layer; WE-G never (§1.10).
 REVIVE_HD bool we_selection_is_local(WeSelection selection, int32_t n_tbd) {
   return selection == WeSelection::kLocalOnly || (selection == WeSelection::kBoth && n_tbd > 0);
 }
 
 // The rest of a layer's selection once its counts are known: n_tbd (0 for WE-L), and, when
 // we_selection_is_local, the entries within lambda (n_ri) and their bound. Applies the fallback of
-// spec 1.4 step 4: `fallback_period` is (#conv layers)/ln_c, or <= 0 for none; `fallback_counter` is
+// §1.4, the fallback: `fallback_period` is (#conv layers)/ln_c, or <= 0 for none; `fallback_counter` is
 // the pool's counter, which persists across layers and epochs, so layers must come in module order.
 REVIVE_HD WeLayerSelection we_finish_layer_selection(int32_t n, int32_t n_tbd, int32_t n_ri, uint64_t ri_bound,
                                                      uint64_t threshold_key, WeSelection selection,
@@ -92,7 +92,7 @@ REVIVE_HD WeLayerSelection we_finish_layer_selection(int32_t n, int32_t n_tbd, i
   return s;
 }
 
-// True when a layer's pairs use the filter-level blend of spec 1.6a rather than the element
+// True when a layer's pairs use the filter-level blend of §1.6a rather than the element
 // crossover (only conv layers have either).
 REVIVE_HD bool we_filter_level(bool conv, int32_t n_slices, int32_t kernel_h, WeLevel level,
                                 WeFilterLevelBlend blend) {
@@ -124,28 +124,28 @@ REVIVE_HD BlendResult blend_finish(float value, bool zero_denominator) {
 }
 
 // x_inferior <- alpha*x_inferior + (1-alpha)*x_dominant with a given alpha: paper Eq. 5 with fixed
-// alpha (Fig. 6), and the filter-level blend of spec 1.6a once alpha is known.
+// alpha (Fig. 6), and the filter-level blend of §1.6a once alpha is known.
 REVIVE_HD BlendResult we_blend_fixed(float inferior, float dominant, float alpha) {
   return blend_finish(alpha * inferior + (1.0f - alpha) * dominant, false);
 }
 
-// Paper Eq. 5-6 (spec 1.6b, 1.6c): alpha = |m| / (|m| + |l|), m <- alpha*m + (1-alpha)*l.
+// Paper Eq. 5-6 (§1.6b, §1.6c): alpha = |m| / (|m| + |l|), m <- alpha*m + (1-alpha)*l.
 REVIVE_HD BlendResult we_blend_adaptive(float m, float l) {
   const float den = fabsf(m) + fabsf(l);
   const float alpha = fabsf(m) / den;
   return blend_finish(alpha * m + (1.0f - alpha) * l, den == 0.0f);
 }
 
-// Reference code (spec 1.6b): alpha' = m / (m + l) (signed), new = alpha'*l + (1-alpha')*m, which
-// is 2ml/(m+l). |m + l| <= eps counts as a zero denominator (eps = 0: only m = -l exactly; the
-// spec's "< eps" would never skip an exact zero at eps = 0).
+// Reference code (§1.6b): alpha' = m / (m + l) (signed), new = alpha'*l + (1-alpha')*m, which
+// is 2ml/(m+l). |m + l| <= eps counts as a zero denominator (eps = 0: only m = -l exactly; a
+// "< eps" test would never skip an exact zero at eps = 0).
 REVIVE_HD BlendResult we_blend_harmonic(float m, float l, float eps) {
   const float den = m + l;
   const float alpha = m / den;
   return blend_finish(alpha * l + (1.0f - alpha) * m, fabsf(den) <= eps);
 }
 
-// Filter-level alpha of spec 1.6a: ||W[i]||_1 / (||W[i]||_1 + ||W[d]||_1) from the plain L1 sums.
+// Filter-level alpha of §1.6a: ||W[i]||_1 / (||W[i]||_1 + ||W[d]||_1) from the plain L1 sums.
 struct AlphaResult {
   float alpha;
   BlendStatus status;  // kZeroDenominator when both filters are all zero, kNonFinite for Inf/NaN sums
@@ -167,7 +167,7 @@ struct WeBlendParams {
   float harmonic_eps = 0.0f;  // reference crossover
 };
 
-// Element blend of spec 1.6b/c for one (m, l) pair: paper Eq. 5-6, or Eq. 5 with a fixed alpha.
+// Element blend of §1.6b, §1.6c for one (m, l) pair: paper Eq. 5-6, or Eq. 5 with a fixed alpha.
 REVIVE_HD BlendResult we_blend_paper(float m, float l, const WeBlendParams& p) {
   return p.alpha_fixed ? we_blend_fixed(m, l, p.alpha) : we_blend_adaptive(m, l);
 }
@@ -185,9 +185,9 @@ REVIVE_HD void we_record(const BlendResult& r, float* dst, Count* counts) {
   }
 }
 
-// The element crossover of one slice (spec 1.6b): l = the element of the dominant slice `d` with
+// The element crossover of one slice (§1.6b): l = the element of the dominant slice `d` with
 // max |.|, m = the element of the inferior slice `m` with min |.|, the first in row-major order on
-// ties ("Decisions" 2); m <- paper blend at the argmin, or the reference harmonic 2ml/(m+l) written
+// ties (§0.2); m <- paper blend at the argmin, or the reference harmonic 2ml/(m+l) written
 // to every element equal to m. Counts as we_record.
 template <class Count>
 REVIVE_HD void we_crossover_slice(float* m, const float* d, int32_t len, const WeBlendParams& p, Count* counts) {

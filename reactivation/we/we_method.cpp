@@ -24,9 +24,11 @@ const OptionTable<WeGiven>& we_given_options() {
     t.add(&WeGiven::ablations, "we_ablations", "--we-ablation",
           "WE ablations (comma-separated or repeated): we-g, we-l, we-rm, fixed-alpha=<a>, filter-level-gl, "
           "without-bn, without-conv");
+    std::string keys;
+    for (const std::string& k : we_option_keys()) keys += (keys.empty() ? "" : ", ") + k;
     t.add(&WeGiven::overrides, "we_set", "--we-set",
-          "WE option override key=value (repeatable), e.g. rate_conv=0.1, ri_threshold=0.1, eta=15, "
-          "crossover=reference_code")
+          "WE option override key=value (repeatable), applied after the preset and ablations; keys: " + keys +
+              " (docs/weight-evolution.md lists their values)")
         .one_per_flag();
     return t;
   }();
@@ -34,6 +36,12 @@ const OptionTable<WeGiven>& we_given_options() {
 }
 
 WeOptions parse(const WeGiven& g) { return parse_we_options(g.preset, g.ablations, g.overrides); }
+
+WeOptions parse_resolved(const nlohmann::json& resolved) {
+  WeGiven g;
+  we_given_options().read_json(g, resolved, "--method we", /*require_all=*/true);
+  return parse(g);
+}
 
 }  // namespace
 
@@ -48,10 +56,10 @@ MethodSpec we_method() {
     parse(g);  // every preset, ablation and override checked now, before any work
     return we_given_options().to_json(g);
   };
-  m.make = [](const nlohmann::json& resolved) {
-    WeGiven g;
-    we_given_options().read_json(g, resolved, "--method we", /*require_all=*/true);
-    return std::make_unique<WeReactivator>(parse(g));
+  m.make = [](const nlohmann::json& resolved) { return std::make_unique<WeReactivator>(parse_resolved(resolved)); };
+  m.conv_groups_needed = [](const nlohmann::json& resolved, const Shape&) {
+    // The relative-importance max per group (§1.4); the depthwise blend reads I_g == 1 from shapes.
+    return parse_resolved(resolved).group_aware_ri ? std::string("--we-set group_aware_ri=true") : std::string();
   };
   return m;
 }

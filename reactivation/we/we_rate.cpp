@@ -17,7 +17,7 @@ WeStage we_stage(int epoch, const std::vector<int>& schedule_boundaries, const W
   int t = 0;
   while (t < static_cast<int>(b.size()) && b[t] <= epoch) ++t;
   // An explicit divisor list caps the stage count: the reference code has three stages although
-  // its StepLR also decays at 180, so epochs >= 120 stay in stage 3 with e0 = 120 (spec 1.3).
+  // its StepLR also decays at 180, so epochs >= 120 stay in stage 3 with e0 = 120 (§1.3).
   if (!options.stage_divisors.empty()) t = std::min(t, static_cast<int>(options.stage_divisors.size()));
   WeStage s;
   s.index = t;

@@ -1,6 +1,7 @@
 #include "reactivation/we/we_reactivator.h"
 
 #include "core/error.h"
+#include "kernels/device_runtime.h"
 #include "reactivation/arena_tensors.h"
 
 namespace revive {
@@ -19,9 +20,10 @@ void WeReactivator::apply(const ReactivationContext& ctx, const std::vector<Mode
     cuda_workspace_.reset();
   }
   if (device.is_cuda()) {
-    if (!cuda_workspace_) cuda_workspace_ = std::make_unique<WeCudaWorkspace>(*table_);
+    if (!cuda_workspace_ || cuda_workspace_->device() != device)
+      cuda_workspace_ = std::make_unique<WeCudaWorkspace>(*table_, device);
     report_ = we_apply_cuda(*table_, params.data<float>(), params.numel(), options_, ctx.epoch, ctx.stage_boundaries,
-                            state_, *cuda_workspace_);
+                            state_, *cuda_workspace_, kernels::current_stream(device));
   } else {
     report_ = we_apply_cpu(*table_, params.data<float>(), params.numel(), options_, ctx.epoch, ctx.stage_boundaries,
                            state_, &scratch_);

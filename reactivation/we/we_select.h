@@ -1,4 +1,4 @@
-// Stages (b)-(d) of Weight Evolution (ARCHITECTURE.md decision 4; spec reactivation.md 1.3-1.5):
+// Stages (b)-(d) of Weight Evolution (ARCHITECTURE.md decision 4; docs/weight-evolution.md §1.3-1.5):
 // the global threshold of a pool, the per-layer counts of the local selection with the fallback
 // counter, and the (dominant, inferior) pairs of forward or reverse matching. Importances are
 // compared through magnitude_key (we_math.h), so NaN sorts last and ties are broken by index.
@@ -14,7 +14,7 @@
 
 namespace revive {
 
-// Global threshold (spec 1.3): the key of sorted_pool[k], or 2^32 (every entry a candidate) when
+// Global threshold (§1.3): the key of sorted_pool[k], or 2^32 (every entry a candidate) when
 // k >= |pool|; an entry is "to be determined" iff magnitude_key(importance) < threshold.
 // `keys` holds the pool's magnitude keys and is overwritten (radix select, O(|pool|)).
 uint64_t we_global_threshold(std::vector<uint32_t>& keys, int64_t k);
@@ -36,7 +36,7 @@ struct WeLayerCounts {
 WeLayerCounts we_count_layer(const float* importance, int32_t n, int32_t groups, uint64_t threshold_key,
                              const WeOptions& options);
 
-// Local selection of one layer (spec 1.4, 1.10 for WE-G / WE-L): we_count_layer, then the fallback. `fallback_period` is
+// Local selection of one layer (§1.4; §1.10 for WE-G / WE-L): we_count_layer, then the fallback. `fallback_period` is
 // (#conv layers)/ln_c, or <= 0 for no fallback; `fallback_counter` is the pool's counter, which
 // persists across layers and epochs.
 WeLayerSelection we_select_layer(const float* importance, int32_t n, int32_t groups, uint64_t threshold_key,

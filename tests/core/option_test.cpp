@@ -131,7 +131,77 @@ TEST(OptionTable, KeyValueOverrides) {
   EXPECT_EQ(e.rate, 0.25);
   EXPECT_ERROR(t.set_key_value(e, "rate", "--set"), "expected key=value, keys: count, seed");
   EXPECT_ERROR(t.set_key_value(e, "speed=1", "--set"), "unknown option 'speed'");
-  EXPECT_ERROR(t.set_key_value(e, "rate=2", "--set"), "--set rate= 2: must be a number in (0, 1]");
+  EXPECT_ERROR(t.set_key_value(e, "rate=2", "--set"), "--set rate=2: must be a number in (0, 1]");
+}
+
+// An option stored in two fields, with a word for its "unset" state: a limit that may be off.
+struct Limited {
+  bool limited = false;
+  double limit = 0;
+  std::vector<double> steps;  // empty: automatic
+};
+
+const OptionTable<Limited>& limited_table() {
+  static const OptionTable<Limited> table = [] {
+    OptionTable<Limited> t;
+    t.add_custom(
+         "limit", "--limit", "The limit, or off", OptionType::kDouble,
+         [](const Limited& l) { return l.limited ? nlohmann::json(l.limit) : nlohmann::json("off"); },
+         [](Limited& l, const nlohmann::json& v) {
+           l.limited = !v.is_string();
+           if (l.limited) l.limit = v.get<double>();
+         })
+        .above(0)
+        .or_word("off");
+    t.add_custom(
+         "steps", "--steps", "Steps, or auto", OptionType::kDoubleList,
+         [](const Limited& l) { return l.steps.empty() ? nlohmann::json("auto") : nlohmann::json(l.steps); },
+         [](Limited& l, const nlohmann::json& v) {
+           l.steps = v.is_string() ? std::vector<double>{} : v.get<std::vector<double>>();
+         })
+        .at_least(1)
+        .or_word("auto");
+    return t;
+  }();
+  return table;
+}
+
+TEST(OptionTable, CustomBindingsAndWords) {
+  const auto& t = limited_table();
+  EXPECT_EQ(t.decl("limit").default_value, "off");
+  EXPECT_EQ(t.decl("limit").valid_values(), "a number > 0, or off");
+  EXPECT_EQ(t.decl("steps").valid_values(), "comma-separated, each a number >= 1, or auto");
+  Limited l;
+  t.set_key_value(l, "limit=2.5", "--set");
+  EXPECT_TRUE(l.limited);
+  EXPECT_EQ(l.limit, 2.5);
+  t.set_key_value(l, "steps=1,2", "--set");
+  EXPECT_EQ(t.to_json(l), (nlohmann::json{{"limit", 2.5}, {"steps", {1.0, 2.0}}}));
+  t.set_key_value(l, "limit=off", "--set");
+  t.set_key_value(l, "steps=auto", "--set");
+  EXPECT_FALSE(l.limited);
+  EXPECT_TRUE(l.steps.empty());
+  EXPECT_ERROR(t.set_key_value(l, "limit=0", "--set"), "--set limit=0: must be a number > 0, or off");
+  EXPECT_ERROR(t.set_key_value(l, "limit=of", "--set"), "--set limit=of: must be a number > 0, or off");
+  EXPECT_ERROR(t.set_key_value(l, "steps=1,0.5", "--set"),
+               "--set steps=1,0.5: each element must be a number >= 1, or the whole value auto");
+  EXPECT_ERROR(t.read_json(l, {{"limit", "never"}}, "l.json", false), "l.json: 'limit': must be a number > 0, or off");
+}
+
+TEST(OptionTable, CheckFindsAnInvalidFieldOfAConfigMadeInCode) {
+  const auto& t = limited_table();
+  Limited l;
+  t.check(l, "limits");
+  l.limited = true;
+  l.limit = -1;
+  EXPECT_ERROR(t.check(l, "limits"), "limits limit: must be a number > 0, or off");
+  l.limit = 1;
+  l.steps = {0.5};
+  EXPECT_ERROR(t.check(l, "limits"), "limits steps: each element must be a number >= 1, or the whole value auto");
+  Example e;
+  table().check(e, "example");
+  e.count = 0;
+  EXPECT_ERROR(table().check(e, "example"), "example count: must be an integer in [1, 10]");
 }
 
 }  // namespace

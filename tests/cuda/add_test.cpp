@@ -13,7 +13,7 @@ using testing::random_tensor;
 using testing::to_cuda;
 
 TEST(CudaAdd, ForwardMatchesCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   unsigned seed = 1;
   for (const Shape& s : testing::elementwise_shapes()) {
     const Tensor a = random_tensor(s, seed++), b = random_tensor(s, seed++);
@@ -24,7 +24,7 @@ TEST(CudaAdd, ForwardMatchesCpu) {
 }
 
 TEST(CudaAdd, FusedReluMatchesCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   unsigned seed = 101;
   for (const Shape& s : testing::elementwise_shapes()) {
     const Tensor a = random_tensor(s, seed++), b = random_tensor(s, seed++);
@@ -33,7 +33,7 @@ TEST(CudaAdd, FusedReluMatchesCpu) {
 }
 
 TEST(CudaAdd, GradientAccumulationMatchesCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   unsigned seed = 11;
   for (const Shape& s : testing::elementwise_shapes()) {
     Tensor dst = random_tensor(s, seed++);
@@ -46,7 +46,7 @@ TEST(CudaAdd, GradientAccumulationMatchesCpu) {
 }
 
 TEST(CudaAdd, OperandsOnDifferentDevicesAreAnError) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   const Tensor a = random_tensor({4}, 1);
   EXPECT_THROW(add_forward(a, to_cuda(a)), Error);
 }

@@ -18,7 +18,7 @@ using testing::to_cuda;
 const std::vector<Shape> kShapes{{2, 3, 4, 5}, {2, 1, 1, 1}, {3, 17, 7, 9}, {5, 2, 40, 41}, {1, 300, 2, 2}};
 
 TEST(CudaBatchNorm, TrainingForwardMatchesCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   unsigned seed = 1;
   for (const Shape& s : kShapes) {
     const int64_t C = s[1];
@@ -38,7 +38,7 @@ TEST(CudaBatchNorm, TrainingForwardMatchesCpu) {
 }
 
 TEST(CudaBatchNorm, TrainingWithoutRunningStatisticsMatchesCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   const Shape s{4, 6, 3, 5};
   const Tensor x = random_tensor(s, 1), gamma = random_tensor({6}, 2), beta = random_tensor({6}, 3);
   const BatchNormForward ref = batch_norm_forward(x, gamma, beta, Tensor(), Tensor(), true, 0.1f, 1e-5f);
@@ -48,7 +48,7 @@ TEST(CudaBatchNorm, TrainingWithoutRunningStatisticsMatchesCpu) {
 }
 
 TEST(CudaBatchNorm, EvalForwardMatchesCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   unsigned seed = 21;
   for (Shape s : kShapes) {
     const int64_t C = s[1];
@@ -72,7 +72,7 @@ TEST(CudaBatchNorm, EvalForwardMatchesCpu) {
 }
 
 TEST(CudaBatchNorm, BackwardMatchesCpuInEveryMode) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   unsigned seed = 41;
   for (const Shape& s : kShapes) {
     const int64_t C = s[1];
@@ -103,7 +103,7 @@ TEST(CudaBatchNorm, BackwardMatchesCpuInEveryMode) {
 // The fused rectifiers: the forward's output and coefficients, and the masked backward, against
 // the CPU's fused op. Pre-activations spread over about [-6, 10], across both kinks of relu6.
 TEST(CudaBatchNorm, FusedRectifierMatchesCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   unsigned seed = 61;
   for (const Shape& s : kShapes) {
     const int64_t C = s[1];
@@ -136,7 +136,7 @@ TEST(CudaBatchNorm, FusedRectifierMatchesCpu) {
 // rejected, with the same message on both devices. Two values per channel is the smallest valid
 // batch.
 TEST(CudaBatchNorm, DegenerateTrainingBatchesMatchCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   const Tensor g = Tensor::full({3}, 1.0f), b = Tensor::zeros({3});
   for (const Shape& s : std::vector<Shape>{{0, 3, 2, 2}, {1, 3, 1, 1}, {2, 3, 0, 4}}) {
     const Tensor x = random_tensor(s, 1);
@@ -161,7 +161,7 @@ TEST(CudaBatchNorm, DegenerateTrainingBatchesMatchCpu) {
 
 // The backward of an empty batch: no dx values, and zero parameter gradients on both devices.
 TEST(CudaBatchNorm, EmptyBatchBackwardMatchesCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   const Shape s{0, 3, 2, 2};
   const Tensor x = Tensor::empty(s), dy = Tensor::empty(s);
   const Tensor g = Tensor::full({3}, 1.0f), mean = Tensor::zeros({3}), istd = Tensor::full({3}, 1.0f);

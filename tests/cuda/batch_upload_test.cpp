@@ -12,7 +12,7 @@ namespace revive::kernels {
 namespace {
 
 TEST(CudaBatchUpload, UploadsArriveIntactAcrossSlotsAndSizes) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   auto uploader = make_batch_uploader(Device::cuda());
   std::vector<Tensor> previous_host, previous_device;
   unsigned seed = 1;

@@ -12,7 +12,7 @@ using testing::random_tensor;
 using testing::to_cuda;
 
 TEST(CudaChannelShuffle, ForwardAndBackwardMatchCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   struct Case {
     Shape x;
     int groups;

@@ -12,7 +12,7 @@ using testing::random_tensor;
 using testing::to_cuda;
 
 TEST(CudaConcat, ForwardAndBackwardMatchCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   const std::vector<std::vector<Shape>> cases{
       {{2, 3, 4, 5}, {2, 1, 4, 5}, {2, 7, 4, 5}},  // 4-D activations
       {{5, 3}, {5, 4}},                            // 2-D

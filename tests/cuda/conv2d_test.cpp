@@ -44,7 +44,7 @@ const std::vector<Case> kCases{
 Tensor weights(const Case& c, unsigned seed) { return random_tensor({c.K, c.x[1] / c.p.groups, c.R, c.S}, seed); }
 
 TEST(CudaConv2d, ForwardMatchesCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   unsigned seed = 1;
   for (const Case& c : kCases) {
     const Tensor x = random_tensor(c.x, seed++), w = weights(c, seed++);
@@ -56,7 +56,7 @@ TEST(CudaConv2d, ForwardMatchesCpu) {
 }
 
 TEST(CudaConv2d, BackwardMatchesCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   unsigned seed = 101;
   for (const Case& c : kCases) {
     const Tensor x = random_tensor(c.x, seed++), w = weights(c, seed++);
@@ -77,7 +77,7 @@ TEST(CudaConv2d, BackwardMatchesCpu) {
 
 // Deterministic mode: the same inputs give bit-identical weight gradients run after run.
 TEST(CudaConv2d, DeterministicModeRepeatsBitForBit) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   const CudaOptions saved = cuda_options();
   CudaOptions o = saved;
   o.deterministic = true;
@@ -99,7 +99,7 @@ TEST(CudaConv2d, DeterministicModeRepeatsBitForBit) {
 
 // Timed algorithm selection (cudnnFind) must give the same results as the heuristics' choice.
 TEST(CudaConv2d, BenchmarkedAlgorithmsMatchCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   const CudaOptions saved = cuda_options();
   CudaOptions o = saved;
   o.benchmark_algorithms = true;
@@ -118,7 +118,7 @@ TEST(CudaConv2d, BenchmarkedAlgorithmsMatchCpu) {
 }
 
 TEST(CudaConv2d, CudaOutputsAreAlwaysPlain) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   const Case& c = kCases.front();
   EXPECT_THROW(conv2d_forward(to_cuda(random_tensor(c.x, 1)), to_cuda(weights(c, 2)), Tensor(), c.p,
                               Layout::kBlocked8),

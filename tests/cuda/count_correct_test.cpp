@@ -27,7 +27,7 @@ void make_case(int64_t N, int64_t K, uint64_t seed, Tensor* logits, Tensor* labe
 }
 
 TEST(CudaCountCorrect, MatchesCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   uint64_t seed = 1;
   for (const auto& [N, K] : std::vector<std::pair<int64_t, int64_t>>{{0, 10}, {1, 1}, {1, 10}, {255, 3}, {257, 10}, {70001, 4}}) {
     Tensor logits, labels;
@@ -37,7 +37,7 @@ TEST(CudaCountCorrect, MatchesCpu) {
 }
 
 TEST(CudaCountCorrect, AccumulatesIntoADeviceCounter) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   Tensor logits, labels;
   make_case(300, 10, 7, &logits, &labels);
   Tensor total = Tensor::zeros({1}, DType::kInt64, Device::cuda());

@@ -9,7 +9,7 @@ namespace revive::kernels {
 namespace {
 
 TEST(CudaCounter, IncrementsWhereTheCounterLives) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   Tensor cpu = Tensor::from_vector(std::vector<int64_t>{41}, {});
   Tensor cuda = testing::to_cuda(cpu);
   for (int i = 0; i < 3; ++i) {

@@ -12,7 +12,7 @@ namespace revive::kernels {
 namespace {
 
 TEST(CudaGraph, ReplaysTheCapturedWork) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   Tensor acc = Tensor::zeros({1000}, DType::kFloat32, Device::cuda());
   const Tensor one = Tensor::full({1000}, 1.0f, Device::cuda());
   accumulate_(acc, one);  // outside the capture: warms the kernels and the allocator
@@ -24,7 +24,7 @@ TEST(CudaGraph, ReplaysTheCapturedWork) {
 }
 
 TEST(CudaGraph, HostSynchronisationInsideTheCaptureIsAnError) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   const Tensor x = Tensor::full({4}, 1.0f, Device::cuda());
   EXPECT_THROW(CudaGraph([&] { (void)x.item(); }), Error);
   EXPECT_EQ(x.to_vector<float>(), std::vector<float>(4, 1.0f));  // the stream is usable again

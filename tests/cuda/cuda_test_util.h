@@ -1,8 +1,10 @@
 // Shared by the CUDA-vs-CPU tests of tests/cuda (STYLE.md "The CUDA <-> CPU pairing"): each test
 // runs an op's CUDA path and its CPU path (the reference) on the same seeded inputs and compares
 // outputs and gradients. Every test starts with
-//   if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
-// so a machine without a GPU (or a build without CUDA) reports it skipped, never passed.
+//   REVIVE_SKIP_WITHOUT_CUDA();
+// so a machine without a GPU (or a build without CUDA) reports it skipped, never passed; with
+// REVIVE_REQUIRE_CUDA=1 in the environment (core/runtime_options.h) it fails instead, so that a
+// run meant for a GPU cannot pass by skipping (tools/gpu_check.sh).
 //
 // Tolerances (STYLE.md): ops that only move data, and those whose CUDA kernel does the CPU's float
 // operations in the CPU's order, are compared exactly; element-wise arithmetic that nvcc may fuse
@@ -16,10 +18,21 @@
 #include <vector>
 
 #include "core/device.h"
+#include "core/runtime_options.h"
 #include "core/tensor.h"
 #include "support/allclose.h"
 #include "support/error_message.h"
 #include "support/tensor_utils.h"
+
+// Skips the calling test when there is no CUDA device, or fails it under REVIVE_REQUIRE_CUDA=1.
+#define REVIVE_SKIP_WITHOUT_CUDA()                                                  \
+  do {                                                                              \
+    if (!::revive::cuda_available()) {                                              \
+      if (::revive::runtime_options().require_cuda)                                 \
+        FAIL() << "no CUDA device, and REVIVE_REQUIRE_CUDA=1 forbids skipping";     \
+      GTEST_SKIP() << "no CUDA device";                                             \
+    }                                                                               \
+  } while (0)
 
 namespace revive::testing {
 

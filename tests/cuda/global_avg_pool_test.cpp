@@ -14,7 +14,7 @@ using testing::random_tensor;
 using testing::to_cuda;
 
 TEST(CudaGlobalAvgPool, ForwardAndBackwardMatchCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   unsigned seed = 1;
   for (const Shape& s : std::vector<Shape>{{2, 3, 8, 8}, {1, 1, 1, 1}, {3, 7, 5, 9}, {0, 4, 2, 2}, {2, 300, 33, 31}}) {
     const Tensor x = random_tensor(s, seed++);
@@ -30,7 +30,7 @@ TEST(CudaGlobalAvgPool, ForwardAndBackwardMatchCpu) {
 
 // A plane without pixels has no average: the same error on both devices.
 TEST(CudaGlobalAvgPool, NoPixelsIsTheCpuError) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   const Tensor x = Tensor::empty({2, 3, 0, 4});
   const std::string cpu = testing::error_message([&] { global_avg_pool_forward(x); });
   EXPECT_NE(cpu, "");

@@ -13,7 +13,7 @@ using testing::random_tensor;
 using testing::to_cuda;
 
 TEST(CudaLinear, ForwardAndBackwardMatchCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   struct Case {
     int64_t N, IN, OUT;
   };

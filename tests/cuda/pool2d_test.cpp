@@ -32,7 +32,7 @@ const std::vector<Case> kCases{{{2, 3, 8, 8}, {2, 2, 0}}, {{3, 2, 9, 7}, {3, 2, 
                                {{4, 33, 16, 16}, {3, 2, 1}}};
 
 TEST(CudaPool2d, MaxForwardAndBackwardMatchCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   unsigned seed = 1;
   for (const Case& c : kCases) {
     const Tensor x = quarters(c.x, seed++);
@@ -45,7 +45,7 @@ TEST(CudaPool2d, MaxForwardAndBackwardMatchCpu) {
 }
 
 TEST(CudaPool2d, AvgForwardAndBackwardMatchCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   unsigned seed = 31;
   for (const Case& c : kCases) {
     const Tensor x = testing::random_tensor(c.x, seed++);

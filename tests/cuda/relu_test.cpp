@@ -13,7 +13,7 @@ using testing::random_tensor;
 using testing::to_cuda;
 
 TEST(CudaRelu, ForwardAndBackwardMatchCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   unsigned seed = 1;
   for (const Shape& s : testing::elementwise_shapes()) {
     // Values across both kinks of relu6, 0 and 6.

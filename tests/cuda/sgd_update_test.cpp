@@ -13,7 +13,7 @@ using testing::random_tensor;
 using testing::to_cuda;
 
 TEST(CudaSgdUpdate, MatchesCpuForEveryOption) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   struct Options {
     float momentum, dampening, weight_decay;
     bool nesterov;

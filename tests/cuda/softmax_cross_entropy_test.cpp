@@ -26,7 +26,7 @@ Tensor random_labels(int64_t N, int64_t K, uint64_t seed) {
 }
 
 TEST(CudaSoftmaxCrossEntropy, ForwardAndBackwardMatchCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   struct Case {
     int64_t N, K;
     double scale;  // logit magnitude
@@ -54,7 +54,7 @@ TEST(CudaSoftmaxCrossEntropy, ForwardAndBackwardMatchCpu) {
 
 // The mean over an empty batch is undefined: the same error on both devices.
 TEST(CudaSoftmaxCrossEntropy, EmptyBatchIsTheCpuError) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   const Tensor logits = Tensor::empty({0, 10});
   const Tensor labels = Tensor::from_vector(std::vector<int64_t>{}, {0});
   const std::string cpu = testing::error_message([&] { softmax_cross_entropy_forward(logits, labels); });
@@ -66,7 +66,7 @@ TEST(CudaSoftmaxCrossEntropy, EmptyBatchIsTheCpuError) {
 // back per step (that would wait for the GPU): its loss turns NaN and the first bad row is
 // recorded, and take_bad_label gives the CPU's message later. Later batches keep the first record.
 TEST(CudaSoftmaxCrossEntropy, LabelOutOfRangeIsRecordedForTheCpuMessage) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   ASSERT_FALSE(take_bad_label(Device::cuda()).has_value());
   // 300 rows: the bad rows 2 and 260 fall to different threads of the 256-thread block.
   const int64_t N = 300, K = 3;

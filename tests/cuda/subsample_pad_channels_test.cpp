@@ -12,7 +12,7 @@ using testing::random_tensor;
 using testing::to_cuda;
 
 TEST(CudaSubsamplePadChannels, ForwardAndBackwardMatchCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   struct Case {
     Shape x;
     SubsamplePad p;

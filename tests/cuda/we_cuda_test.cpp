@@ -1,5 +1,5 @@
-// Weight Evolution on CUDA against the CPU path (reactivation/we/we_cuda.h, spec reactivation.md
-// section 1, "Decisions" 2): on the filter tables of ResNet-20 and MobileNetV2 with seeded weights,
+// Weight Evolution on CUDA against the CPU path (reactivation/we/we_cuda.h,
+// docs/weight-evolution.md, docs/reactivation.md §0.2): on the filter tables of ResNet-20 and MobileNetV2 with seeded weights,
 // near-dead, all-zero and tied filters, for option sets that reach every branch (presets, WE-G,
 // WE-L, WE-RM, fixed alpha, filter-level blends, group-aware RI, the fallback) and both sorts of
 // stage (d), every stage's output must match: the filter norms and thresholds bit for bit, every
@@ -120,7 +120,7 @@ int64_t compare_steps(const Model& m, const WeOptions& o, WeCudaSort sort, int f
   WeState cpu_state, cuda_state;
   cpu_state.fallback_counter = cuda_state.fallback_counter = {3, 1, 2};
   WeScratch scratch;
-  WeCudaWorkspace workspace(m.table, sort);
+  WeCudaWorkspace workspace(m.table, Device::cuda(), sort);
   EXPECT_EQ(workspace.sort(), sort);
   const std::vector<int> boundaries{0, 60, 120};
   int64_t pairs = 0;
@@ -129,8 +129,8 @@ int64_t compare_steps(const Model& m, const WeOptions& o, WeCudaSort sort, int f
     const WeReport cpu_report =
         we_apply_cpu(m.table, cpu.data(), static_cast<int64_t>(cpu.size()), o, epoch, boundaries, cpu_state, &scratch);
     const WeReport cuda_report = we_apply_cuda(m.table, cuda.data<float>(), cuda.numel(), o, epoch, boundaries,
-                                               cuda_state, workspace);
-    const WeCudaTrace trace = we_cuda_trace(workspace);
+                                               cuda_state, workspace, kernels::current_stream(Device::cuda()));
+    const WeCudaTrace trace = we_cuda_trace(workspace, kernels::current_stream(Device::cuda()));
     // (a) norms; (b) thresholds; (c) selections; (d) pairs; (e) the arena; and what is reported.
     expect_same_bits(scratch.l1, trace.l1, "l1");
     expect_same_bits(scratch.importance, trace.importance, "importance");
@@ -231,7 +231,7 @@ TEST(WeCuda, LayerLongerThanTheBlockTileFallsBack) {
   for (float& x : m.weights) x = 0.1f * rng.normal();
   shape_weights(m.weights, m.table, 4);
   ASSERT_GT(m.table.layers().n_filters[0], kWeBlockSortCapacity);
-  EXPECT_EQ(WeCudaWorkspace(m.table, WeCudaSort::kBlock).sort(), WeCudaSort::kDeviceSegmented);
+  EXPECT_EQ(WeCudaWorkspace(m.table, Device::cuda(), WeCudaSort::kBlock).sort(), WeCudaSort::kDeviceSegmented);
   for (const char* preset : {"paper", "reference"}) {
     const WeOptions o = parse_we_options(preset, {}, {});
     EXPECT_GT(compare_steps(m, o, WeCudaSort::kDeviceSegmented, 40), 0) << preset;
@@ -245,23 +245,25 @@ TEST(WeCuda, BlockSortStepIsCapturable) {
   const Model m = make_model("mobilenetv2", 6);
   const WeOptions o = parse_we_options("reference", {"we-rm"}, {});
   const Tensor start = Tensor::from_vector(m.weights, {static_cast<int64_t>(m.weights.size())}).to(Device::cuda());
-  WeCudaWorkspace workspace(m.table, WeCudaSort::kBlock);
+  WeCudaWorkspace workspace(m.table, Device::cuda(), WeCudaSort::kBlock);
+  const StreamHandle stream = kernels::current_stream(Device::cuda());
   Tensor direct = start.clone();
   WeState direct_state;
   const WeReport expected =
-      we_apply_cuda(m.table, direct.data<float>(), direct.numel(), o, 30, {0}, direct_state, workspace);
+      we_apply_cuda(m.table, direct.data<float>(), direct.numel(), o, 30, {0}, direct_state, workspace, stream);
 
   Tensor arena = start.clone();
   WeState state;
   WeReport report;
-  kernels::CudaGraph graph(
-      [&] { report = we_enqueue_cuda(m.table, arena.data<float>(), arena.numel(), o, 30, {0}, state, workspace); });
+  kernels::CudaGraph graph([&] {
+    report = we_enqueue_cuda(m.table, arena.data<float>(), arena.numel(), o, 30, {0}, state, workspace, stream);
+  });
   for (int replay = 0; replay < 2; ++replay) {
     arena.copy_from(start);
     graph.replay();
     WeReport r = report;
     WeState s = state;
-    we_finish_cuda(r, s, workspace);
+    we_finish_cuda(r, s, workspace, stream);
     EXPECT_EQ(direct.to_vector<float>(), arena.to_vector<float>()) << "replay " << replay;
     EXPECT_EQ(without_time(expected), without_time(r));
     EXPECT_EQ(direct_state.fallback_counter, s.fallback_counter);
@@ -302,17 +304,17 @@ TEST(WeCuda, ReactivatorDispatchesOnTheArenaDevice) {
 // The CUDA path as one of the zoo's tuned paths.
 class WeCudaPath : public testing::WeTunedPath {
  public:
-  WeCudaPath(const FilterTable& table, WeCudaSort sort) : workspace_(table, sort) {}
+  WeCudaPath(const FilterTable& table, WeCudaSort sort) : workspace_(table, Device::cuda(), sort) {}
   std::string name() const override { return std::string("cuda ") + we_cuda_sort_name(workspace_.sort()); }
   void start(const std::vector<float>& weights) override {
     arena_ = Tensor::from_vector(weights, {static_cast<int64_t>(weights.size())}).to(Device::cuda());
   }
   WeReport step(const FilterTable& table, const WeOptions& o, int epoch, WeState& state) override {
     return we_apply_cuda(table, arena_.data<float>(), arena_.numel(), o, epoch, testing::kWeZooBoundaries, state,
-                         workspace_);
+                         workspace_, kernels::current_stream(Device::cuda()));
   }
   testing::WeTunedDecisions decisions() override {
-    WeCudaTrace t = we_cuda_trace(workspace_);
+    WeCudaTrace t = we_cuda_trace(workspace_, kernels::current_stream(Device::cuda()));
     return {std::move(t.l1), std::move(t.importance), t.threshold, std::move(t.selection), std::move(t.pairs)};
   }
   const std::vector<float>& arena() override {
@@ -344,7 +346,7 @@ TEST(WeCuda, WithoutADeviceTheWorkspaceIsAClearError) {
   if (cuda_available()) GTEST_SKIP() << "a CUDA device is present";
   const Model m = make_model("resnet20", 1);
   try {
-    WeCudaWorkspace workspace(m.table);
+    WeCudaWorkspace workspace(m.table, Device::cuda());
     FAIL() << "expected revive::Error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("CUDA"), std::string::npos) << e.what();

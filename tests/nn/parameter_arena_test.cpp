@@ -1,5 +1,6 @@
-// ParameterArena: one contiguous buffer in state-dict order, parameters and gradients as views,
-// PyTorch-default initialisation from a seeded Philox stream per parameter.
+// ParameterArena: one contiguous buffer in state-dict order, each parameter 64-byte aligned with zero
+// padding between, parameters and gradients as views, PyTorch-default initialisation from a seeded
+// Philox stream per parameter.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -40,41 +41,52 @@ class Net : public Module {
   Net() : Module("Net") {
     first = register_module("first", std::make_unique<ConvBnLike>(3, 16, 3, 1, false));
     depthwise = register_module("depthwise", std::make_unique<ConvBnLike>(16, 16, 3, 16, false));
+    odd = register_module("odd", std::make_unique<ConvBnLike>(3, 5, 1, 1, true));  // 15 + 5 + 5 + 5 elements
     wide = register_module("wide", std::make_unique<ConvBnLike>(64, 64, 3, 1, true));
   }
   ConvBnLike* first;
   ConvBnLike* depthwise;
+  ConvBnLike* odd;
   ConvBnLike* wide;
 
  private:
   Tensor forward_impl(const Tensor& x) override { return x; }
 };
 
-TEST(ParameterArena, PacksEveryParameterContiguouslyInStateDictOrder) {
+TEST(ParameterArena, PlacesEveryParameterAlignedInStateDictOrder) {
   Net net;
   ParameterArena arena = ParameterArena::build(net, Device::cpu(), 7);
   EXPECT_EQ(arena.n_elements(), net.n_parameters());
-  EXPECT_EQ(arena.params().shape(), (Shape{net.n_parameters()}));
+  const int64_t buffer = arena.params().numel();
   EXPECT_EQ(arena.grads().shape(), arena.params().shape());
   const auto named = net.named_parameters();
   ASSERT_EQ(arena.entries().size(), named.size());
-  int64_t offset = 0;
+  int64_t end = 0;  // of the previous parameter
   const float* base = arena.params().data<float>();
   const float* grad_base = arena.grads().data<float>();
+  const std::vector<float> values = arena.params().to_vector<float>();
   for (size_t i = 0; i < named.size(); ++i) {
     const ArenaEntry& e = arena.entries()[i];
     const Parameter& p = *named[i].second;
     EXPECT_EQ(e.name, named[i].first);
-    EXPECT_EQ(e.offset, offset) << e.name;
+    // The first multiple of 16 elements at or after the previous parameter's end.
+    EXPECT_EQ(e.offset % kArenaAlignment, 0) << e.name;
+    EXPECT_GE(e.offset, end) << e.name;
+    EXPECT_LT(e.offset, end + kArenaAlignment) << e.name;
+    for (int64_t j = end; j < e.offset; ++j) EXPECT_EQ(values[j], 0.0f) << "padding before " << e.name;
     EXPECT_EQ(e.shape, p.shape());
     EXPECT_EQ(e.numel, p.numel());
-    EXPECT_EQ(p.value().data<float>(), base + offset) << e.name;
-    EXPECT_EQ(p.grad().data<float>(), grad_base + offset) << e.name;
+    EXPECT_EQ(p.value().data<float>(), base + e.offset) << e.name;
+    EXPECT_EQ(p.grad().data<float>(), grad_base + e.offset) << e.name;
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p.value().data<float>()) % 64, 0u) << e.name;
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p.grad().data<float>()) % 64, 0u) << e.name;
     EXPECT_TRUE(p.value().requires_grad());
     EXPECT_EQ(p.value().name(), e.name);
-    offset += e.numel;
+    end = e.offset + e.numel;
   }
-  EXPECT_EQ(offset, arena.n_elements());
+  EXPECT_EQ(end, buffer);
+  EXPECT_EQ(arena.entry("odd.bias").offset, arena.entry("odd.weight").offset + 16);  // 15 elements, 1 of padding
+  EXPECT_EQ(buffer - arena.n_elements(), 1 + 3 * 11);  // after each of odd's parameters
 }
 
 TEST(ParameterArena, EntriesCarryKindAndGroupsForTheFilterTable) {
@@ -109,7 +121,7 @@ TEST(ParameterArena, ParametersAreViewsOfTheArena) {
   EXPECT_EQ(net.wide->bias->value().to_vector<float>()[3], -4.0f);
   // Neighbours are untouched.
   EXPECT_NE(arena.params().to_vector<float>()[e.offset - 1], 2.5f);
-  EXPECT_EQ(arena.params().to_vector<float>()[e.offset + e.numel], 1.0f);  // wide.gamma[0]
+  EXPECT_EQ(arena.params().to_vector<float>()[arena.entry("wide.gamma").offset], 1.0f);
 }
 
 TEST(ParameterArena, AutogradAccumulatesIntoTheGradientArena) {
@@ -129,7 +141,7 @@ TEST(ParameterArena, AutogradAccumulatesIntoTheGradientArena) {
   loss_of(0.5f).backward();  // accumulates
   const ArenaEntry& e = arena.entry("depthwise.gamma");
   const std::vector<float> g = arena.grads().to_vector<float>();
-  for (int64_t i = 0; i < arena.n_elements(); ++i) {
+  for (int64_t i = 0; i < arena.params().numel(); ++i) {
     const bool inside = i >= e.offset && i < e.offset + e.numel;
     ASSERT_EQ(g[i], inside ? 2.0f : 0.0f) << "element " << i;
   }

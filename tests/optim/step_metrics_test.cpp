@@ -9,6 +9,7 @@
 #include "kernels/count_correct.h"
 #include "kernels/label_check.h"
 #include "kernels/softmax_cross_entropy.h"
+#include "cuda/cuda_test_util.h"
 #include "support/tensor_utils.h"
 
 namespace revive {
@@ -73,7 +74,7 @@ TEST(StepMetrics, RefusesToOverflow) {
 }
 
 TEST(StepMetrics, GpuSlotsGiveTheCpuNumbers) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   const std::vector<Sample> b = batches();
   const auto cpu = run(Device::cpu(), 1, b), gpu = run(Device::cuda(), 3, b);
   ASSERT_EQ(cpu.size(), gpu.size());
@@ -87,7 +88,7 @@ TEST(StepMetrics, GpuSlotsGiveTheCpuNumbers) {
 // A label out of range on the GPU is found when the slots are read back, with the CPU's message,
 // and not reported as a non-finite loss.
 TEST(StepMetrics, GpuBadLabelIsTheCpuErrorAtFlush) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  REVIVE_SKIP_WITHOUT_CUDA();
   const Sample b = make_batch(4, 1);
   const Tensor bad = Tensor::from_vector(std::vector<int64_t>{0, 1, 5, 2}, {4});
   const Tensor logits = b.logits.to(Device::cuda()), labels = bad.to(Device::cuda());

@@ -48,7 +48,7 @@ TEST(FilterTable, DescribesLayersAndFiltersInModuleOrder) {
   EXPECT_EQ(L.slice_len, (std::vector<int32_t>{9, 1, 1, 9, 1}));
   EXPECT_EQ(L.kernel_h, (std::vector<int32_t>{3, 1, 1, 3, 1}));
   EXPECT_EQ(L.groups, (std::vector<int32_t>{1, 1, 1, 4, 2}));
-  // Spec 1.2: divisor = weight.shape[1] = I_g (3 for the RGB conv, 1 for depthwise, I/groups).
+  // §1.2: divisor = weight.shape[1] = I_g (3 for the RGB conv, 1 for depthwise, I/groups).
   EXPECT_EQ(L.divisor, (std::vector<float>{3, 1, 1, 1, 2}));
   EXPECT_EQ(L.first_filter, (std::vector<int32_t>{0, 4, 8, 12, 16, 22}));
   EXPECT_EQ(table.n_filters(), 22);

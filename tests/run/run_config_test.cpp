@@ -6,32 +6,18 @@
 #include <gtest/gtest.h>
 
 #include "reactivation/registry.h"
+#include "support/bad_option_text.h"
 #include "support/error_message.h"
 
 namespace revive {
 namespace {
-
-// A value `d` must refuse, as typed on a command line.
-std::string bad_text(const OptionDecl& d) {
-  switch (d.type) {
-    case OptionType::kBool: return "maybe";
-    case OptionType::kInt:
-    case OptionType::kIntList:
-      return d.int_min > INT64_MIN ? std::to_string(d.int_min - 1) : "1.5";
-    case OptionType::kDouble:
-    case OptionType::kDoubleList:
-      return d.min ? std::to_string(*d.min - 1) : "nan";
-    default:
-      return d.choices.empty() ? "" : "no-such-value";
-  }
-}
 
 TEST(RunConfig, EveryOptionRefusesABadValueNamingItself) {
   int checked = 0;
   std::vector<OptionDecl> all = run_options().decl_list();
   for (const MethodSpec& m : reactivation_methods()) all.insert(all.end(), m.options.begin(), m.options.end());
   for (const OptionDecl& d : all) {
-    const std::string bad = bad_text(d);
+    const std::string bad = testing::bad_option_text(d);
     if (bad.empty()) continue;  // free text: any text is a value (paths, the device, key=value)
     const std::string message = testing::error_message([&] { parse_option_text(d, bad, d.flag); });
     EXPECT_NE(message.find(d.flag), std::string::npos) << d.key << " accepted " << bad << ": " << message;

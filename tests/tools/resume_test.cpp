@@ -9,44 +9,16 @@
 #include <sstream>
 
 #include "tools/run_binary.h"
+#include "tools/run_files.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using revive::testing::run_revive;
 
-fs::path fresh_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("revive_resume_" + name);
-  fs::remove_all(d);
-  return d;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream is(p, std::ios::binary);
-  std::stringstream ss;
-  ss << is.rdbuf();
-  return ss.str();
-}
-
-// The metrics without the wall-clock fields.
-std::vector<nlohmann::json> metrics(const fs::path& dir) {
-  std::vector<nlohmann::json> out;
-  std::ifstream is(dir / "metrics.jsonl");
-  std::string line;
-  while (std::getline(is, line)) {
-    nlohmann::json j = nlohmann::json::parse(line);
-    for (const char* k : {"epoch_seconds", "train_seconds", "images_per_second", "reactivation_ms"}) j.erase(k);
-    if (j.contains("networks")) {
-      for (auto& n : j["networks"]) {
-        for (const char* k : {"train_seconds", "images_per_second"}) n.erase(k);
-      }
-    }
-    if (j.contains("reactivation"))
-      for (const char* k : {"elapsed_us", "stage_us"}) j["reactivation"].erase(k);
-    out.push_back(j);
-  }
-  return out;
-}
+fs::path fresh_dir(const std::string& name) { return revive::testing::fresh_dir("revive_resume_", name); }
+using revive::testing::read_file;
+std::vector<nlohmann::json> metrics(const fs::path& dir) { return revive::testing::metrics_without_times(dir); }
 
 // Resumes the run in `b` and expects it to end as the uninterrupted run in `a` did: the same
 // weights, bit for bit, and the same metrics. Removes both folders.

@@ -4,13 +4,13 @@
 
 namespace revive::kernels::cpu::avx2 {
 
-void single_channel_tap_sums(float* sums, const float* img, int64_t cols, const float* dy, int64_t P, int64_t Q,
-                             int64_t stride_h, int64_t stride_w) {
+void single_channel_tap_sums(float* sums, const float* img, int64_t cols, const float* dy, int64_t dy_pixel, int64_t P,
+                             int64_t Q, int64_t stride_h, int64_t stride_w) {
   __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
   for (int64_t i = 0; i < P; ++i) {
     const float* row = img + i * stride_h * cols;
     for (int64_t j = 0; j < Q; ++j) {
-      const __m256 g = _mm256_loadu_ps(dy + (i * Q + j) * 8);
+      const __m256 g = _mm256_loadu_ps(dy + (i * Q + j) * dy_pixel);
       const float* c = row + j * stride_w;
       a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(c), g, a0);
       a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(c + 1), g, a1);

@@ -206,12 +206,12 @@ WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   filter_norm_l1_cpu(table, arena, s.l1.data(), s.importance.data());
   end_stage(0);
 
-  // (b) one global threshold per pool (spec 1.3: three independent pools).
+  // (b) one global threshold per pool (§1.3: three independent pools).
   const std::array<uint64_t, kNumReactivatableKinds> threshold = pool_thresholds(table, report, s);
   end_stage(1);
   // (c) per-layer counts, in parallel (they depend on the thresholds only), with the fraction of
   // dead conv filters; then the fallback in module order, because the counters depend on it
-  // (spec 1.4).
+  // (§1.4).
   count_layers(table, threshold, o, report, s);
   const double fallback_period = we_fallback_period(table, o);
   s.selection.assign(static_cast<size_t>(table.n_layers()), WeLayerSelection{});

@@ -79,7 +79,7 @@ void blend_elements(float* inferior, const float* dominant, int32_t n, const Ble
   counts[2] += n - written - zero;
 }
 
-// The blend formulas of a row of elements (spec 1.6): adaptive (paper Eq. 5-6), harmonic (the
+// The blend formulas of a row of elements (§1.6): adaptive (paper Eq. 5-6), harmonic (the
 // reference code's), or with a fixed alpha.
 enum class RowFormula { kAdaptive, kHarmonic, kFixed };
 

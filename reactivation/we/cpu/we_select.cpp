@@ -19,7 +19,7 @@ uint64_t we_global_threshold(std::vector<uint32_t>& keys, int64_t k) {
 namespace {
 
 // Entries whose relative importance is within lambda (we_ri_limit), the max taken over the layer,
-// or over the entry's group with group_aware_ri (spec 1.4).
+// or over the entry's group with group_aware_ri (§1.4).
 void count_relative_importance(const float* importance, int32_t n, int32_t groups, const WeOptions& o,
                                WeLayerCounts& c) {
   const int32_t n_groups = o.group_aware_ri ? groups : 1;
@@ -104,7 +104,7 @@ void we_match_layer(const float* importance, int32_t n, int32_t first_filter, co
   std::reverse(inferior, inferior + c);
   for (int32_t k = 0; k < c; ++k) inferior[k] = ~inferior[k];
   if (matching == WeMatching::kReverse) {
-    // The ascending inferior list is itself a stable sort ("Decisions" 2): ties keep ascending
+    // The ascending inferior list is itself a stable sort (§0.2): ties keep ascending
     // index order, so it is not the descending list reversed.
     for (int32_t k = 0; k < c; ++k)
       inferior[k] = ascending_order_key(descending_order_key_magnitude(inferior[k]), order_key_index(inferior[k]));

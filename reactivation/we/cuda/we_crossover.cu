@@ -1,5 +1,5 @@
 // Stage (e) of Weight Evolution on CUDA: rewrites the inferior filter of every (dominant, inferior)
-// pair (spec 1.6) with the functions the CPU loop runs (we_math.h), so both write the same values:
+// pair (§1.6) with the functions the CPU loop runs (we_math.h), so both write the same values:
 //   BN scalar:     lane 0, we_blend_paper (1.6c);
 //   filter level:  the pair's alpha from the plain L1 sums of stage (a), then a lane per element
 //                  (1.6a, we_filter_level);
@@ -59,15 +59,13 @@ static __global__ void crossover_kernel(DeviceTable t, StepParams p, float* aren
   }
 }
 
-void launch_crossover(const DeviceTable& t, const StepParams& p, float* arena, const DeviceScratch& s) {
+void launch_crossover(const DeviceTable& t, const StepParams& p, float* arena, const DeviceScratch& s,
+                      cudaStream_t stream) {
   if (t.n_filters < 2) return;
   // At most n_filters / 2 pairs (each layer pairs at most half its filters): a warp each.
-  constexpr int64_t kWarpsPerBlock = kernels::cuda::kBlock / 32;
   const int64_t max_pairs = t.n_filters / 2;
-  const int64_t blocks = (max_pairs + kWarpsPerBlock - 1) / kWarpsPerBlock;
-  crossover_kernel<<<static_cast<unsigned>(blocks < kernels::cuda::kMaxBlocks ? blocks : kernels::cuda::kMaxBlocks),
-                     kernels::cuda::kBlock, 0, kernels::cuda::stream()>>>(t, p, arena, s);
-  REVIVE_CUDA_CHECK_LAUNCH();
+  crossover_kernel<<<kernels::cuda::linear_blocks(max_pairs * 32), kernels::cuda::kBlock, 0, stream>>>(t, p, arena, s);
+  REVIVE_CUDA_CHECK_LAUNCH_ON(stream);
 }
 
 }  // namespace revive::we_cuda

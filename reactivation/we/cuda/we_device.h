@@ -22,6 +22,8 @@ struct DeviceTable {
   int32_t n_layers = 0;
   int32_t n_filters = 0;
   int32_t max_layer_filters = 0;
+  // Bits of a filter's position in its layer in stage (d)'s sort keys: 2^bits > max_layer_filters.
+  int32_t order_index_bits = 1;
   // Per layer.
   const uint8_t* kind = nullptr;  // ReactivatableKind
   const int32_t* layer_filters = nullptr;
@@ -86,17 +88,19 @@ struct DeviceScratch {
   Counts* counts = nullptr;
 };
 
+// Each launcher queues its stage on `stream` (the caller's, we_cuda.h).
 // (a) is the shared launch_filter_norm_l1 (reactivation/cuda/filter_norms_cuda.h).
 // (b) we_threshold.cu: the threshold of every enabled pool and the conv dead-filter counts.
-void launch_thresholds(const DeviceTable& t, const StepParams& p, const DeviceScratch& s);
+void launch_thresholds(const DeviceTable& t, const StepParams& p, const DeviceScratch& s, cudaStream_t stream);
 // (c) we_layer_select.cu: per-layer counts, then the selections in module order with the fallback
 // counters, the pair offsets and the pools' totals.
-void launch_layer_select(const DeviceTable& t, const StepParams& p, const DeviceScratch& s);
+void launch_layer_select(const DeviceTable& t, const StepParams& p, const DeviceScratch& s, cudaStream_t stream);
 // (d) we_order.cu: the pairs of every layer, by either sort.
-void launch_order_block(const DeviceTable& t, const StepParams& p, const DeviceScratch& s);
-void launch_order_segmented(const DeviceTable& t, const StepParams& p, const DeviceScratch& s);
+void launch_order_block(const DeviceTable& t, const StepParams& p, const DeviceScratch& s, cudaStream_t stream);
+void launch_order_segmented(const DeviceTable& t, const StepParams& p, const DeviceScratch& s, cudaStream_t stream);
 size_t order_segmented_temp_bytes(const DeviceTable& t);
 // (e) we_crossover.cu: rewrites the inferior filters of every pair.
-void launch_crossover(const DeviceTable& t, const StepParams& p, float* arena, const DeviceScratch& s);
+void launch_crossover(const DeviceTable& t, const StepParams& p, float* arena, const DeviceScratch& s,
+                      cudaStream_t stream);
 
 }  // namespace revive::we_cuda

@@ -1,10 +1,10 @@
-// Stage (c) of Weight Evolution on CUDA: the local selection of every layer (spec 1.4, 1.10), as
+// Stage (c) of Weight Evolution on CUDA: the local selection of every layer (§1.4, §1.10), as
 // we_select_layer computes it on the CPU, in two launches:
 //   layer_counts_kernel: one block per layer counts the entries below the pool's threshold and
 //     those within lambda of the layer's (or, group-aware, the group's) largest importance;
 //   select_kernel: ONE block walks the layers in module order through
-//     we_finish_layer_selection, because the fallback counters carry from layer to layer (spec 1.4
-//     step 4); a chunk of layers at a time is staged in shared memory so that the serial walk
+//     we_finish_layer_selection, because the fallback counters carry from layer to layer (§1.4,
+//     the fallback); a chunk of layers at a time is staged in shared memory so that the serial walk
 //     loads nothing from global memory. It also writes each layer's first pair (a prefix sum of n_pairs) and
 //     the pools' totals for the report.
 #include <cub/block/block_reduce.cuh>
@@ -136,14 +136,14 @@ static __global__ void __launch_bounds__(kThreads) select_kernel(DeviceTable t, 
   }
 }
 
-void launch_layer_select(const DeviceTable& t, const StepParams& p, const DeviceScratch& s) {
+void launch_layer_select(const DeviceTable& t, const StepParams& p, const DeviceScratch& s, cudaStream_t stream) {
   if (t.n_layers > 0) {
-    layer_counts_kernel<<<static_cast<unsigned>(t.n_layers), kThreads, 0, kernels::cuda::stream()>>>(t, p, s);
-    REVIVE_CUDA_CHECK_LAUNCH();
+    layer_counts_kernel<<<static_cast<unsigned>(t.n_layers), kThreads, 0, stream>>>(t, p, s);
+    REVIVE_CUDA_CHECK_LAUNCH_ON(stream);
   }
   // Also without layers: it writes the pair count and the fallback counters the report reads.
-  select_kernel<<<1, kThreads, 0, kernels::cuda::stream()>>>(t, p, s);
-  REVIVE_CUDA_CHECK_LAUNCH();
+  select_kernel<<<1, kThreads, 0, stream>>>(t, p, s);
+  REVIVE_CUDA_CHECK_LAUNCH_ON(stream);
 }
 
 }  // namespace revive::we_cuda

@@ -1,4 +1,4 @@
-// Stage (b) of Weight Evolution on CUDA: the global threshold of each pool (spec 1.3), the key of
+// Stage (b) of Weight Evolution on CUDA: the global threshold of each pool (§1.3), the key of
 // sorted_pool[k] as we_global_threshold computes it, by the radix select the methods share on
 // magnitude keys (reactivation/cuda/block_select.cuh), exact whatever the order of the atomics.
 // The conv pool's block also counts the conv filters below the report's dead-filter thresholds
@@ -55,9 +55,9 @@ static __global__ void __launch_bounds__(kThreads) thresholds_kernel(DeviceTable
   if (threadIdx.x == 0) threshold[pool] = key;
 }
 
-void launch_thresholds(const DeviceTable& t, const StepParams& p, const DeviceScratch& s) {
-  thresholds_kernel<<<kPools, kThreads, 0, kernels::cuda::stream()>>>(t, p, s.importance, s.threshold, s.counts);
-  REVIVE_CUDA_CHECK_LAUNCH();
+void launch_thresholds(const DeviceTable& t, const StepParams& p, const DeviceScratch& s, cudaStream_t stream) {
+  thresholds_kernel<<<kPools, kThreads, 0, stream>>>(t, p, s.importance, s.threshold, s.counts);
+  REVIVE_CUDA_CHECK_LAUNCH_ON(stream);
 }
 
 }  // namespace revive::we_cuda

@@ -50,7 +50,7 @@ TEST(WeReference, ReferencePresetByHand) {
   // a in descending order f2, f0, f1, f3: pairs (f2, f1), (f0, f3); b: g2, g0, g1, g3: (g2, g3).
   EXPECT_EQ(t.trace.dominant, (std::vector<int32_t>{2, 0, 6}));
   EXPECT_EQ(t.trace.inferior, (std::vector<int32_t>{1, 3, 7}));
-  // a is 1x1: whole filters blend (spec 1.6a). f1 <- a f1 + (1 - a) f2 with a = 0.3 / 4.3;
+  // a is 1x1: whole filters blend (§1.6a). f1 <- a f1 + (1 - a) f2 with a = 0.3 / 4.3;
   // f3 <- a f3 + (1 - a) f0 with a = 0.1 / 2.1.
   EXPECT_NEAR(t.arena[2], 8.03 / 4.3, 1e-6);
   EXPECT_NEAR(t.arena[3], 8.06 / 4.3, 1e-6);

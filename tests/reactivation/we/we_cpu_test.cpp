@@ -19,7 +19,7 @@ using K = ReactivatableKind;
 
 // ---------------------------------------------------------------------------------------------
 // A hand-worked model: conv [4, 2, 2, 1] at 0 (Kh = 2, so the reference preset gives it the element
-// crossover, spec 1.6a), two non-reactivatable elements (a bias) at 16-17, BN gamma [4] at 18 and
+// crossover, §1.6a), two non-reactivatable elements (a bias) at 16-17, BN gamma [4] at 18 and
 // beta [4] at 22.
 //
 // conv filters (slices of 2):            plain L1   average L1 (divisor I_g = 2)

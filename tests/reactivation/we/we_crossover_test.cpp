@@ -126,7 +126,7 @@ TEST(WeCrossover, FilterLevelBlendOnDepthwiseConvs) {
   EXPECT_EQ(cross(w, conv({2, 1, 2, 2}, 2), o)[0].updated_elements, 1);
   EXPECT_NEAR(w[4], -1.9, 1e-6);
   EXPECT_EQ(w[5], 0.3f);
-  // Filter level (spec 1.6a): alpha = 1 / (1 + 4) = 0.2, W[i] <- 0.2 W[i] + 0.8 W[d].
+  // Filter level (§1.6a): alpha = 1 / (1 + 4) = 0.2, W[i] <- 0.2 W[i] + 0.8 W[d].
   o.filter_level_blend = WeFilterLevelBlend::kDepthwise;
   w = init;
   EXPECT_EQ(cross(w, conv({2, 1, 2, 2}, 2), o)[0].updated_elements, 4);
@@ -201,7 +201,7 @@ TEST(WeCrossover, FilterLevelBlendForEveryConvWithLevelFilter) {
 }
 
 TEST(WeCrossover, BnScalars) {
-  // Spec 1.6c: alpha = |x_i| / (|x_i| + |x_d|) = 0.5 / 2 = 0.25; x_i' = 0.125 - 1.125 = -1.
+  // §1.6c: alpha = |x_i| / (|x_i| + |x_d|) = 0.5 / 2 = 0.25; x_i' = 0.125 - 1.125 = -1.
   // The reference preset uses the same formula for BN (we.py:292-297).
   for (const char* preset : {"paper", "reference"}) {
     std::vector<float> g{-1.5f, 0.5f};

@@ -3,7 +3,7 @@
 // crossover changes at most one element per slice (exactly one unless the blend leaves it
 // unchanged); repeated runs are identical; the SGD momentum arena is never touched. And on
 // MobileNetV2, the reference preset blends whole filters in the 1x1 convs and crosses elements in
-// the 3x3 depthwise ones, as the published code does (spec 1.6a).
+// the 3x3 depthwise ones, as the published code does (§1.6a).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -115,7 +115,7 @@ void check_model(const std::string& name) {
   EXPECT_EQ(again.params().to_vector<float>(), after);
 }
 
-// The filter-level blend of spec 1.6a, in double: every element of the inferior filter becomes
+// The filter-level blend of §1.6a, in double: every element of the inferior filter becomes
 // a w_i + (1 - a) w_d, a = L1(W[i]) / (L1(W[i]) + L1(W[d])).
 bool blended_as_whole_filter(const float* inferior, const float* dominant, const float* after, int64_t len) {
   double l1_i = 0, l1_d = 0;
@@ -131,7 +131,7 @@ bool blended_as_whole_filter(const float* inferior, const float* dominant, const
   return true;
 }
 
-// The code's element crossover of spec 1.6b, in double: in each slice, the elements equal to m (the
+// The code's element crossover of §1.6b, in double: in each slice, the elements equal to m (the
 // first of smallest |.|) become 2 m l / (m + l) (l: the dominant slice's first of largest |.|), the
 // others keep their bits; a slice with m + l = 0 is skipped.
 bool crossed_by_element(const float* inferior, const float* dominant, const float* after, int64_t n_slices,

@@ -5,6 +5,8 @@
 #include <string>
 
 #include "core/error.h"
+#include "support/bad_option_text.h"
+#include "support/error_message.h"
 
 namespace revive {
 namespace {
@@ -20,7 +22,7 @@ void expect_error(const std::string& preset, const std::vector<std::string>& abl
 }
 
 TEST(WeOptions, PaperPresetIsTheDefault) {
-  // "Decisions" 1: r^ = 0.05 for the three pools, lambda = 0.05 with '<', d_t = beta^(t-1) with
+  // §0.1: r^ = 0.05 for the three pools, lambda = 0.05 with '<', d_t = beta^(t-1) with
   // beta = 2.5, eta = 15, no fallback, the paper's crossover on every conv including depthwise.
   const WeOptions o = parse_we_options("", {}, {});
   EXPECT_EQ(o.preset, "paper");
@@ -46,9 +48,9 @@ TEST(WeOptions, PaperPresetIsTheDefault) {
 }
 
 TEST(WeOptions, ReferencePresetFollowsThePublishedCode) {
-  // "Decisions" 1 / spec 1.8: 0.2/0.05/0.05, lambda 0.1 with '<=', divisors [1, 2.5, 5], fallback
+  // §0.1 and §1.8: 0.2/0.05/0.05, lambda 0.1 with '<=', divisors [1, 2.5, 5], fallback
   // ln_c = 2, harmonic crossover, filter-level blend for 1x1 convs (the code tests the kernel
-  // height, spec 1.6a).
+  // height, §1.6a).
   for (const char* name : {"reference", "we-reference-cifar", "REFERENCE"}) {
     const WeOptions o = parse_we_options(name, {}, {});
     EXPECT_EQ(o.preset, "reference");
@@ -139,7 +141,7 @@ TEST(WeOptions, FilterLevelBlendValuesAndTheOldDepthwiseKey) {
   EXPECT_EQ(blend("depthwise=code_kh1"), WeFilterLevelBlend::kKernel1x1);
   EXPECT_EQ(blend("depthwise=filter_level"), WeFilterLevelBlend::kDepthwise);
   EXPECT_EQ(parse_we_options("reference", {}, {"depthwise=element"}).filter_level_blend, WeFilterLevelBlend::kNone);
-  expect_error("paper", {}, {"depthwise=kernel_1x1"}, "expected one of code_kh1, filter_level, element");
+  expect_error("paper", {}, {"depthwise=kernel_1x1"}, "must be one of code_kh1, filter_level, element");
   EXPECT_EQ(we_options_to_json(parse_we_options("reference", {}, {"depthwise=element"}))["filter_level_blend"], "none");
 }
 
@@ -149,27 +151,27 @@ TEST(WeOptions, ClearErrors) {
   expect_error("paper", {"we-g", "we-l"}, {}, "exclude each other");
   expect_error("paper", {"we-rm", "we-rm"}, {}, "given twice");
   expect_error("paper", {"fixed-alpha"}, {}, "fixed-alpha=<alpha in [0, 1]>");
-  expect_error("paper", {"fixed-alpha=1.5"}, {}, "fixed alpha must lie in [0, 1]");
+  expect_error("paper", {"fixed-alpha=1.5"}, {}, "fixed-alpha=1.5: must be a number in [0, 1]");
   expect_error("paper", {"we-g=1"}, {}, "takes no value");
   expect_error("paper", {"without-bn", "without-conv"}, {}, "applies to nothing");
   expect_error("paper", {}, {"rate_conv"}, "expected key=value");
   expect_error("paper", {}, {"rate=0.1"}, "unknown WE option 'rate'");
-  expect_error("paper", {}, {"rate_conv=abc"}, "'abc' is not a finite number");
-  expect_error("paper", {}, {"rate_conv=0.1x"}, "not a finite number");
-  expect_error("paper", {}, {"rate_conv=nan"}, "not a finite number");
-  expect_error("paper", {}, {"rate_conv=1.5"}, "rates must lie in [0, 1]");
-  expect_error("paper", {}, {"stage_divisors=1,0"}, "divisors must be finite and > 0");
+  expect_error("paper", {}, {"rate_conv=abc"}, "--we-set rate_conv=abc: must be a number in [0, 1]");
+  expect_error("paper", {}, {"rate_conv=0.1x"}, "must be a number in [0, 1]");
+  expect_error("paper", {}, {"rate_conv=nan"}, "must be a number in [0, 1]");
+  expect_error("paper", {}, {"rate_conv=1.5"}, "rate_conv=1.5: must be a number in [0, 1]");
+  expect_error("paper", {}, {"stage_divisors=1,0"}, "each element must be a number > 0, or the whole value beta");
   expect_error("paper", {}, {"stage_boundaries=10,20"}, "must start at epoch 0");
   expect_error("paper", {}, {"stage_boundaries=0,20,20"}, "increase strictly");
-  expect_error("paper", {}, {"stage_boundaries=0,2.5"}, "not an integer");
-  expect_error("paper", {}, {"eta=0"}, "eta must be finite and > 0");
-  expect_error("paper", {}, {"beta=-1"}, "beta must be finite and > 0");
-  expect_error("paper", {}, {"lambda=-0.1"}, "lambda) must be finite and >= 0");
+  expect_error("paper", {}, {"stage_boundaries=0,2.5"}, "must be an integer >= 0");
+  expect_error("paper", {}, {"eta=0"}, "eta=0: must be a number > 0");
+  expect_error("paper", {}, {"beta=-1"}, "beta=-1: must be a number > 0");
+  expect_error("paper", {}, {"lambda=-0.1"}, "lambda=-0.1: must be a number >= 0");
   expect_error("paper", {}, {"fallback_ln_c=-2"}, "fallback_ln_c");
-  expect_error("paper", {}, {"ri_inclusive=maybe"}, "not a boolean");
-  expect_error("paper", {}, {"crossover=harmonic"}, "expected one of paper, reference_code");
-  expect_error("paper", {}, {"filter_level_blend=x"}, "expected one of kernel_1x1, depthwise, none");
-  expect_error("paper", {}, {"apply_to=conv,linear"}, "unknown item 'linear'");
+  expect_error("paper", {}, {"ri_inclusive=maybe"}, "must be true or false");
+  expect_error("paper", {}, {"crossover=harmonic"}, "must be one of paper, reference_code");
+  expect_error("paper", {}, {"filter_level_blend=x"}, "must be one of kernel_1x1, depthwise, none");
+  expect_error("paper", {}, {"apply_to=conv,linear"}, "each element must be one of conv, bn_gamma, bn_beta");
   expect_error("reference", {}, {"alpha=0.5"}, "use crossover=paper");
   expect_error("paper", {}, {"harmonic_eps=-1"}, "harmonic_eps");
 }
@@ -188,6 +190,72 @@ TEST(WeOptions, JsonListsEveryOption) {
   EXPECT_EQ(j["apply_to"], nlohmann::json::array({"conv", "bn_gamma", "bn_beta"}));
   EXPECT_EQ(j.size(), 21u);
   EXPECT_EQ(we_options_to_json(we_preset("paper"))["stage_divisors"], "beta");
+}
+
+TEST(WeOptions, EveryKeyRefusesABadValueNamingItself) {
+  int checked = 0;
+  for (const OptionDecl& d : we_option_table().decls()) {
+    const std::string bad = testing::bad_option_text(d);
+    ASSERT_FALSE(bad.empty()) << d.key << ": every WE option has values it refuses";
+    WeOptions o;
+    const std::string message = testing::error_message([&] { apply_we_override(o, d.key + "=" + bad); });
+    EXPECT_NE(message.find("--we-set " + d.key + "="), std::string::npos) << d.key << " accepted " << bad << ": " << message;
+    EXPECT_NE(message.find("must be"), std::string::npos) << d.key << ": " << message;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 19);
+  // The keys a user can type: the table's and the alias lambda.
+  EXPECT_EQ(we_option_keys().size(), 20u);
+}
+
+TEST(WeOptions, EveryOptionRoundTripsThroughItsJsonText) {
+  // we_options_to_json's value of each key, typed back as key=value onto the defaults, gives the
+  // same options: the table's readers and writers agree, words (beta, schedule, off, adaptive) included.
+  for (const char* preset : {"paper", "reference"}) {
+    for (const std::vector<std::string>& ablations :
+         {std::vector<std::string>{}, {"we-g", "we-rm", "without-bn"}, {"fixed-alpha=0.25", "filter-level-gl"},
+          {"we-l", "without-conv"}}) {
+      const WeOptions o = parse_we_options(preset, ablations, {"harmonic_eps=1e-9", "stage_boundaries=0,7"});
+      const nlohmann::json j = we_options_to_json(o);
+      std::vector<std::string> overrides;
+      for (const OptionDecl& d : we_option_table().decls()) overrides.push_back(d.key + "=" + option_value_text(j[d.key]));
+      WeOptions back = parse_we_options("paper", {}, overrides);
+      back.preset = o.preset;
+      back.ablations = o.ablations;
+      EXPECT_EQ(we_options_to_json(back), j) << preset;
+    }
+  }
+}
+
+TEST(WeOptions, OptionsMadeInCodeAreCheckedAgainstTheSameDeclarations) {
+  const auto invalid = [](void (*change)(WeOptions&)) {
+    WeOptions o;
+    change(o);
+    return testing::error_message([&] { validate_we_options(o); });
+  };
+  EXPECT_NE(invalid([](WeOptions& o) { o.eta = -1; }).find("WE option eta: must be a number > 0"), std::string::npos);
+  EXPECT_NE(invalid([](WeOptions& o) { o.rate_bn_beta = 2; }).find("rate_bn_beta: must be a number in [0, 1]"),
+            std::string::npos);
+  EXPECT_NE(invalid([](WeOptions& o) { o.fallback_ln_c = -2; }).find("fallback_ln_c"), std::string::npos);
+  EXPECT_NE(invalid([](WeOptions& o) { o.stage_divisors = {1, -1}; }).find("stage_divisors"), std::string::npos);
+  EXPECT_NE(invalid([](WeOptions& o) {
+              o.alpha_fixed = true;
+              o.alpha = 1.5;
+            }).find("WE option alpha: must be a number in [0, 1], or adaptive"),
+            std::string::npos);
+  EXPECT_EQ(invalid([](WeOptions& o) { o.alpha = 7; }), "");  // unused without alpha_fixed
+}
+
+TEST(WeOptions, KeysAndChoicesIgnoreCaseAndDashes) {
+  const WeOptions o = parse_we_options("paper", {}, {"RI-Inclusive=TRUE", "Crossover=Reference-Code", "Fallback_LN_C=Off",
+                                                     "stage_divisors=BETA", "apply_to=BN-Gamma", "alpha=Adaptive"});
+  EXPECT_TRUE(o.ri_inclusive);
+  EXPECT_EQ(o.crossover, WeCrossover::kReferenceCode);
+  EXPECT_EQ(o.fallback_ln_c, 0);
+  EXPECT_TRUE(o.stage_divisors.empty());
+  EXPECT_TRUE(!o.apply_conv && o.apply_bn_gamma && !o.apply_bn_beta);
+  EXPECT_FALSE(o.alpha_fixed);
+  EXPECT_EQ(parse_we_options("paper", {}, {"harmonic_eps=1E-12"}).harmonic_eps, 1e-12);
 }
 
 }  // namespace

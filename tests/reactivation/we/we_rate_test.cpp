@@ -47,7 +47,7 @@ TEST(WeRate, PaperStagesUseBetaPowers) {
 
 TEST(WeRate, ReferenceDivisorListCapsTheStages) {
   const WeOptions o = we_preset("reference");
-  const std::vector<int> b{0, 60, 120, 180};  // StepLR(step=60) over 200 epochs (spec 1.9)
+  const std::vector<int> b{0, 60, 120, 180};  // StepLR(step=60) over 200 epochs (§1.9)
   EXPECT_DOUBLE_EQ(we_rate(0.2, 0, we_stage(0, b, o), o.eta), 0.1);
   EXPECT_DOUBLE_EQ(we_rate(0.2, 60, we_stage(60, b, o), o.eta), 0.2 / 2.5 / 2);
   EXPECT_DOUBLE_EQ(we_rate(0.2, 120, we_stage(120, b, o), o.eta), 0.2 / 5 / 2);

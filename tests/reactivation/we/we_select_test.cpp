@@ -182,7 +182,7 @@ TEST(WeSelect, InclusiveVersusStrictRelativeImportance) {
 }
 
 TEST(WeSelect, FallbackCounterPersistsAndResets) {
-  // Spec 1.4 step 4 with 5 conv layers and ln_c = 2: period 2.5, so the 3rd consecutive layer
+  // §1.4 step 4 with 5 conv layers and ln_c = 2: period 2.5, so the 3rd consecutive layer
   // without RI entries is forced to n_RI = 1; a layer with RI entries resets the counter.
   const std::vector<float> no_ri{1.0f, 0.9f, 0.8f};  // lambda 0.05 -> limit 0.05: none
   const std::vector<float> has_ri{1.0f, 0.01f, 0.8f};
@@ -264,7 +264,7 @@ TEST(WeSelect, ForwardAndReverseMatching) {
 }
 
 TEST(WeSelect, MoreThanHalfInferiorTruncatesToDominantCount) {
-  // Spec 1.5: {0.1, 0.2, 0.3, 0.4, 0.5}, c = 4 > N/2: one dominant (4); forward pairs it with the
+  // §1.5: {0.1, 0.2, 0.3, 0.4, 0.5}, c = 4 > N/2: one dominant (4); forward pairs it with the
   // largest inferior (3) and leaves 2, 1, 0 alone; reverse pairs it with the smallest (0).
   const std::vector<float> imp{0.1f, 0.2f, 0.3f, 0.4f, 0.5f};
   EXPECT_EQ(match(imp, 4, WeMatching::kForward), (Pairs{{4, 3}}));
@@ -287,7 +287,7 @@ TEST(WeSelect, TiesFollowIndexOrder) {
 }
 
 TEST(WeSelect, MatchingEqualsTheSpecsFullStableSort) {
-  // Spec 1.4-1.5 literally: a stable sort by descending importance (ties by ascending index),
+  // §1.4-1.5 literally: a stable sort by descending importance (ties by ascending index),
   // dominants = the first N - c, inferior = the last c; forward zips both descending lists, reverse
   // zips the dominants with the inferior sorted ascending (stable, ties by ascending index). The
   // matcher selects instead of sorting, with or without a bound, for few and many pairs (up to

@@ -1,0 +1,204 @@
+#include "kernels/cpu/avx512/winograd_tiles.h"
+
+#include <immintrin.h>
+
+namespace revive::kernels::cpu::avx512 {
+namespace {
+
+constexpr int64_t kBlock = 16;  // channels per pixel of the blocked layout: one __m512
+constexpr int kRows = 8;        // tiles per forward GEMM micro-kernel
+constexpr int kGradRows = 8;    // input channels per weight-gradient micro-kernel
+
+// B^T d B for the tiles of one strip of one 16-channel block; avx2/winograd_tiles.cpp's
+// input_strip with 16 channels a vector (the same column-at-a-time order).
+void input_strip(const float* const rows[4], int64_t W, int64_t TW, float* cols, float* v, int64_t C, int64_t TC) {
+  for (int64_t k = 0; k < 2 * TW + 2; ++k) {
+    const int64_t c = k - 1;
+    __m512 d0 = _mm512_setzero_ps(), d1 = d0, d2 = d0, d3 = d0;
+    if (c >= 0 && c < W) {
+      d0 = _mm512_loadu_ps(rows[0] + c * kBlock);
+      d1 = _mm512_loadu_ps(rows[1] + c * kBlock);
+      d2 = _mm512_loadu_ps(rows[2] + c * kBlock);
+      d3 = _mm512_loadu_ps(rows[3] + c * kBlock);
+    }
+    float* e = cols + k * 4 * kBlock;
+    _mm512_storeu_ps(e, _mm512_sub_ps(d0, d2));
+    _mm512_storeu_ps(e + kBlock, _mm512_add_ps(d1, d2));
+    _mm512_storeu_ps(e + 2 * kBlock, _mm512_sub_ps(d2, d1));
+    _mm512_storeu_ps(e + 3 * kBlock, _mm512_sub_ps(d1, d3));
+  }
+  for (int64_t j = 0; j < TW; ++j) {
+    const float* e = cols + 2 * j * 4 * kBlock;
+    float* vj = v + j * C;
+    for (int r = 0; r < 4; ++r) {
+      const __m512 e0 = _mm512_loadu_ps(e + r * kBlock), e1 = _mm512_loadu_ps(e + (4 + r) * kBlock);
+      const __m512 e2 = _mm512_loadu_ps(e + (8 + r) * kBlock), e3 = _mm512_loadu_ps(e + (12 + r) * kBlock);
+      _mm512_storeu_ps(vj + (r * 4 + 0) * TC, _mm512_sub_ps(e0, e2));
+      _mm512_storeu_ps(vj + (r * 4 + 1) * TC, _mm512_add_ps(e1, e2));
+      _mm512_storeu_ps(vj + (r * 4 + 2) * TC, _mm512_sub_ps(e2, e1));
+      _mm512_storeu_ps(vj + (r * 4 + 3) * TC, _mm512_sub_ps(e1, e3));
+    }
+  }
+}
+
+// m[i][0, 16) = sum over c of v[i][c] u[c][0, 16) for R tiles i: V rows C apart, M rows K apart.
+// The accumulator array is indexed by constants only once the loops are unrolled, so GCC keeps
+// it in registers. A function of its own: inlined into its caller, the R row pointers competed
+// with the caller's for general registers and went to the stack.
+template <int R>
+__attribute__((noinline)) void gemm_rows(const float* v, const float* u, float* m, int64_t C, int64_t K) {
+  __m512 acc[R];
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i) acc[i] = _mm512_setzero_ps();
+  for (int64_t c = 0; c < C; ++c) {
+    const __m512 uc = _mm512_loadu_ps(u + c * kBlock);
+#pragma GCC unroll 16
+    for (int i = 0; i < R; ++i) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(v[i * C + c]), uc, acc[i]);
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i) _mm512_storeu_ps(m + i * K, acc[i]);
+}
+
+// gemm_rows for the last `rows` < kRows tiles of a position.
+template <int R = kRows - 1>
+void gemm_tail(int rows, const float* v, const float* u, float* m, int64_t C, int64_t K) {
+  if constexpr (R > 0) {
+    if (rows == R) return gemm_rows<R>(v, u, m, C, K);
+    gemm_tail<R - 1>(rows, v, u, m, C, K);
+  }
+}
+
+// A^T m A of tile t for one 16-channel block, written to the 2x2 outputs at (r0, c0) that lie
+// inside the H x W image. A^T = [1 1 1 0; 0 1 -1 -1].
+void output_tile(const float* m, int64_t TK, float* y, int64_t H, int64_t W, int64_t r0, int64_t c0) {
+  __m512 e[2][4];
+  for (int s = 0; s < 4; ++s) {
+    const __m512 m0 = _mm512_loadu_ps(m + (0 * 4 + s) * TK), m1 = _mm512_loadu_ps(m + (1 * 4 + s) * TK);
+    const __m512 m2 = _mm512_loadu_ps(m + (2 * 4 + s) * TK), m3 = _mm512_loadu_ps(m + (3 * 4 + s) * TK);
+    e[0][s] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
+    e[1][s] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
+  }
+  for (int r = 0; r < 2 && r0 + r < H; ++r) {
+    float* row = y + ((r0 + r) * W + c0) * kBlock;
+    _mm512_storeu_ps(row, _mm512_add_ps(_mm512_add_ps(e[r][0], e[r][1]), e[r][2]));
+    if (c0 + 1 < W) _mm512_storeu_ps(row + kBlock, _mm512_sub_ps(_mm512_sub_ps(e[r][1], e[r][2]), e[r][3]));
+  }
+}
+
+// A dy A^T of the 2x2 output-gradient tile at (r0, c0) of one 16-channel block (outputs outside
+// the image count as zero), stored as position xi of the tile in D (16 channels at d + xi TK).
+void output_grad_tile(const float* dy, int64_t H, int64_t W, int64_t r0, int64_t c0, float* d, int64_t TK) {
+  __m512 g[2][2];
+  for (int r = 0; r < 2; ++r)
+    for (int s = 0; s < 2; ++s)
+      g[r][s] = r0 + r < H && c0 + s < W ? _mm512_loadu_ps(dy + ((r0 + r) * W + c0 + s) * kBlock) : _mm512_setzero_ps();
+  const __m512 zero = _mm512_setzero_ps();
+  __m512 e[4][2];  // A g: rows g0, g0 + g1, g0 - g1, -g1
+  for (int s = 0; s < 2; ++s) {
+    e[0][s] = g[0][s];
+    e[1][s] = _mm512_add_ps(g[0][s], g[1][s]);
+    e[2][s] = _mm512_sub_ps(g[0][s], g[1][s]);
+    e[3][s] = _mm512_sub_ps(zero, g[1][s]);
+  }
+  for (int r = 0; r < 4; ++r) {
+    _mm512_storeu_ps(d + (r * 4 + 0) * TK, e[r][0]);
+    _mm512_storeu_ps(d + (r * 4 + 1) * TK, _mm512_add_ps(e[r][0], e[r][1]));
+    _mm512_storeu_ps(d + (r * 4 + 2) * TK, _mm512_sub_ps(e[r][0], e[r][1]));
+    _mm512_storeu_ps(d + (r * 4 + 3) * TK, _mm512_sub_ps(zero, e[r][1]));
+  }
+}
+
+// du[i][0, 16) += sum over the T tiles of v[t][i] d[t][0, 16) for kGradRows input channels i:
+// V rows C apart, D rows K apart, du rows K apart.
+void gemm_accumulate(const float* v, const float* d, float* du, int64_t T, int64_t C, int64_t K) {
+  __m512 acc[kGradRows];
+#pragma GCC unroll 16
+  for (int i = 0; i < kGradRows; ++i) acc[i] = _mm512_loadu_ps(du + i * K);
+  for (int64_t t = 0; t < T; ++t) {
+    const __m512 dt = _mm512_loadu_ps(d + t * K);
+    const float* vt = v + t * C;
+#pragma GCC unroll 16
+    for (int i = 0; i < kGradRows; ++i) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(vt[i]), dt, acc[i]);
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < kGradRows; ++i) _mm512_storeu_ps(du + i * K, acc[i]);
+}
+
+// input_strip's column buffer: 4 vectors for each of the 2 TW + 2 columns a strip's tiles cover.
+int64_t column_floats(int64_t W) { return (2 * ((W + 1) / 2) + 2) * 4 * kBlock; }
+
+int64_t work_floats(int64_t W) { return column_floats(W) + W * kBlock; }
+
+// V [16][T][C] from one image. `work` holds the column buffer of input_strip and a zero row.
+void transform_input(const float* x, int64_t C, int64_t H, int64_t W, float* V, float* work) {
+  const int64_t TH = (H + 1) / 2, TW = (W + 1) / 2;
+  float* cols = work;
+  float* zeros = work + column_floats(W);
+  for (int64_t i = 0; i < W * kBlock; ++i) zeros[i] = 0.0f;
+  for (int64_t cb = 0; cb < C / kBlock; ++cb) {
+    const float* xb = x + cb * H * W * kBlock;
+    for (int64_t i = 0; i < TH; ++i) {
+      const float* strip[4];
+      for (int r = 0; r < 4; ++r) {
+        const int64_t h = 2 * i - 1 + r;
+        strip[r] = h >= 0 && h < H ? xb + h * W * kBlock : zeros;
+      }
+      input_strip(strip, W, TW, cols, V + i * TW * C + cb * kBlock, C, TH * TW * C);
+    }
+  }
+}
+
+int64_t tiles(int64_t H, int64_t W) { return ((H + 1) / 2) * ((W + 1) / 2); }
+
+}  // namespace
+
+int64_t winograd_scratch_floats(int64_t C, int64_t K, int64_t H, int64_t W) {
+  return 16 * tiles(H, W) * (C + K) + work_floats(W);
+}
+
+void winograd_image(const float* x, const float* U, float* y, int64_t C, int64_t K, int64_t H, int64_t W,
+                    float* scratch) {
+  const int64_t TH = (H + 1) / 2, TW = (W + 1) / 2, T = TH * TW;
+  float* V = scratch;               // [16][T][C]
+  float* M = scratch + 16 * T * C;  // [16][T][K]
+  transform_input(x, C, H, W, V, M + 16 * T * K);
+  const int64_t full = T / kRows * kRows;
+  for (int64_t xi = 0; xi < 16; ++xi) {
+    const float* v = V + xi * T * C;
+    for (int64_t kp = 0; kp < K / kBlock; ++kp) {
+      const float* u = U + (kp * 16 + xi) * C * kBlock;
+      float* m = M + xi * T * K + kp * kBlock;
+      for (int64_t t = 0; t < full; t += kRows) gemm_rows<kRows>(v + t * C, u, m + t * K, C, K);
+      if (full < T) gemm_tail(static_cast<int>(T - full), v + full * C, u, m + full * K, C, K);
+    }
+  }
+  for (int64_t kb = 0; kb < K / kBlock; ++kb) {
+    float* yb = y + kb * H * W * kBlock;
+    for (int64_t i = 0; i < TH; ++i)
+      for (int64_t j = 0; j < TW; ++j) output_tile(M + (i * TW + j) * K + kb * kBlock, T * K, yb, H, W, 2 * i, 2 * j);
+  }
+}
+
+void winograd_weight_grad_image(const float* x, const float* dy, float* dU, int64_t C, int64_t K, int64_t H, int64_t W,
+                                float* scratch) {
+  const int64_t TH = (H + 1) / 2, TW = (W + 1) / 2, T = TH * TW;
+  float* V = scratch;               // [16][T][C]
+  float* D = scratch + 16 * T * C;  // [16][T][K]
+  transform_input(x, C, H, W, V, D + 16 * T * K);
+  for (int64_t kb = 0; kb < K / kBlock; ++kb) {
+    const float* g = dy + kb * H * W * kBlock;
+    for (int64_t i = 0; i < TH; ++i)
+      for (int64_t j = 0; j < TW; ++j)
+        output_grad_tile(g, H, W, 2 * i, 2 * j, D + (i * TW + j) * K + kb * kBlock, T * K);
+  }
+  for (int64_t xi = 0; xi < 16; ++xi) {
+    const float* v = V + xi * T * C;
+    const float* d = D + xi * T * K;
+    for (int64_t kp = 0; kp < K / kBlock; ++kp) {
+      float* du = dU + xi * C * K + kp * kBlock;
+      for (int64_t c = 0; c < C; c += kGradRows) gemm_accumulate(v + c, d + kp * kBlock, du + c * K, T, C, K);
+    }
+  }
+}
+
+}  // namespace revive::kernels::cpu::avx512
