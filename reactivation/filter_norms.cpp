@@ -63,12 +63,34 @@ inline float filter_l1(const float* p, int64_t n, const float* end) {
   return (a0[0] + a0[2]) + (a0[1] + a0[3]);
 }
 
+void filter_rows(const float* p, int64_t n, int32_t len, float divisor, const float* end, float* l1,
+                 float* importance, bool avx2) {
+  if (len == 1) {
+    // |x| + 0 == |x|: a scalar's lane sum is its magnitude (divisor 1).
+    for (int64_t i = 0; i < n; ++i) l1[i] = importance[i] = std::fabs(p[i]);
+  } else if (avx2) {
+    kernels::cpu::avx2::filter_l1_rows(p, n, len, divisor, l1, importance);
+  } else {
+    for (int64_t i = 0; i < n; ++i, p += len) {
+      const float s = filter_l1(p, len, end);
+      l1[i] = s;
+      importance[i] = s / divisor;
+    }
+  }
+}
+
 // Work of a thread's share in element-equivalents: the elements plus a fixed cost per filter (the
 // tail and the combine), so that ranges of many short filters do not make one thread late.
 constexpr int64_t kFilterOverhead = 24;
 constexpr int kChunksPerThread = 32;
 
 }  // namespace
+
+void filter_norm_l1_rows_cpu(const float* p, int64_t n, int32_t len, float divisor, const float* end, float* l1,
+                             float* importance, FilterNormIsa isa) {
+  filter_rows(p, n, len, divisor, end, l1, importance,
+              isa == FilterNormIsa::kBest && kernels::cpu::avx2::cpu_has_avx2_fma());
+}
 
 void filter_norm_l1_cpu(const FilterTable& table, const float* arena, float* l1, float* importance,
                         FilterNormIsa isa) {
@@ -109,21 +131,8 @@ void filter_norm_l1_cpu(const FilterTable& table, const float* arena, float* l1,
     for (int64_t f = begin; f < end;) {
       const int32_t layer = F.layer[f];
       const int64_t seg_end = std::min<int64_t>(end, L.first_filter[layer + 1]);
-      const int32_t len = L.filter_len[layer];
-      const float divisor = L.divisor[layer];
-      const float* p = arena + F.offset[f];
-      if (len == 1) {
-        // |x| + 0 == |x|: a scalar's lane sum is its magnitude (divisor 1).
-        for (int64_t i = 0; i < seg_end - f; ++i) l1[f + i] = importance[f + i] = std::fabs(p[i]);
-      } else if (avx2) {
-        kernels::cpu::avx2::filter_l1_rows(p, seg_end - f, len, divisor, l1 + f, importance + f);
-      } else {
-        for (int64_t i = 0; i < seg_end - f; ++i, p += len) {
-          const float s = filter_l1(p, len, arena_end);
-          l1[f + i] = s;
-          importance[f + i] = s / divisor;
-        }
-      }
+      filter_rows(arena + F.offset[f], seg_end - f, L.filter_len[layer], L.divisor[layer], arena_end, l1 + f,
+                  importance + f, avx2);
       f = seg_end;
     }
   });

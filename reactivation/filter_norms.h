@@ -52,4 +52,11 @@ enum class FilterNormIsa { kBest, kPortable };
 void filter_norm_l1_cpu(const FilterTable& table, const float* arena, float* l1, float* importance,
                         FilterNormIsa isa = FilterNormIsa::kBest);
 
+// One run of filter_norm_l1_cpu, on one thread: for i < n, l1[i] = the L1 norm of the len floats at
+// p + i len in the order above, and importance[i] = l1[i] / divisor (importance may be l1 itself
+// when divisor is 1). `end` bounds the memory that may be read: the portable loop reads whole
+// vectors and pads the last filter's tail from a copy when it would pass `end`.
+void filter_norm_l1_rows_cpu(const float* p, int64_t n, int32_t len, float divisor, const float* end, float* l1,
+                             float* importance, FilterNormIsa isa = FilterNormIsa::kBest);
+
 }  // namespace revive

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "reactivation/fg/fg_method.h"
 #include "reactivation/kr/kr_method.h"
 #include "reactivation/registry.h"
 #include "reactivation/we/we_method.h"
@@ -31,7 +32,7 @@ MethodSpec none_method() {
 }  // namespace
 
 const std::vector<MethodSpec>& reactivation_methods() {
-  static const std::vector<MethodSpec> methods{none_method(), we_method(), kr_method()};
+  static const std::vector<MethodSpec> methods{none_method(), we_method(), kr_method(), fg_method()};
   return methods;
 }
 

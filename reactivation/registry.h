@@ -31,6 +31,10 @@ struct MethodSpec {
   std::function<std::unique_ptr<Reactivator>(const nlohmann::json& resolved)> make;
   // How many networks a run of the method may train side by side (--models).
   int min_networks = 1, max_networks = 1;
+  // The checks that tie the network count to the resolved options (Filter Grafting's grafting
+  // variants need two or more networks, its noise and internal ones one); throws revive::Error in
+  // the user's terms. Empty: min/max_networks say it all. Run before anything trains.
+  std::function<void(const nlohmann::json& resolved, int n_networks)> check_networks;
   // Why the method, with these resolved options, reads the groups of the conv whose weight has
   // `weight_shape` ([O, I_g, Kh, Kw]), in the user's terms (e.g. "--we-set group_aware_ri=true"),
   // or "" when it does not. A model known only from its state dict (`revive reactivate` without
@@ -40,6 +44,11 @@ struct MethodSpec {
   std::function<std::string(const nlohmann::json& resolved, const Shape& weight_shape)> conv_groups_needed;
   // Network k's (0-based, of n) initial learning rate given the run's lr0; empty: lr0 for all.
   std::function<double(const nlohmann::json& resolved, double lr0, int k, int n)> initial_lr;
+  // A method that steps a network from a second one's weights (Filter Grafting: `self` takes its
+  // share of `scion`, which stays as it is): `revive reactivate --scion`'s step, returning its
+  // report. Empty: the method steps each network on its own.
+  std::function<nlohmann::json(const nlohmann::json& resolved, const ModelRef& self, const ModelRef& scion)>
+      step_from_scion;
 };
 
 // Every method of this build, in a stable order ("none" first).

@@ -1,0 +1,93 @@
+// What the files of reactivation/fg/cpu share: the step's plan and scratch (FgCpuScratch::Impl), the
+// vector loops over runs of floats, and the steps of each variant.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "reactivation/fg/fg_cpu.h"
+#include "reactivation/fg/fg_math.h"
+
+namespace revive {
+namespace fg_cpu {
+
+// Elements of a block of the arena in stage (d) (the layout's chunks are stages (a)-(b)'s units):
+// each network's block is blended through a per-thread buffer of this many floats, in L1.
+constexpr int64_t kBlockElements = 2048;
+// A wave's data (N networks' share of its groups) per thread: what stays in a core's L2 cache
+// between the stages that read it.
+constexpr int64_t kWaveBytesPerThread = int64_t{1} << 20;
+
+struct Block {
+  int64_t begin = 0, len = 0;  // arena elements
+  int32_t group = 0;
+};
+
+struct Wave {
+  int group_begin = 0, group_end = 0;
+  int chunk_begin = 0, chunk_end = 0;
+  int block_begin = 0, block_end = 0;
+};
+
+struct ChunkStats {
+  float lo = 0, hi = 0;
+  int64_t counts[kEntropyBins] = {};
+};
+
+enum class FgIsa { kBest, kPortable };
+
+// nan_min/nan_max over x[0, n), n >= 1: NaN when any element is NaN. kBest takes the AVX2 loop where
+// the CPU has it, kPortable the portable one (for tests: both give the same values).
+struct MinMax {
+  float lo, hi;
+};
+MinMax min_max(const float* x, int64_t n, FgIsa isa = FgIsa::kBest);
+
+// counts[b] += the number of x[i] whose entropy_bin is b, for b < kEntropyBins. Counted as the number of
+// elements at or above each edge (C_j), hist_b = C_b - C_{b+1}: the same comparisons entropy_bin makes
+// (with a NaN first edge nothing is counted, as entropy_bin puts nothing in a bin then). Either loop
+// gives the same counts.
+void bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, FgIsa isa = FgIsa::kBest);
+
+// Elements [begin, begin + len) of every network's arena: network k <- fg_blend(k, k-1, w[k]),
+// all from pre-graft values; `prev` holds len floats.
+void blend_ring(const std::vector<float*>& arenas, int64_t begin, int64_t len, const FgBlendWeights* w, float* prev);
+
+// The same for one buffer of every network, float or integer (grafting.py's truncating blend).
+void blend_buffer_ring(const std::vector<void*>& buffers, DType dtype, int64_t numel, const FgBlendWeights* w);
+
+// Every conv filter's plain L1 norm of every network into l1[m * n_filters + f] (the variants'
+// first pass; the external pipeline computes them in its stage (a)).
+void filter_norms(const FgLayout& layout, const std::vector<FgNetwork>& nets, std::vector<float>& l1);
+
+}  // namespace fg_cpu
+
+struct FgCpuScratch::Impl {
+  // The plan, for this layout and network count.
+  const FgLayout* layout = nullptr;
+  int64_t layout_filters = -1;
+  int n_models = 0;
+  std::vector<fg_cpu::Block> blocks;
+  std::vector<fg_cpu::Wave> waves;
+  int n_threads = 1;
+  // Per step.
+  std::vector<float> l1;                    // [model][filter]
+  std::vector<fg_cpu::ChunkStats> stats;    // [model][chunk]
+  std::vector<FgBlendWeights> weights;      // [model][group]
+  std::vector<float> prev;                  // n_threads * kBlockElements
+};
+
+namespace fg_cpu {
+
+void plan(const FgLayout& layout, int n_models, FgCpuScratch::Impl& s);
+
+void external_step(const FgLayout& layout, const std::vector<FgNetwork>& nets, const FgOptions& o,
+                   FgCpuScratch::Impl& s, FgReport& r);
+void noise_step(const FgLayout& layout, const std::vector<FgNetwork>& nets, const FgOptions& o, int epoch,
+                uint64_t seed, const std::vector<float>& l1, FgReport& r);
+void internal_step(const FgLayout& layout, const std::vector<FgNetwork>& nets, const FgOptions& o,
+                   const std::vector<float>& l1, FgReport& r);
+void filter_step(const FgLayout& layout, const std::vector<FgNetwork>& nets, FgReport& r);
+
+}  // namespace fg_cpu
+}  // namespace revive

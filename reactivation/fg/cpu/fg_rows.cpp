@@ -1,0 +1,146 @@
+// The vector loops of Filter Grafting's CPU path over runs of floats, in GCC vector extensions (SSE
+// on x86-64, NEON elsewhere) as reactivation/filter_norms.cpp writes its own.
+#include <omp.h>
+
+#include <cstring>
+#include <limits>
+
+#include "kernels/cpu/avx2/cpu_features.h"
+#include "reactivation/fg/cpu/avx2/fg_rows_avx2.h"
+#include "reactivation/fg/cpu/fg_cpu_parts.h"
+#include "reactivation/filter_norms.h"
+
+namespace revive::fg_cpu {
+namespace {
+
+using Float4 = float __attribute__((vector_size(16)));
+using Int4 = int32_t __attribute__((vector_size(16)));
+
+inline Float4 load4(const float* p) {
+  Float4 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+}  // namespace
+
+MinMax min_max(const float* x, int64_t n, FgIsa isa) {
+  constexpr float kNan = std::numeric_limits<float>::quiet_NaN();
+  MinMax r{x[0], x[0]};
+  int64_t i = 0;
+  if (isa == FgIsa::kBest && n >= 8 && kernels::cpu::avx2::cpu_has_avx2_fma()) {
+    bool nan = false;
+    i = n / 8 * 8;
+    kernels::cpu::avx2::fg_min_max(x, i, &r.lo, &r.hi, &nan);
+    if (nan) return {kNan, kNan};
+  } else {
+    Float4 lo = Float4{} + x[0], hi = lo;
+    Int4 nan{};
+    for (; i + 4 <= n; i += 4) {
+      const Float4 v = load4(x + i);
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
+      nan |= v != v;
+    }
+    if (nan[0] | nan[1] | nan[2] | nan[3]) return {kNan, kNan};
+    for (int l = 0; l < 4; ++l) {
+      r.lo = nan_min(r.lo, lo[l]);
+      r.hi = nan_max(r.hi, hi[l]);
+    }
+  }
+  for (; i < n; ++i) {
+    r.lo = nan_min(r.lo, x[i]);
+    r.hi = nan_max(r.hi, x[i]);
+  }
+  return r;
+}
+
+void bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, FgIsa isa) {
+  if (!(edges[0] == edges[0])) return;
+  int64_t c[kEntropyBins + 1] = {};  // c[j]: elements at or above edge j
+  int64_t i = 0;
+  if (isa == FgIsa::kBest && kernels::cpu::avx2::cpu_has_avx2_fma()) {
+    i = n / 8 * 8;
+    kernels::cpu::avx2::fg_edge_counts(x, i, edges, c);
+  } else {
+    Float4 e[kEntropyBins + 1];
+    for (int j = 0; j <= kEntropyBins; ++j) e[j] = Float4{} + edges[j];
+    Int4 at_or_above[kEntropyBins + 1] = {};  // lane sums of -[x >= edge j]
+    for (; i + 4 <= n; i += 4) {
+      const Float4 v = load4(x + i);
+      for (int j = 0; j <= kEntropyBins; ++j) at_or_above[j] += v >= e[j];
+    }
+    for (int j = 0; j <= kEntropyBins; ++j)
+      for (int l = 0; l < 4; ++l) c[j] -= at_or_above[j][l];
+  }
+  for (int b = 0; b < kEntropyBins; ++b) counts[b] += c[b] - c[b + 1];
+  for (; i < n; ++i) {
+    const int b = entropy_bin(x[i], edges);
+    if (b < kEntropyBins) ++counts[b];
+  }
+}
+
+void blend_ring(const std::vector<float*>& arenas, int64_t begin, int64_t len, const FgBlendWeights* w, float* prev) {
+  const size_t n = arenas.size();
+  std::memcpy(prev, arenas[n - 1] + begin, static_cast<size_t>(len) * sizeof(float));
+  for (size_t k = 0; k < n; ++k) {
+    float* x = arenas[k] + begin;
+    const FgBlendWeights wk = w[k];
+    if (wk.scion == 0.0f) {  // fg_blend keeps x; prev moves on to x
+      std::memcpy(prev, x, static_cast<size_t>(len) * sizeof(float));
+      continue;
+    }
+    for (int64_t i = 0; i < len; ++i) {
+      const float cur = x[i];
+      x[i] = fg_blend(cur, prev[i], wk);
+      prev[i] = cur;
+    }
+  }
+}
+
+namespace {
+
+template <class T, class Blend>
+void buffer_ring(const std::vector<void*>& buffers, int64_t numel, const FgBlendWeights* w, Blend blend) {
+  const size_t n = buffers.size();
+  for (int64_t i = 0; i < numel; ++i) {
+    T prev = static_cast<T*>(buffers[n - 1])[i];
+    for (size_t k = 0; k < n; ++k) {
+      T& x = static_cast<T*>(buffers[k])[i];
+      const T cur = x;
+      x = blend(cur, prev, w[k]);
+      prev = cur;
+    }
+  }
+}
+
+}  // namespace
+
+void blend_buffer_ring(const std::vector<void*>& buffers, DType dtype, int64_t numel, const FgBlendWeights* w) {
+  switch (dtype) {
+    case DType::kFloat32: buffer_ring<float>(buffers, numel, w, fg_blend); break;
+    case DType::kInt64: buffer_ring<int64_t>(buffers, numel, w, fg_blend_counter); break;
+    case DType::kInt32:
+      buffer_ring<int32_t>(buffers, numel, w, [](int32_t x, int32_t s, FgBlendWeights wk) {
+        return static_cast<int32_t>(fg_blend_counter(x, s, wk));
+      });
+      break;
+  }
+}
+
+void filter_norms(const FgLayout& layout, const std::vector<FgNetwork>& nets, std::vector<float>& l1) {
+  const int64_t n_filters = layout.n_filters();
+  const int n_groups = layout.n_groups();
+  l1.resize(static_cast<size_t>(n_filters) * nets.size());
+  const int tasks = n_groups * static_cast<int>(nets.size());
+#pragma omp parallel for schedule(dynamic)
+  for (int t = 0; t < tasks; ++t) {
+    const size_t m = static_cast<size_t>(t / n_groups);
+    const FgGroup& g = layout.groups()[static_cast<size_t>(t % n_groups)];
+    float* out = l1.data() + m * static_cast<size_t>(n_filters) + g.first_filter;
+    filter_norm_l1_rows_cpu(nets[m].arena + g.offset, g.n_filters, g.filter_len, 1.0f,
+                            nets[m].arena + layout.arena_numel(), out, out);
+  }
+}
+
+}  // namespace revive::fg_cpu
