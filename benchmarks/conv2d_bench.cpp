@@ -1,5 +1,5 @@
 // Convolution forward and backward through the CPU entry points, route by route: for each ResNet-20
-// layer as trained on 28x28 Fashion-MNIST (spec/training.md) at batch 128, each activation layout
+// layer as trained on 28x28 Fashion-MNIST at batch 128, each activation layout
 // (nChw16c, nChw8c, plain) and each pass, every route that applies (kernels/cpu/conv_routes.h:
 // oneDNN's direct or Winograd kernels, revive's Winograd tiles, ...) pinned in turn, and `auto`,
 // the route the measured choice takes. `fwd_bwd` times the three passes of one training step on
@@ -145,7 +145,7 @@ void register_all() {
 }  // namespace revive::kernels
 
 int main(int argc, char** argv) {
-  // The training target is two threads (spec/training.md's baseline was measured with two);
+  // The training target is two threads (the baseline training runs with two);
   // OMP_NUM_THREADS overrides it.
   if (!std::getenv("OMP_NUM_THREADS")) revive::set_num_threads(2);
   revive::set_runtime_options(revive::RuntimeOptions::from_environment());

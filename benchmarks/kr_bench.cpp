@@ -1,4 +1,4 @@
-// Kernel Reactivation's whole step (spec reactivation.md section 3) on the filter tables of
+// Kernel Reactivation's whole step (docs/kernel-reactivation.md) on the filter tables of
 // benchmarks/reactivation_tables.h (resnet56, mobilenetv2, big), against one read of their conv
 // weights. The step reads the conv weights once (the norm pass) and the invalid filters again, so
 // the target is a step within 3x of that read.

@@ -1,4 +1,4 @@
-// How many conv filters are dead: the average L1 norm (spec reactivation.md 1.2: ||W_f||_1 / I_g,
+// How many conv filters are dead: the average L1 norm (§1.2: ||W_f||_1 / I_g,
 // the importance WE ranks by) of every conv filter of a filter table, summarised per layer and over
 // the whole network. Every run logs it each epoch whatever its method (`filters` in metrics.jsonl),
 // so that studies compare methods on one measure: the fraction of filters below 1e-4 ... 1 (the

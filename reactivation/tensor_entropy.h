@@ -1,4 +1,4 @@
-// The entropy of a tensor's values as Filter Grafting measures a layer (spec reactivation.md 2.4):
+// The entropy of a tensor's values as Filter Grafting measures a layer (§2.4, docs/filter-grafting.md):
 // 10 half-open bins of equal width over the tensor's own [min, max], p_b = count_b / n,
 // H = -sum over bins with p_b > 0 of p_b ln p_b (natural log), all in float32 in bin order, as the
 // published grafting.py computes it. The element(s) equal to the max usually fall in no bin, so the
@@ -10,7 +10,7 @@
 
 namespace revive {
 
-constexpr int kEntropyBins = 10;  // spec 2.4, grafting.py's n = 10
+constexpr int kEntropyBins = 10;  // §2.4, grafting.py's n = 10
 
 // The counts of the 10 bins of x[0..n) (elements in no bin are not counted).
 void tensor_entropy_bins(const float* x, int64_t n, int64_t* counts);

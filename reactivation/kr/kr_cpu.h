@@ -1,4 +1,4 @@
-// Kernel Reactivation on the CPU (spec reactivation.md section 3), as a pipeline over the filter
+// Kernel Reactivation on the CPU (docs/kernel-reactivation.md), as a pipeline over the filter
 // table (ARCHITECTURE.md decision 4) that reads the conv weights once and the invalid filters again:
 //   (a) filter_norm_l1_cpu: every filter's L1 and average L1, one pass over the arena;
 //   (b) C1: the model-level bound, a radix select over the taking-part filters' keys

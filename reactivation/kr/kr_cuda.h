@@ -1,6 +1,6 @@
-// Kernel Reactivation on CUDA (spec reactivation.md section 3): the pipeline of kr_cpu.h as kernels
+// Kernel Reactivation on CUDA (docs/kernel-reactivation.md): the pipeline of kr_cpu.h as kernels
 // over a device copy of the filter table, selecting exactly the CPU's filters and kernels
-// ("Decisions" 2) and rescaling with the same float operations (kr_math.h):
+// (§0.2) and rescaling with the same float operations (kr_math.h):
 //   (a) filter norms: the launch the methods share (reactivation/cuda/filter_norms_cuda.h);
 //   (b) C1 and C2 in one launch: a block selects C1's bound over the taking-part filters, and a
 //       block per layer C2's bound, each the k-th smallest (magnitude, id) key by a radix select

@@ -1,4 +1,4 @@
-// Per-kernel math of Kernel Reactivation (spec reactivation.md 3.2), REVIVE_HD so that the CUDA
+// Per-kernel math of Kernel Reactivation (§3.2), REVIVE_HD so that the CUDA
 // kernels run exactly these lines (compiled without FMA contraction, they give the CPU's bits).
 #pragma once
 
@@ -11,7 +11,7 @@
 
 namespace revive {
 
-// The count of a fraction of n items (spec 3.2; rounding, 3.3.4): fraction * n in double, as
+// The count of a fraction of n items (§3.2; rounding, 3.3.4): fraction * n in double, as
 // Python's int(n * fraction) floors it, or its ceiling, or rounded half up; within [0, n].
 REVIVE_HD int64_t kr_count(double fraction, int64_t n, KrRounding rounding) {
   const double x = fraction * static_cast<double>(n);
@@ -22,13 +22,13 @@ REVIVE_HD int64_t kr_count(double fraction, int64_t n, KrRounding rounding) {
 }
 
 // C3's count for an invalid filter of n_kernels kernels: the best kernel is never selected, so
-// at most n_kernels - 1 (spec 3.2), and 0 for a filter of one kernel (a depthwise filter, 3.3.3).
+// at most n_kernels - 1 (§3.2), and 0 for a filter of one kernel (a depthwise filter, 3.3.3).
 REVIVE_HD int32_t kr_kernel_count(double gamma, int32_t n_kernels, KrRounding rounding) {
   const int64_t c = kr_count(gamma, n_kernels, rounding);
   return static_cast<int32_t>(c < n_kernels - 1 ? c : n_kernels - 1);
 }
 
-// The order key of every KR selection (spec 3.2, "Decisions" 2): the value's magnitude key, then
+// The order key of every KR selection (§3.2, §0.2): the value's magnitude key, then
 // the index (C1: filter id in the table; C2: index in the layer; C3: kernel index in the filter).
 // Unique, so the k smallest keys are the first k of the stable ascending sort.
 REVIVE_HD uint64_t kr_order_key(float value, int32_t index) {
@@ -68,7 +68,7 @@ struct KrRescale {
 // (|w| <= kappa_n, as a float sum of magnitudes is at least each of them), below FLT_MAX here.
 constexpr float kKrMaxBestL1 = 0x1.fffffep126f;  // FLT_MAX / 2
 
-// R = kappa_b / kappa_n (spec 3.2), in float. Never NaN or Inf ("Decisions" 1): a zero kernel has
+// R = kappa_b / kappa_n (§3.2), in float. Never NaN or Inf (§0.1): a zero kernel has
 // no direction to keep and is skipped; a factor or best norm that is not finite (a tiny kernel
 // beside a large one, diverged weights) is skipped too. Both are counted.
 // Branch-free, so that a loop over 1x1 kernels vectorises: a zero norm gives an IEEE Inf or NaN

@@ -1,11 +1,11 @@
-// Every option of Kernel Reactivation (spec reactivation.md 3.2-3.4, section 6), its two presets
-// and their validation. The first value of each choice is the spec's proposed reading.
+// Every option of Kernel Reactivation (docs/kernel-reactivation.md), its two presets
+// and their validation. The first value of each choice is the reading of docs/kernel-reactivation.md §3.3.
 //
-//   presets: cifar (alpha, beta, gamma0, E) = (0.2, 0.3, 0.1, 10) (the default; spec 3.2's text)
+//   presets: cifar (alpha, beta, gamma0, E) = (0.2, 0.3, 0.1, 10) (the default; §3.2's text)
 //            tiny-imagenet                  = (0.1, 0.3, 0.05, 10)
 //
 // Depthwise filters have one kernel each, which is their own best kernel, so KR never rescales
-// them ("Decisions" 6, spec 3.3.3): no option changes that. Whether they take part in the rankings
+// them (§3.3.3): no option changes that. Whether they take part in the rankings
 // of C1 and C2 is the option rank_depthwise. Spec 3.3.6's global kernel ranking (one C3 over the
 // kernels of every invalid filter) is not offered: C3 is per filter, as the paper describes it.
 #pragma once
@@ -35,8 +35,8 @@ struct KrOptions {
   // The step runs after the 0-based epoch e when (e + 1) is a multiple of period (E).
   int period = 10;
   KrRounding rounding = KrRounding::kFloor;  // for the counts of C1, C2 and C3
-  bool skip_1x1 = false;       // leave 1x1 convs out of the step (spec 3.3.2)
-  bool rank_depthwise = true;  // depthwise filters take part in C1 and C2 (spec 3.2: all conv filters)
+  bool skip_1x1 = false;       // leave 1x1 convs out of the step (§3.3.2)
+  bool rank_depthwise = true;  // depthwise filters take part in C1 and C2 (§3.2: all conv filters)
 };
 
 // "cifar" or "tiny-imagenet"; throws listing the valid names.

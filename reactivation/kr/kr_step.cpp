@@ -72,7 +72,7 @@ bool kr_layer_is_depthwise(const FilterTable& table, int l) {
 
 bool kr_layer_takes_part(const FilterTable& table, int l, const KrOptions& o) {
   const FilterTableLayers& L = table.layers();
-  if (L.kind[l] != ReactivatableKind::kConvWeight) return false;  // BN is never touched (spec 3.2)
+  if (L.kind[l] != ReactivatableKind::kConvWeight) return false;  // BN is never touched (§3.2)
   if (o.skip_1x1 && L.slice_len[l] == 1) return false;
   return o.rank_depthwise || !kr_layer_is_depthwise(table, l);
 }

@@ -1,4 +1,4 @@
-// What every path of a Kernel Reactivation step shares (spec reactivation.md section 3): when it
+// What every path of a Kernel Reactivation step shares (docs/kernel-reactivation.md): when it
 // runs, gamma(e), which conv layers take part, the divisor of C1's average L1, C1's rank or limit,
 // the step's report and the state carried in checkpoints. The paths themselves are
 // kr_reference_step (reference.h, the readable one), kr_apply_cpu (kr_cpu.h) and kr_apply_cuda
@@ -31,15 +31,15 @@ constexpr std::array<const char*, 4> kKrStageNames{"norms", "c1", "c2", "c3_resc
 struct KrReport {
   int epoch = 0;
   bool applied = false;  // (epoch + 1) is a multiple of the period
-  double gamma = 0;      // gamma(e) (spec 3.2), also when the step does not apply
+  double gamma = 0;      // gamma(e) (§3.2), also when the step does not apply
   int64_t filters = 0;          // conv filters taking part in C1 (N)
   int64_t c1_filters = 0;       // |S1|
   int64_t c2_filters = 0;       // |S2|
   int64_t invalid_filters = 0;  // |F| = |S1 n S2|
   int64_t invalid_kernels = 0;  // selected by C3, the skipped ones included
   int64_t rescaled_kernels = 0;
-  int64_t skipped_zero_norm = 0;   // kappa_n = 0: no direction to keep (spec 3.2)
-  int64_t skipped_non_finite = 0;  // R or kappa_b not finite ("Decisions" 1)
+  int64_t skipped_zero_norm = 0;   // kappa_n = 0: no direction to keep (§3.2)
+  int64_t skipped_non_finite = 0;  // R or kappa_b not finite (§0.1)
   // Fractions of all conv filters whose average L1 (L_j / I_g) is below kDeadFilterThresholds,
   // before the step.
   std::array<double, 3> conv_fraction_below{};
@@ -52,11 +52,11 @@ struct KrReport {
   nlohmann::json to_json() const;  // for the epoch's metrics line
 };
 
-// The step runs after the 0-based epoch e when (e + 1) % period == 0: the spec's "e mod E = 0"
+// The step runs after the 0-based epoch e when (e + 1) % period == 0: the paper's "e mod E = 0"
 // for e = 1..T completed epochs (3.2).
 bool kr_step_applies(const KrOptions& options, int epoch);
 
-// gamma(e) of spec 3.2 after the 0-based epoch ctx.epoch: with x = e + 1 (completed epochs) or e
+// gamma(e) of §3.2 after the 0-based epoch ctx.epoch: with x = e + 1 (completed epochs) or e
 // (gamma_epoch = just_finished), gamma0 (1 + cos(pi x / T)) / 2 with T = ctx.total_epochs, or
 // gamma0 ctx.epoch_lr[x] / ctx.epoch_lr[0] (lr_ratio). Throws when the context lacks what the
 // schedule needs.

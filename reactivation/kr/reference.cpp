@@ -1,6 +1,6 @@
-// kr_reference_step: spec reactivation.md 3.2, step by step. Values are compared through
+// kr_reference_step: §3.2, step by step. Values are compared through
 // magnitude_key (order_keys.h): NaN sorts last, and std::stable_sort keeps equal values in index
-// order ("Decisions" 2).
+// order (§0.2).
 #include "reactivation/kr/reference.h"
 
 #include <algorithm>
@@ -28,14 +28,14 @@ KrReport kr_reference_step(const FilterTable& table, float* arena, int64_t arena
   const FilterTableLayers& L = table.layers();
   const FilterTableFilters& F = table.filters();
 
-  // Norms of every conv filter (spec 3.2): L_j and the average L1 a_j of C1.
+  // Norms of every conv filter (§3.2): L_j and the average L1 a_j of C1.
   std::vector<float> l1(static_cast<size_t>(table.n_filters())), average(l1.size());
   int64_t n_conv = 0;
   std::array<int64_t, kDeadFilterThresholds.size()> n_below{};
   for (int l = 0; l < table.n_layers(); ++l) {
     if (L.kind[l] != ReactivatableKind::kConvWeight) continue;
     for (int32_t f = L.first_filter[l]; f < L.first_filter[l + 1]; ++f) {
-      // L_j, the spec's sum of the kernels' norms, in the order the methods share (filter_norms.h).
+      // L_j, the paper's sum of the kernels' norms, in the order the methods share (filter_norms.h).
       l1[f] = filter_norm_l1_plain(arena + F.offset[f], L.filter_len[l]);
       average[f] = l1[f] / kr_average_l1_divisor(table, l, o);
       // The dead-filter fractions use WE's average L1, L_j / I_g, whatever C1's divisor.
@@ -95,7 +95,7 @@ KrReport kr_reference_step(const FilterTable& table, float* arena, int64_t arena
           const int32_t c = others[static_cast<size_t>(i)];
           ++report.invalid_kernels;
           if (selection) selection->invalid_kernels.emplace_back(f, c);
-          // R = kappa_b / kappa_n: the kernel's L1 becomes the best kernel's (spec 3.2).
+          // R = kappa_b / kappa_n: the kernel's L1 becomes the best kernel's (§3.2).
           int64_t counts[3] = {};
           kr_rescale_kernel(w + static_cast<int64_t>(c) * len, len, kappa[best], kappa[c], counts);
           report.rescaled_kernels += counts[0];

@@ -1,4 +1,4 @@
-// The readable Kernel Reactivation step: spec reactivation.md 3.2 as plain loops and stable sorts,
+// The readable Kernel Reactivation step: §3.2 as plain loops and stable sorts,
 // the definition the fast paths (kr_apply_cpu, kr_apply_cuda) are tested against. Slower than they
 // are: it sorts where they select, and runs on one thread.
 #pragma once

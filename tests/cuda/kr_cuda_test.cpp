@@ -1,5 +1,5 @@
-// Kernel Reactivation on CUDA against the fast CPU path (reactivation/kr/kr_cuda.h, spec
-// reactivation.md section 3, "Decisions" 2): on the filter tables of all nine models with
+// Kernel Reactivation on CUDA against the fast CPU path (reactivation/kr/kr_cuda.h,
+// docs/kernel-reactivation.md, §0.2): on the filter tables of all nine models with
 // trained-like weights (near-dead filters, zero kernels, ties), under every option set that changes
 // a selection, the norms must match bit for bit, the invalid filters exactly, the report exactly
 // and the rescaled arena bit for bit (the kernels run the CPU's float operations without FMA

@@ -1,6 +1,6 @@
 // Weight Evolution on the GPU with NaN and Inf weights (a diverging run reaching the step): the
 // selection orders NaN importances alike on both backends (we_math.h magnitude_key), the blends
-// that would write a non-finite value are skipped and counted (spec "Decisions" 1), and the CUDA
+// that would write a non-finite value are skipped and counted (§0.1), and the CUDA
 // step leaves the arena the CPU step leaves, bit for bit, with the same report.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// The entropy of spec 2.4 against histograms counted by hand.
+// The entropy of §2.4 against histograms counted by hand.
 #include "reactivation/tensor_entropy.h"
 
 #include <gtest/gtest.h>

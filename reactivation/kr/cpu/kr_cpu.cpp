@@ -124,7 +124,7 @@ struct KernelCounts {
   int64_t rescale[3] = {};
 };
 
-// Stage (d) for one invalid filter: C3 and the rescale (spec 3.2), as kr_reference_step does it.
+// Stage (d) for one invalid filter: C3 and the rescale (§3.2), as kr_reference_step does it.
 // MobileNetV2's invalid filters are mostly 1x1 convs of hundreds of kernels, so every pass here
 // is a loop over the kernels that vectorises, or one select_rank.
 void reactivate_filter(const FilterTable& table, float* arena, int32_t f, double gamma, KrRounding rounding,

@@ -1,4 +1,4 @@
-// Stage (c) of Kernel Reactivation on CUDA: C3 and the rescale (spec 3.2), a block per filter taking
+// Stage (c) of Kernel Reactivation on CUDA: C3 and the rescale (§3.2), a block per filter taking
 // part. A block whose filter is not in both S1 and S2 (its keys against stage (b)'s bounds), or
 // whose count floor(gamma I_g) is 0, returns at once. Otherwise, as kr_apply_cpu does for one filter:
 // the kernels' norms kappa (a thread per kernel, kr_kernel_l1's order), the best kernel (the largest

@@ -1,12 +1,12 @@
 // Stage (b) of Kernel Reactivation on CUDA, one launch of 2 + (taking-part layers) blocks:
-//   block 0: C1's bound (spec 3.2), the key at rank floor(alpha N) of the taking-part filters'
+//   block 0: C1's bound (§3.2), the key at rank floor(alpha N) of the taking-part filters'
 //            kr_order_key(average L1, id), as kr_apply_cpu's radix select and scan find it (or the
 //            limit's bound with alpha_mode = l1_threshold; every key when the rank is N);
 //   block 1: the conv filters whose average L1 (L / I_g) lies below each dead-filter limit,
 //            compared in double as the CPU's float limits compare;
 //   block 2 + i: C2's bound of the i-th taking-part layer, the key at rank floor(beta O) of its
 //            kr_order_key(L1, index in the layer).
-// Keys are unique, so each bound is the stable sort's ("Decisions" 2): a filter is in S1 (S2) iff
+// Keys are unique, so each bound is the stable sort's (§0.2): a filter is in S1 (S2) iff
 // its key is below the bound. Steps that do not apply run block 1 alone.
 #include "kernels/cuda/launch.cuh"
 #include "reactivation/cuda/block_select.cuh"

@@ -1,5 +1,5 @@
 // Kernel Reactivation on real models' arenas: on ResNet-20, only the selected kernels change, and
-// each keeps its signs and in-kernel ratios and ends with its best kernel's L1 norm (spec 3.2);
+// each keeps its signs and in-kernel ratios and ends with its best kernel's L1 norm (§3.2);
 // on all nine models, under every option that changes a selection, the fast CPU path selects and
 // writes exactly what the reference does.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Kernel Reactivation on tiny hand-worked layers (spec reactivation.md 3.2): C1, C2 and C3, the
+// Kernel Reactivation on tiny hand-worked layers (§3.2): C1, C2 and C3, the
 // rescaled values, ties, counts that floor to zero, first convs of 1 and 3 input channels, 1x1 and
 // depthwise layers, zero and tiny kernels. Every case runs the reference and the fast CPU path
 // (kr_test::step_both), which must agree bit for bit.

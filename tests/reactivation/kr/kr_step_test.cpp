@@ -1,4 +1,4 @@
-// Kernel Reactivation's schedule and options (spec reactivation.md 3.2-3.4): when the step runs,
+// Kernel Reactivation's schedule and options (docs/kernel-reactivation.md §3.2, §3.3): when the step runs,
 // gamma(e) at the period boundaries under both schedules and both epoch conventions, the counts'
 // rounding, the presets, validation messages and the JSON of options, report and state.
 #include "reactivation/kr/kr_step.h"
