@@ -39,10 +39,11 @@ const std::string kRun = kRunOf + "2";
 #define REVIVE_MPIEXEC "mpirun"
 #endif
 
-// `revive <args>` as two ranks on this machine (root may run it only when allowed to).
+// `revive <args>` as two ranks on this machine (root may run it only when allowed to). Shared memory
+// without the cross-memory attach that containers often forbid.
 RunResult mpirun2(const std::string& args, const std::string& env = "") {
   const std::string root = ::geteuid() == 0 ? " --allow-run-as-root" : "";
-  return revive::testing::run_shell(env + " " + REVIVE_MPIEXEC + " -np 2 --oversubscribe" + root + " " +
+  return revive::testing::run_shell("OMPI_MCA_btl_vader_single_copy_mechanism=none " + env + " " + REVIVE_MPIEXEC + " -np 2 --oversubscribe" + root + " " +
                                     revive::testing::revive_binary() + " " + args);
 }
 
