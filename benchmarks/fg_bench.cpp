@@ -1,5 +1,5 @@
-// Filter Grafting's step (external scions, entropy criterion, reference preset: spec reactivation.md
-// 2.1-2.5) on N = 2, 4, 6 networks of ResNet-56 (0.85M parameters each) and MobileNetV2 (2.3M),
+// Filter Grafting's step (external scions, entropy criterion, reference preset:
+// §2.1-2.5) on N = 2, 4, 6 networks of ResNet-56 (0.85M parameters each) and MobileNetV2 (2.3M),
 // built from the model registry with their BN statistics and counters, on the CPU and on CUDA.
 //
 // The floor of a step is one pass over the N arenas (the graft must read every weight at least

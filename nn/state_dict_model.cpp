@@ -76,6 +76,7 @@ class Node : public Module {
                      int groups) {
     register_parameter(name, shape, kind, init, fan_in, groups);
   }
+  void add_buffer(const std::string& name, const Tensor& value) { register_buffer(name, value); }
 
  private:
   Tensor forward_impl(const Tensor&) override { no_forward(); }
@@ -113,6 +114,19 @@ std::vector<HeldParameter> held_parameters(const std::map<std::string, const Ten
   } else if (w->ndim() == 2) {
     out.push_back({"weight", w->shape(), ParamKind::kLinearWeight, ParamInit::kUniformFanIn, w->dim(1), 1});
     if (bias_fits) out.push_back({"bias", b->shape(), ParamKind::kLinearBias, ParamInit::kUniformFanIn, w->dim(1), 1});
+  }
+  return out;
+}
+
+// A BatchNorm's running statistics and counter, in PyTorch's order, as zero tensors of the file's
+// shapes and types (the values are loaded afterwards).
+std::vector<std::pair<std::string, Tensor>> held_buffers(const std::map<std::string, const Tensor*>& members,
+                                                        const std::vector<HeldParameter>& params) {
+  std::vector<std::pair<std::string, Tensor>> out;
+  if (params.empty() || params.front().kind != ParamKind::kBnWeight) return out;
+  for (const char* member : {"running_mean", "running_var", "num_batches_tracked"}) {
+    auto it = members.find(member);
+    if (it != members.end()) out.emplace_back(member, Tensor::zeros(it->second->shape(), it->second->dtype()));
   }
   return out;
 }
@@ -157,9 +171,12 @@ StateDictModel::StateDictModel(const std::map<std::string, Tensor>& tensors, con
     members[module][member] = &t;
   }
   std::map<std::string, std::vector<HeldParameter>> held;
+  std::map<std::string, std::vector<std::pair<std::string, Tensor>>> buffers;
   for (const auto& [module, m] : members) {
     std::vector<HeldParameter> p = held_parameters(m);
-    if (!p.empty()) held[module] = std::move(p);
+    if (p.empty()) continue;
+    buffers[module] = held_buffers(m, p);
+    held[module] = std::move(p);
   }
   for (const auto& [module, groups] : spec.conv_groups) {
     auto it = held.find(module);
@@ -209,6 +226,13 @@ StateDictModel::StateDictModel(const std::map<std::string, Tensor>& tensors, con
         convs_without_groups_.push_back(dotted(module, p.member));
       }
     }
+    for (const auto& [member, value] : buffers[module]) {
+      if (node) {
+        node->add_buffer(member, value);
+      } else {
+        register_buffer(member, value);
+      }
+    }
   }
 
   // Modules register their submodules after their own parameters, so the model lists a module's
@@ -228,6 +252,7 @@ StateDictModel::StateDictModel(const std::map<std::string, Tensor>& tensors, con
 std::map<std::string, Tensor> StateDictModel::held(const std::map<std::string, Tensor>& tensors) const {
   std::map<std::string, Tensor> out;
   for (const auto& [name, p] : named_parameters()) out.emplace(name, tensors.at(name));
+  for (const auto& [name, b] : named_buffers()) out.emplace(name, tensors.at(name));
   return out;
 }
 

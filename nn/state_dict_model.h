@@ -4,10 +4,11 @@
 //
 // From the names and shapes, per module (the name up to the last '.'):
 //   conv       a 4-D `weight` [O, I_g, Kh, Kw] (and a 1-D `bias`);
-//   BatchNorm  a 1-D `weight` and `bias` beside `running_mean` and `running_var`;
+//   BatchNorm  a 1-D `weight` and `bias` beside `running_mean` and `running_var`, which it holds as
+//              buffers with `num_batches_tracked` (Filter Grafting blends them);
 //   linear     a 2-D `weight` (and a 1-D `bias`).
-// Other tensors (BN running statistics, norms without running statistics, anything else) are left
-// out: a step never changes them, and the caller copies them through.
+// Other tensors (norms without running statistics, anything else) are left out: a step never
+// changes them, and the caller copies them through.
 //
 // A conv's groups cannot be read from its shape (I_g is in_channels / groups, and in_channels is
 // not in the file): they come from `conv_groups`, and a conv without an entry counts as one group

@@ -40,6 +40,11 @@ struct MethodSpec {
   std::function<std::string(const nlohmann::json& resolved, const Shape& weight_shape)> conv_groups_needed;
   // Network k's (0-based, of n) initial learning rate given the run's lr0; empty: lr0 for all.
   std::function<double(const nlohmann::json& resolved, double lr0, int k, int n)> initial_lr;
+  // A method that steps a network from a second one's weights (Filter Grafting: `self` takes its
+  // share of `scion`, which stays as it is): `revive reactivate --scion`'s step, returning its
+  // report. Empty: the method steps each network on its own.
+  std::function<nlohmann::json(const nlohmann::json& resolved, const ModelRef& self, const ModelRef& scion)>
+      step_from_scion;
 };
 
 // Every method of this build, in a stable order ("none" first).

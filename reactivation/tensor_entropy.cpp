@@ -3,13 +3,6 @@
 #include <cmath>
 
 namespace revive {
-namespace {
-
-// min/max that return NaN once either side is NaN, as torch's x.min()/x.max() do.
-float nan_min(float m, float x) { return (x < m || x != x) ? x : m; }
-float nan_max(float m, float x) { return (x > m || x != x) ? x : m; }
-
-}  // namespace
 
 void tensor_entropy_bins(const float* x, int64_t n, int64_t* counts) {
   for (int b = 0; b < kEntropyBins; ++b) counts[b] = 0;
@@ -19,16 +12,10 @@ void tensor_entropy_bins(const float* x, int64_t n, int64_t* counts) {
     lo = nan_min(lo, x[i]);
     hi = nan_max(hi, x[i]);
   }
-  // The edges as grafting.py computes them in float32: s = (hi - lo) / 10, edge_b = lo + b s. They
-  // never decrease in b, so the bins are disjoint; bin b holds edge_b <= x < edge_{b+1}, which is
-  // the count of edges 1..10 at or below x for any x >= edge_0.
-  const float s = (hi - lo) / static_cast<float>(kEntropyBins);
   float edges[kEntropyBins + 1];
-  for (int b = 0; b <= kEntropyBins; ++b) edges[b] = lo + static_cast<float>(b) * s;
+  entropy_bin_edges(lo, hi, edges);
   for (int64_t i = 0; i < n; ++i) {
-    if (!(x[i] >= edges[0])) continue;  // NaN values or edges
-    int b = 0;
-    for (int j = 1; j <= kEntropyBins; ++j) b += x[i] >= edges[j] ? 1 : 0;
+    const int b = entropy_bin(x[i], edges);
     if (b < kEntropyBins) ++counts[b];
   }
 }

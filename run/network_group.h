@@ -10,6 +10,7 @@
 // has no group (run/no_mpi/) and refuses to run as several ranks.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -33,12 +34,15 @@ class NetworkGroup {
   virtual RunConfig for_this_process(const RunConfig& config) const = 0;
   // Checks that the built run suits the group (method, network count, variant); call once.
   virtual void attach(RunParts& run) = 0;
+  // A network's figures that only its own process can give after the step (the dead-filter census).
+  using Census = std::function<nlohmann::json(const RunNetwork& network)>;
   // After the evaluation of 0-based epoch ctx.epoch: every process reactivates its own network
   // exactly as one process does network k of N; on rank 0 `line`, its own network's epoch line,
-  // becomes the run's line (every network's figures, the method's telemetry). `own`: this
+  // becomes the run's line (every network's figures, each with its `filters` census) and the
+  // method's telemetry of every network is returned (an empty object elsewhere). `own`: this
   // process's training position of the epoch.
-  virtual void reactivate(const ReactivationContext& ctx, RunParts& run, const TrainPosition& own,
-                          nlohmann::json& line) = 0;
+  virtual nlohmann::json reactivate(const ReactivationContext& ctx, RunParts& run, const TrainPosition& own,
+                                    const Census& census, nlohmann::json& line) = 0;
   // Every network's weights, buffers, SGD momentum and position into rank 0's copies of the
   // networks (run.networks); returns every network's position on rank 0, {own} elsewhere.
   virtual std::vector<TrainPosition> gather(RunParts& run, const TrainPosition& own) = 0;

@@ -5,7 +5,8 @@
 // the file must match it. Without, any CNN will do: the modules come from the file's names and
 // shapes (nn/state_dict_model.h), in the order of --module-order or the natural order of the
 // names, with the groups --groups gives. A method's cross-epoch state (WE's fallback counters) can
-// be carried in a JSON file.
+// be carried in a JSON file. Filter Grafting grafts --in from a second network, --scion, of the
+// same tensors and shapes (reactivation/fg/fg_graft.h); it needs no --epoch.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -33,7 +34,7 @@ const std::vector<std::string> kReactivateKeys{"method", "model", "width", "mile
 // The command's own options, declared like the run's so that a bad value reads the same.
 struct StepArgs {
   int epoch = 0;
-  std::string in, out, state, module_order;
+  std::string in, out, scion, state, module_order;
   std::vector<std::string> groups;
 };
 
@@ -41,9 +42,12 @@ const OptionTable<StepArgs>& step_options() {
   static const OptionTable<StepArgs> table = [] {
     OptionTable<StepArgs> t;
     t.start_group("Step");
-    t.add(&StepArgs::epoch, "epoch", "--epoch", "0-based index of the epoch just trained").in_range(0, 1 << 24);
+    t.add(&StepArgs::epoch, "epoch", "--epoch", "0-based index of the epoch just trained (required but for --method fg)")
+        .in_range(0, 1 << 24);
     t.add(&StepArgs::in, "in", "--in", "Input .safetensors state dict");
     t.add(&StepArgs::out, "out", "--out", "Output .safetensors (written atomically)");
+    t.add(&StepArgs::scion, "scion", "--scion",
+          "--method fg: the .safetensors state dict --in grafts from (same tensors and shapes; left as it is)");
     t.add(&StepArgs::state, "state", "--state",
           "JSON file carrying the method's state between calls (read if present, then rewritten)");
     t.start_group("Any PyTorch CNN (without --model)");
@@ -111,8 +115,8 @@ nn::StateDictModelSpec state_dict_model_spec(const StepArgs& a) {
   return spec;
 }
 
-// Replaces the run's network by the model the file's names and shapes describe.
-void use_state_dict_model(RunParts& run, const SafetensorsFile& file, const nn::StateDictModelSpec& spec) {
+// Replaces network k of the run by the model the file's names and shapes describe.
+void use_state_dict_model(RunParts& run, size_t k, const SafetensorsFile& file, const nn::StateDictModelSpec& spec) {
   auto model = std::make_unique<nn::StateDictModel>(file.tensors, spec);
   const MethodSpec& method = find_method(run.config.method);
   for (const std::string& conv : model->convs_without_groups()) {
@@ -124,17 +128,49 @@ void use_state_dict_model(RunParts& run, const SafetensorsFile& file, const nn::
                        << " are unknown. Give --groups " << conv.substr(0, conv.rfind('.'))
                        << "=G for every conv (G = 1 for a plain conv), or --model");
   }
-  RunNetwork& n = run.network();
+  RunNetwork& n = run.network(k);
   n.arena = std::make_unique<nn::ParameterArena>(nn::ParameterArena::build(*model, run.device, n.seed));
   n.model = std::move(model);
 }
 
+// A scion must hold the tensors of --in, of the same shapes and types: it is the same architecture.
+void check_same_tensors(const SafetensorsFile& in, const std::string& in_path, const SafetensorsFile& scion,
+                        const std::string& scion_path) {
+  const std::string what = "--scion " + scion_path + " must hold the tensors of --in " + in_path + ": ";
+  for (const auto& [name, t] : in.tensors) {
+    const auto it = scion.tensors.find(name);
+    REVIVE_CHECK(it != scion.tensors.end(), what << name << " is missing");
+    REVIVE_CHECK(it->second.shape() == t.shape() && it->second.dtype() == t.dtype(),
+                 what << name << " is " << shape_str(it->second.shape()) << " " << dtype_name(it->second.dtype())
+                      << " there, " << shape_str(t.shape()) << " " << dtype_name(t.dtype()) << " in --in");
+  }
+  for (const auto& [name, t] : scion.tensors)
+    REVIVE_CHECK(in.tensors.count(name), what << name << " is in the scion only");
+}
+
+// Loads `file` into network k (a state-dict model's own tensors only).
+void load_network(RunParts& run, size_t k, const SafetensorsFile& file, const std::string& path) {
+  nn::Module& model = *run.network(k).model;
+  const auto* state_dict_model = dynamic_cast<const nn::StateDictModel*>(&model);
+  nn::load_state_dict(model, state_dict_model ? state_dict_model->held(file.tensors) : file.tensors, path);
+}
+
 int run_reactivate(const ReactivateCommandLine& cl) {
   nlohmann::json given = cl.run_options.given();
+  const nlohmann::json step_given = cl.step.given();
   StepArgs a;
-  step_options().read_json(a, cl.step.given(), "command line", /*require_all=*/false);
+  step_options().read_json(a, step_given, "command line", /*require_all=*/false);
   if (!given.contains("method")) given["method"] = "we";
   REVIVE_CHECK(given["method"] != "none", "--method none would copy the file unchanged; pick a reactivation method");
+  const MethodSpec& method_spec = find_method(given["method"].get<std::string>());
+  const bool grafts = static_cast<bool>(method_spec.step_from_scion);
+  REVIVE_CHECK(!grafts || !a.scion.empty(), "--method " << method_spec.name << " grafts --in from a second network: "
+                                                        << "give --scion B.safetensors (the same architecture)");
+  REVIVE_CHECK(grafts || a.scion.empty(), "--scion is for --method fg, which grafts from a second network; --method "
+                                              << method_spec.name << " steps --in on its own");
+  REVIVE_CHECK(grafts || step_given.contains("epoch"), "--epoch is required: the 0-based index of the epoch just "
+                                                       "trained (--method " << method_spec.name << " depends on it)");
+  if (grafts) given["models"] = 2;  // --in and the scion
   const bool model_free = !given.contains("model");
   REVIVE_CHECK(model_free || (a.module_order.empty() && a.groups.empty()),
                "--module-order and --groups describe a model known only from its state dict; with --model, the "
@@ -149,13 +185,23 @@ int run_reactivate(const ReactivateCommandLine& cl) {
   // The module order file and the groups are checked before the state dict is read.
   const nn::StateDictModelSpec spec = model_free ? state_dict_model_spec(a) : nn::StateDictModelSpec{};
   const SafetensorsFile file = load_safetensors(a.in);
+  SafetensorsFile scion_file;
+  if (grafts) {
+    scion_file = load_safetensors(a.scion);
+    check_same_tensors(file, a.in, scion_file, a.scion);
+  }
   RunBuildOptions bo;
   bo.data = false;
   if (!model_free) std::tie(bo.in_channels, bo.num_classes) = input_and_classes(config, file);
   std::unique_ptr<RunParts> run = build_run(config, bo);
-  nlohmann::json summary{{"in", a.in}, {"out", a.out}, {"method", config.method}, {"epoch", a.epoch}};
+  nlohmann::json summary{{"in", a.in}, {"out", a.out}, {"method", config.method}};
+  if (grafts) {
+    summary["scion"] = a.scion;
+  } else {
+    summary["epoch"] = a.epoch;
+  }
   if (model_free) {
-    use_state_dict_model(*run, file, spec);
+    for (size_t k = 0; k < run->networks.size(); ++k) use_state_dict_model(*run, k, k == 0 ? file : scion_file, spec);
     std::fprintf(stderr, "revive: no --model: the modules are read from %s's names and shapes, in %s\n", a.in.c_str(),
                  a.module_order.empty() ? "the natural order of the names (give --module-order for the model's own)"
                                         : ("named_modules() order from " + a.module_order).c_str());
@@ -163,9 +209,9 @@ int run_reactivate(const ReactivateCommandLine& cl) {
   } else {
     summary["model"] = config.model;
   }
+  load_network(*run, 0, file, a.in);
+  if (grafts) load_network(*run, 1, scion_file, a.scion);
   nn::Module& model = *run->network().model;
-  const auto* state_dict_model = dynamic_cast<const nn::StateDictModel*>(&model);
-  nn::load_state_dict(model, state_dict_model ? state_dict_model->held(file.tensors) : file.tensors, a.in);
 
   Reactivator& method = *run->reactivator;
   if (!a.state.empty() && std::filesystem::exists(a.state)) {
@@ -181,7 +227,12 @@ int run_reactivate(const ReactivateCommandLine& cl) {
   nlohmann::json report = nlohmann::json::object();
   {
     NoGradGuard no_grad;
-    method.apply(ctx, run->model_refs(), report);
+    const std::vector<ModelRef> refs = run->model_refs();
+    if (grafts) {
+      report = method_spec.step_from_scion(config.method_options, refs[0], refs[1]);
+    } else {
+      method.apply(ctx, refs, report);
+    }
   }
 
   // Everything the file held goes back out; the model's tensors carry the new values.
@@ -218,10 +269,10 @@ Runner add_reactivate_command(CLI::App& app) {
   for (const MethodSpec& m : reactivation_methods()) cl->run_options.add(app, m.options);
   std::vector<OptionDecl> step_decls = step_options().decl_list();
   for (OptionDecl& d : step_decls) {
-    if (d.key == "epoch") d.default_value = nullptr;  // required: no default to show
+    if (d.key == "epoch") d.default_value = nullptr;  // required (but with --scion): no default to show
   }
   cl->step.add(app, step_decls);
-  for (const char* flag : {"--epoch", "--in", "--out"}) app.get_option(flag)->required();
+  for (const char* flag : {"--in", "--out"}) app.get_option(flag)->required();
   return [cl] { return run_reactivate(*cl); };
 }
 

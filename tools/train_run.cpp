@@ -47,6 +47,18 @@ nlohmann::json census_of(const nn::ParameterArena& arena, const FilterTable& tab
   return filter_census_json(filter_census(conv_layer_filters(table, values.data<float>())));
 }
 
+// A method's per-epoch detail (its telemetry's "detail", e.g. Filter Grafting's every group and
+// network) in <out>/<method>/epoch_EEEE.json, EEEE the metrics line's 1-based epoch, written
+// atomically; returns the file's path in the run folder.
+std::string write_detail(const std::string& out, const std::string& method, int epoch, const nlohmann::json& detail) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "/epoch_%04d.json", epoch + 1);
+  const std::string relative = method + name;
+  ensure_writable_dir(out + "/" + method);
+  write_file_atomically(out + "/" + relative, [&](std::ostream& os) { os << detail.dump() << "\n"; });
+  return relative;
+}
+
 }  // namespace
 
 TrainRunResult train_run_folder(const RunConfig& config, const std::string& out, const TrainRunOptions& options) {
@@ -99,20 +111,37 @@ TrainRunResult train_run_folder(const RunConfig& config, const std::string& out,
   trainer.set_stop_flag(options.stop);
   ReactivationContext ctx = run->reactivation_context();
   const std::vector<ModelRef> models = run->model_refs();
+  const nn::ParameterArena& first = *run->network().arena;
+  const FilterTable table = FilterTable::build(reactivatable_tensors(first), first.n_elements());
+  const NetworkGroup::Census census = [&](const RunNetwork& n) { return census_of(*n.arena, table); };
+  nlohmann::json detail;  // the step's detail, written outside the method's time
   trainer.set_after_eval_hook([&](int epoch, nlohmann::json& m) {
     NoGradGuard no_grad;
     ctx.epoch = epoch;
-    if (group) return group->reactivate(ctx, *run, trainer.position(), m);
     nlohmann::json telemetry = nlohmann::json::object();
-    reactivator.apply(ctx, models, telemetry);
+    if (group) {
+      telemetry = group->reactivate(ctx, *run, trainer.position(), census, m);
+    } else {
+      reactivator.apply(ctx, models, telemetry);
+    }
+    detail = nullptr;
+    if (telemetry.contains("detail")) {
+      detail = std::move(telemetry["detail"]);
+      telemetry.erase("detail");
+    }
     if (!telemetry.empty()) m["reactivation"] = telemetry;
   });
-  const nn::ParameterArena& first = *run->network().arena;
-  const FilterTable table = FilterTable::build(reactivatable_tensors(first), first.n_elements());
   nlohmann::json last_line;
-  trainer.set_epoch_weights_hook([&](int, nlohmann::json& m) {
+  trainer.set_epoch_weights_hook([&](int epoch, nlohmann::json& m) {
     if (!writer) return;
     m["filters"] = census_of(first, table);
+    // Every network's census beside its accuracy (a group's ranks sent theirs with their figures).
+    if (run->networks.size() > 1 && !group) {
+      m["networks"][0]["filters"] = m["filters"];
+      for (size_t k = 1; k < run->networks.size(); ++k)
+        m["networks"][k]["filters"] = census_of(*run->network(k).arena, table);
+    }
+    if (!detail.is_null()) m["reactivation"]["detail_file"] = write_detail(out, c.method, epoch, detail);
     last_line = m;
   });
   const std::vector<CheckpointNetwork> networks = run->checkpoint_networks();

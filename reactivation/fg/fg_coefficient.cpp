@@ -4,16 +4,6 @@
 
 namespace revive {
 
-float fg_entropy(const int64_t* counts, int64_t n) {
-  float h = 0.0f;
-  for (int b = 0; b < kFgBins; ++b) {
-    if (counts[b] <= 0) continue;
-    const float p = static_cast<float>(counts[b]) / static_cast<float>(n);
-    h = h - p * std::log(p);
-  }
-  return h;
-}
-
 double fg_round(double w, int digits) {
   if (digits < 0) return w;
   const double scale = std::pow(10.0, digits);  // exact for the digits options allow
@@ -32,7 +22,7 @@ FgBlendWeights fg_blend_weights(double w) {
 
 namespace {
 
-// The L1 criterion of a conv weight (spec 2.7) from its filters' norms: their sum in double, in
+// The L1 criterion of a conv weight (§2.7) from its filters' norms: their sum in double, in
 // filter order, rounded to float as the code's float32 torch.norm(u, 1) is.
 float fg_l1_criterion(const float* filter_l1, int32_t n_filters) {
   double sum = 0;
@@ -49,7 +39,7 @@ void fg_group_coefficients(const FgLayout& L, const FgOptions& o, int g, const i
   for (size_t m = 0; m < n; ++m) {
     r.criterion_value[m][group] =
         o.criterion == FgCriterion::kEntropy
-            ? fg_entropy(bins + m * kFgBins, G.numel)
+            ? entropy_from_bin_counts(bins + m * kEntropyBins, G.numel)
             : fg_l1_criterion(filter_l1 + m * static_cast<size_t>(L.n_filters()) + G.first_filter, G.n_filters);
   }
   for (size_t m = 0; m < n; ++m) {

@@ -1,7 +1,8 @@
-// The host half of Filter Grafting's coefficient (spec reactivation.md 2.4, 2.5): the entropy of a
-// tensor from its 10 bin counts and the adaptive alpha from two networks' criteria. Both backends
-// count bins on their own (fg_math.h) and finish here, on the host, so that the logarithm and the
-// arctangent are one library's and the CPU and CUDA steps give the same bits.
+// The host half of Filter Grafting's coefficient (§2.4, 2.5): the entropy of a
+// tensor from its 10 bin counts (entropy_from_bin_counts, reactivation/tensor_entropy.h) and the
+// adaptive alpha from two networks' criteria. Both backends count bins on their own and finish
+// here, on the host, so that the logarithm and the arctangent are one library's and the CPU and
+// CUDA steps give the same bits.
 #pragma once
 
 #include <cmath>
@@ -14,27 +15,22 @@
 
 namespace revive {
 
-// H = -sum over bins with p_b > 0 of p_b ln p_b, p_b = count_b / n, in float32 and bin order as
-// grafting.py:98-100 computes it (natural log). All counts zero (a constant or one-element tensor,
-// or a NaN in it) gives H = 0, where the published code crashes (its sum stays the integer 0).
-float fg_entropy(const int64_t* counts, int64_t n);
-
 // w rounded to `digits` decimals as grafting.py:113 does: its w is a numpy float64 (np.arctan returns
 // one), whose round() is numpy's around, rint(w 10^d) / 10^d with ties to even. digits < 0: w.
 double fg_round(double w, int digits);
 
 // alpha = round((a/pi) arctan(c delta) + 0.5) for delta = criterion(self) - criterion(scion), the
-// criteria as doubles (spec 2.5: Python subtracts the two float32 entropies as floats).
+// criteria as doubles (§2.5: Python subtracts the two float32 entropies as floats).
 double fg_alpha(double delta, const FgOptions& options);
 
 // The float32 factors of a blend with coefficient w (fg_math.h). A w that is not finite (an L1
-// criterion of a tensor holding Inf or NaN) gives {1, 0}: the tensor keeps its own values, as spec
-// "Decisions" 1 asks of any step that would write NaN; fg_skipped tells the report.
+// criterion of a tensor holding Inf or NaN) gives {1, 0}: the tensor keeps its own values, as §0.1
+// asks of any step that would write NaN; fg_skipped tells the report.
 FgBlendWeights fg_blend_weights(double w);
 inline bool fg_skipped(double w) { return !std::isfinite(w); }
 
 // Stage (c) of both backends for group g: every network's criterion into r.criterion_value[m][g]
-// (the entropy from bins[m * kFgBins + b], the group's bin counts, or the L1 from
+// (the entropy from bins[m * kEntropyBins + b], the group's bin counts, or the L1 from
 // filter_l1[m * layout.n_filters() + f], every conv filter's norm), then each network's alpha from
 // itself and its ring predecessor (r.alpha, r.skipped) and its blend weights
 // (weights[m * n_groups + g]).

@@ -1,8 +1,8 @@
 // Filter Grafting on CUDA: the step of fg_cpu.h over networks whose arenas and buffers live on the
 // GPU, with the same report and the same bits. One launch per stage, every network and group in it:
 //   (a) each conv filter's L1 norm (the lane order of reactivation/filter_norms.h, a half-warp per
-//       filter), min and max, and the invalid-filter counts;
-//   (b) (entropy) each chunk's bin counts (fg_bin per element) under its group's range;
+//       filter), min and max;
+//   (b) (entropy) each chunk's bin counts (entropy_bin per element) under its group's range;
 //   then one copy of the counts to the host, which computes the entropies and alphas with the CPU's
 //   code (fg_coefficient.h) and sends the blend weights back;
 //   (c) one blend pass over every network's arena and buffers, each element of network k from the

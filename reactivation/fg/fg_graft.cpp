@@ -28,4 +28,26 @@ FgReport fg_graft_from(const ModelRef& self, const ModelRef& scion, FgOptions op
   return stepper.run(layout, {fg_network(*self.model, *self.arena), copy}, self.arena->device(), 0, 0);
 }
 
+nlohmann::json fg_graft_report_json(const FgReport& r) {
+  nlohmann::json out{{"variant", fg_variant_name(r.variant)}, {"criterion", fg_criterion_name(r.criterion)}};
+  if (!r.alpha.empty()) {
+    const std::string criterion = fg_criterion_name(r.criterion);
+    nlohmann::json groups = nlohmann::json::array();
+    for (size_t g = 0; g < r.groups.size(); ++g) {
+      groups.push_back({{"conv", r.groups[g]},
+                        {criterion, r.criterion_value[0][g]},
+                        {"scion_" + criterion, r.criterion_value[1][g]},
+                        {"alpha", r.alpha[0][g]}});
+    }
+    out["groups"] = groups;
+  }
+  if (!r.mean_channel_weight.empty()) {
+    out["mean_channel_weight"] = r.mean_channel_weight[0];
+    out["convs_without_input_bn"] = r.convs_without_input_bn;
+  }
+  out["skipped"] = r.skipped;
+  out["elapsed_us"] = r.elapsed_us;
+  return out;
+}
+
 }  // namespace revive

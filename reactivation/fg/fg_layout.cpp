@@ -112,7 +112,7 @@ FgLayout FgLayout::build(const std::vector<FgEntry>& entries, int64_t arena_nume
   REVIVE_CHECK(!L.groups_.empty(), "FG grafts layer by layer from conv weights (4-D tensors), and this state dict "
                                    "has none (" << entries.size() << " entries)");
 
-  // Group membership (spec 2.3): the latest conv weight at or before the tensor; the first group
+  // Group membership (§2.3): the latest conv weight at or before the tensor; the first group
   // for tensors before the first conv weight. conv-only: the conv weights alone.
   int group = 0;
   for (int i = 0, next = 0; i < static_cast<int>(L.tensors_.size()); ++i) {

@@ -1,4 +1,4 @@
-// The graft groups of one architecture (spec reactivation.md 2.3), built once from the order of its
+// The graft groups of one architecture (§2.3), built once from the order of its
 // state dict, and the flat tables the CPU loops and CUDA kernels walk.
 //
 // grafting.py:110-115 computes a coefficient for every state-dict key whose name holds "conv" and
@@ -58,7 +58,7 @@ struct FgGroup {
   int32_t n_filters = 0;   // O
   int32_t filter_len = 0;  // I_g Kh Kw
   int64_t first_filter = 0;  // its first filter among every group's filters, in group order
-  // Filter-level grafting (spec 2.7, last item): the BN that follows the conv with one channel per
+  // Filter-level grafting (§2.7, last item): the BN that follows the conv with one channel per
   // filter (own_bn), and the BN just before the conv when it has the conv's input channels (input_bn).
   int own_bn = -1;
   int input_bn = -1;
@@ -104,7 +104,7 @@ class FgLayout {
   const std::vector<int>& group_chunk_begin() const { return group_chunk_begin_; }
   int n_groups() const { return static_cast<int>(groups_.size()); }
   int64_t n_filters() const { return n_filters_; }  // conv filters of every group
-  int64_t arena_numel() const { return arena_numel_; }
+  int64_t arena_numel() const { return arena_numel_; }  // the arena buffer's elements, padding included
   FgScope scope() const { return scope_; }
 
  private:
@@ -124,7 +124,7 @@ class FgLayout {
 std::vector<FgEntry> fg_entries(const nn::Module& model, const nn::ParameterArena& arena);
 
 inline FgLayout fg_layout(const nn::Module& model, const nn::ParameterArena& arena, FgScope scope) {
-  return FgLayout::build(fg_entries(model, arena), arena.n_elements(), scope);
+  return FgLayout::build(fg_entries(model, arena), arena.params().numel(), scope);
 }
 
 }  // namespace revive

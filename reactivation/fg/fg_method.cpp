@@ -1,6 +1,7 @@
 #include "reactivation/fg/fg_method.h"
 
 #include "core/option_table.h"
+#include "reactivation/fg/fg_graft.h"
 #include "reactivation/fg/fg_options.h"
 #include "reactivation/fg/fg_reactivator.h"
 
@@ -74,6 +75,14 @@ MethodSpec fg_method() {
     return std::make_unique<FgReactivator>(read(resolved, /*require_all=*/true));
   };
   m.max_networks = 64;
+  // Only filter-level grafting maps a conv's input channels to the BN before it (§2.7), which
+  // needs the conv's groups; the other variants read shapes alone.
+  m.conv_groups_needed = [](const nlohmann::json& resolved, const Shape&) -> std::string {
+    return read(resolved, /*require_all=*/true).variant == FgVariant::kFilter ? "--fg-variant filter" : "";
+  };
+  m.step_from_scion = [](const nlohmann::json& resolved, const ModelRef& self, const ModelRef& scion) {
+    return fg_graft_report_json(fg_graft_from(self, scion, read(resolved, /*require_all=*/true)));
+  };
   m.initial_lr = [](const nlohmann::json& resolved, double lr0, int k, int n) {
     return fg_initial_lr(lr0, k, n, read(resolved, /*require_all=*/true).lr);
   };

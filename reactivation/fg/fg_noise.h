@@ -1,4 +1,4 @@
-// The standard normal numbers of FG's noise scions (spec reactivation.md 2.7), drawn per arena
+// The standard normal numbers of FG's noise scions (§2.7), drawn per arena
 // element from the counter-based generator of core/rng.h, so that the CPU and a CUDA kernel draw the
 // same numbers for the same (seed, epoch, model, element) whatever filters are selected.
 //

@@ -27,7 +27,7 @@ const std::vector<std::string>& fg_preset_names() {
 }
 
 FgOptions fg_preset(const std::string& name) {
-  FgOptions o;  // the defaults are the paper preset ("Decisions" 1)
+  FgOptions o;  // the defaults are the paper preset (§0.1)
   if (name == "paper") return o;
   if (name == "reference") {
     o.preset = "reference";

@@ -1,6 +1,6 @@
-// Every option of Filter Grafting (spec reactivation.md section 2 and 6) as one plain struct, its two
-// presets ("Decisions" 1), validation with messages in the user's terms, and the per-model initial
-// learning rate of spec 2.2. The run's option table binds CLI flags, `--fg-set key=value` and JSON
+// Every option of Filter Grafting (docs/filter-grafting.md) as one plain struct, its two
+// presets (§0.1), validation with messages in the user's terms, and the per-model initial
+// learning rate of §2.2. The method's option table (fg_method.cpp) binds CLI flags and JSON
 // to these fields; the name tables below give it each choice's spelling.
 //
 //   preset     paper (default): alpha unrounded | reference: alpha rounded to 2 decimals (2.5)
@@ -61,7 +61,7 @@ const char* fg_scope_name(FgScope v);
 const char* fg_lr_name(FgLr v);
 
 // Whether the variant grafts between networks (external, filter) or rewrites each network alone
-// (noise, internal: spec 2.7 "single network").
+// (noise, internal: §2.7 "single network").
 bool fg_variant_grafts(FgVariant variant);
 
 // Throws revive::Error naming the first invalid or contradictory option.
@@ -69,7 +69,7 @@ void validate_fg_options(const FgOptions& options);
 
 nlohmann::json fg_options_to_json(const FgOptions& options);
 
-// The initial learning rate of model k (0-based) of `n_models` (spec 2.2, grafting.py:64-70):
+// The initial learning rate of model k (0-based) of `n_models` (§2.2, grafting.py:64-70):
 // lr0 (1 + cos(pi (N - i) / N)) / 2 with i = k + 1 under kSpread, so the last model keeps lr0;
 // lr0 under kSame.
 double fg_initial_lr(double lr0, int k, int n_models, FgLr lr);

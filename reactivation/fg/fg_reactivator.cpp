@@ -21,9 +21,9 @@ void FgReactivator::apply(const ReactivationContext& ctx, const std::vector<Mode
   const Device device = models[0].arena->device();
   std::vector<FgNetwork> nets;
   for (const ModelRef& m : models) {
-    REVIVE_CHECK(m.arena->device() == device && m.arena->n_elements() == layout.arena_numel(),
+    REVIVE_CHECK(m.arena->device() == device && m.arena->params().numel() == layout.arena_numel(),
                  "FG: every network must be of one architecture on one device (network 0: "
-                     << layout.arena_numel() << " parameters on " << device.str() << ", another: "
+                     << models[0].arena->n_elements() << " parameters on " << device.str() << ", another: "
                      << m.arena->n_elements() << " on " << m.arena->device().str() << ")");
     nets.push_back(fg_network(*m.model, *m.arena));
   }

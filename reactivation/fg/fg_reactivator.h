@@ -1,8 +1,8 @@
 // Filter Grafting behind the Reactivator interface: apply() receives every network of the run (the
 // options' count, one architecture, one device) and runs one step of the configured variant on
-// them (spec reactivation.md section 2, after each epoch's evaluation). The telemetry is the
-// report's summary (FgReport::summary_json) with the full per-group table under "detail", which the
-// trainer moves to the epoch's detail file.
+// them (docs/filter-grafting.md, after each epoch's evaluation, §2.6). The telemetry is the
+// report's summary (FgReport::summary_json) with the full per-group table under "detail", which
+// `revive train` writes to the epoch's detail file (fg/epoch_EEEE.json in the run folder).
 //
 // FG carries nothing from one epoch to the next: alphas come from the weights of the moment and the
 // noise from (seed, epoch, network, element). state() is null and load_state() takes only null.

@@ -4,19 +4,16 @@
 
 namespace revive {
 
-void FgReport::reset(int epoch_, const FgOptions& options, const std::vector<std::string>& group_names,
-                     int64_t filters) {
+void FgReport::reset(int epoch_, const FgOptions& options, const std::vector<std::string>& group_names) {
   epoch = epoch_;
   variant = options.variant;
   criterion = options.criterion;
   n_models = options.models;
   groups = group_names;
-  n_filters = filters;
   const size_t n = static_cast<size_t>(options.models);
   const bool external = options.variant == FgVariant::kExternal;
   criterion_value.assign(external ? n : 0, std::vector<float>(group_names.size(), 0.0f));
   alpha.assign(external ? n : 0, std::vector<double>(group_names.size(), 0.0));
-  invalid.assign(n, {});
   const bool single = options.variant == FgVariant::kNoise || options.variant == FgVariant::kInternal;
   rewritten_filters.assign(single ? n : 0, 0);
   mean_channel_weight.assign(options.variant == FgVariant::kFilter ? n : 0, 0.0);
@@ -42,11 +39,7 @@ nlohmann::json FgReport::summary_json() const {
   nlohmann::json models = nlohmann::json::array();
   for (int k = 0; k < n_models; ++k) {
     const size_t m = static_cast<size_t>(k);
-    nlohmann::json j;
-    nlohmann::json fractions = nlohmann::json::array();
-    for (int64_t c : invalid[m])
-      fractions.push_back(n_filters > 0 ? static_cast<double>(c) / static_cast<double>(n_filters) : 0.0);
-    j["invalid_fraction"] = fractions;
+    nlohmann::json j = nlohmann::json::object();
     if (!alpha.empty()) {
       j["alpha"] = stats(alpha[m]);
       j[criterion == FgCriterion::kEntropy ? "entropy" : "l1"] = stats(criterion_value[m]);
@@ -55,11 +48,11 @@ nlohmann::json FgReport::summary_json() const {
     if (!mean_channel_weight.empty()) j["mean_channel_weight"] = mean_channel_weight[m];
     models.push_back(j);
   }
-  nlohmann::json out{{"epoch", epoch},
+  nlohmann::json out{{"method", "fg"},
+                     {"epoch", epoch},
                      {"variant", fg_variant_name(variant)},
                      {"criterion", fg_criterion_name(criterion)},
                      {"groups", groups.size()},
-                     {"invalid_thresholds", kFgInvalidThresholds},
                      {"models", models},
                      {"skipped", skipped},
                      {"elapsed_us", elapsed_us}};
@@ -68,7 +61,7 @@ nlohmann::json FgReport::summary_json() const {
 }
 
 nlohmann::json FgReport::detail_json() const {
-  nlohmann::json out{{"epoch", epoch}, {"invalid_filters", invalid}};
+  nlohmann::json out{{"epoch", epoch}};
   if (!alpha.empty()) {
     nlohmann::json rows = nlohmann::json::array();
     for (size_t g = 0; g < groups.size(); ++g) {

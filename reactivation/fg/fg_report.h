@@ -1,10 +1,10 @@
 // What one Filter Grafting step reports, the same from the readable reference, the CPU path and the
-// CUDA path: per graft group and network the criterion (entropy or L1) and alpha, the dead-filter
-// counts before the step, what the variants rewrote, and the time. summary_json() goes into the
-// epoch's metrics line, detail_json() into the per-epoch detail file.
+// CUDA path: per graft group and network the criterion (entropy or L1) and alpha, what the variants
+// rewrote, and the time. summary_json() goes into the epoch's metrics line, detail_json() into the
+// per-epoch detail file. How many filters are dead is every run's census (reactivation/
+// filter_census.h), logged for each network beside this.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -14,23 +14,16 @@
 
 namespace revive {
 
-// Conv filters whose plain L1 norm lies below these count as invalid (filter_comparison.py of the
-// FG code; plain L1 as there, not WE's average).
-constexpr std::array<double, 3> kFgInvalidThresholds{1e-3, 1e-2, 1e-1};
-
 struct FgReport {
   int epoch = 0;
   FgVariant variant = FgVariant::kExternal;
   FgCriterion criterion = FgCriterion::kEntropy;
   int n_models = 0;
   std::vector<std::string> groups;  // each graft group's conv weight
-  int64_t n_filters = 0;            // conv filters per network
   // External grafting, [model][group]: the criterion of the network's pre-graft weights (entropy in
   // nats, or L1 norm), and the alpha it kept of its own weights (the rest from its predecessor).
   std::vector<std::vector<float>> criterion_value;
   std::vector<std::vector<double>> alpha;
-  // [model][threshold]: conv filters with plain L1 below kFgInvalidThresholds, before the step.
-  std::vector<std::array<int64_t, 3>> invalid;
   // Noise and internal scions, [model]: the filters that received noise or another filter.
   std::vector<int64_t> rewritten_filters;
   // Filter-level grafting, [model]: the mean of the BN channels' coefficients |g| / (|g| + |g'|).
@@ -44,10 +37,10 @@ struct FgReport {
   double elapsed_us = 0;
 
   // Sizes every per-model vector for `n_models` networks and `groups` group names.
-  void reset(int epoch_, const FgOptions& options, const std::vector<std::string>& group_names, int64_t filters);
+  void reset(int epoch_, const FgOptions& options, const std::vector<std::string>& group_names);
 
-  nlohmann::json summary_json() const;  // per network: mean/min/max alpha and criterion, invalid fractions
-  nlohmann::json detail_json() const;   // every group's criterion and alpha, the invalid counts
+  nlohmann::json summary_json() const;  // per network: mean/min/max alpha and criterion
+  nlohmann::json detail_json() const;   // every group's criterion and alpha per network
 };
 
 }  // namespace revive

@@ -17,7 +17,7 @@ const FgLayout& FgStepper::layout_for(const std::vector<ModelRef>& models) {
   REVIVE_CHECK(!models.empty() && models[0].model != nullptr && models[0].arena != nullptr,
                "FG: the step got no network");
   const nn::ParameterArena& arena = *models[0].arena;
-  if (!layout_ || layout_model_ != models[0].model || layout_numel_ != arena.n_elements()) {
+  if (!layout_ || layout_model_ != models[0].model || layout_numel_ != arena.params().numel()) {
     const std::vector<FgEntry> entries = fg_entries(*models[0].model, arena);
     for (size_t k = 1; k < models.size(); ++k) {
       const std::vector<FgEntry> other = fg_entries(*models[k].model, *models[k].arena);
@@ -28,9 +28,9 @@ const FgLayout& FgStepper::layout_for(const std::vector<ModelRef>& models) {
       REVIVE_CHECK(same, "FG grafts networks of one architecture, but network " << k << "'s state dict differs from "
                                                                                 << "network 0's");
     }
-    layout_ = std::make_unique<FgLayout>(FgLayout::build(entries, arena.n_elements(), options_.scope));
+    layout_ = std::make_unique<FgLayout>(FgLayout::build(entries, arena.params().numel(), options_.scope));
     layout_model_ = models[0].model;
-    layout_numel_ = arena.n_elements();
+    layout_numel_ = arena.params().numel();
     cuda_.reset();
   }
   return *layout_;

@@ -9,6 +9,7 @@
 #include "reactivation/filter_norms.h"
 #include "reactivation/order_keys.h"
 #include "reactivation/step_clock.h"
+#include "reactivation/tensor_entropy.h"
 
 namespace revive {
 namespace {
@@ -45,26 +46,14 @@ void blend_tensor(Tensor& dst, const Tensor& self, const Tensor& scion, FgBlendW
 // rounded to float as the code's float32 torch.norm is).
 float criterion(const Tensor& w, FgCriterion c) {
   const float* x = w.data<float>();
-  if (c == FgCriterion::kEntropy) return fg_reference_entropy(x, w.numel());
+  if (c == FgCriterion::kEntropy) return tensor_entropy(x, w.numel());
   const int64_t len = w.numel() / w.dim(0);
   double sum = 0;
   for (int64_t f = 0; f < w.dim(0); ++f) sum += filter_norm_l1_plain(x + f * len, len);
   return static_cast<float>(sum);
 }
 
-void count_invalid(const nn::NamedTensorList& model, std::array<int64_t, 3>& invalid) {
-  for (const auto& [name, t] : model) {
-    if (!is_conv_weight(t)) continue;
-    const int64_t len = t.numel() / t.dim(0);
-    for (int64_t f = 0; f < t.dim(0); ++f) {
-      const float l1 = filter_norm_l1_plain(t.data<float>() + f * len, len);
-      for (size_t i = 0; i < kFgInvalidThresholds.size(); ++i)
-        invalid[i] += l1 < static_cast<float>(kFgInvalidThresholds[i]) ? 1 : 0;
-    }
-  }
-}
-
-// External scions: spec 2.1 (ring, simultaneous), 2.3 (groups), 2.4-2.5 (criterion, alpha).
+// External scions: §2.1 (ring, simultaneous), 2.3 (groups), 2.4-2.5 (criterion, alpha).
 void external(const std::vector<nn::NamedTensorList>& models, const FgOptions& o, FgReport& r) {
   const std::vector<Snapshot> snap = snapshot(models);
   const int n = static_cast<int>(models.size());
@@ -93,7 +82,7 @@ void external(const std::vector<nn::NamedTensorList>& models, const FgOptions& o
   }
 }
 
-// Noise scions (spec 2.7): W[j] += eps sigma_t for conv filters with plain L1 below theta.
+// Noise scions (§2.7): W[j] += eps sigma_t for conv filters with plain L1 below theta.
 void noise(const std::vector<nn::NamedTensorList>& models, const FgOptions& o, int epoch, uint64_t seed,
            FgReport& r) {
   const float theta = static_cast<float>(o.noise_threshold);
@@ -118,7 +107,7 @@ void noise(const std::vector<nn::NamedTensorList>& models, const FgOptions& o, i
   }
 }
 
-// Internal scions (spec 2.7): filters in ascending (L1, index) order; while the j-th smallest is
+// Internal scions (§2.7): filters in ascending (L1, index) order; while the j-th smallest is
 // below theta, it receives the j-th largest, in place and in order (past the middle the sources
 // are filters rewritten earlier in the loop).
 void internal(const std::vector<nn::NamedTensorList>& models, const FgOptions& o, FgReport& r) {
@@ -146,7 +135,7 @@ void internal(const std::vector<nn::NamedTensorList>& models, const FgOptions& o
   }
 }
 
-// Filter-level grafting (spec 2.7, last item, rebuilt from its description): channel c of a BN
+// Filter-level grafting (§2.7, last item, rebuilt from its description): channel c of a BN
 // keeps w_c = |g_c| / (|g_c| + |g'_c|) of itself (g' the predecessor's gamma); a conv element
 // (o, j) keeps w_own[o] w_input[channel of j] (1 where no BN describes that side).
 void filter_level(const FgLayout& layout, const std::vector<nn::NamedTensorList>& models, FgReport& r) {
@@ -200,20 +189,6 @@ void filter_level(const FgLayout& layout, const std::vector<nn::NamedTensorList>
 
 }  // namespace
 
-float fg_reference_entropy(const float* x, int64_t n) {
-  float lo = x[0], hi = x[0];
-  for (int64_t i = 1; i < n; ++i) {
-    lo = fg_min(lo, x[i]);
-    hi = fg_max(hi, x[i]);
-  }
-  float edges[kFgBins + 1];
-  fg_bin_edges(lo, hi, edges);
-  int64_t counts[kFgBins] = {};
-  for (int b = 0; b < kFgBins; ++b)
-    for (int64_t i = 0; i < n; ++i) counts[b] += (x[i] >= edges[b] && x[i] < edges[b + 1]) ? 1 : 0;
-  return fg_entropy(counts, n);
-}
-
 FgReport fg_reference_step(const FgLayout& layout, const std::vector<nn::NamedTensorList>& models,
                            const FgOptions& o, int epoch, uint64_t seed) {
   validate_fg_options(o);
@@ -230,8 +205,7 @@ FgReport fg_reference_step(const FgLayout& layout, const std::vector<nn::NamedTe
   std::vector<std::string> names;
   for (const FgGroup& g : layout.groups()) names.push_back(layout.tensors()[static_cast<size_t>(g.conv)].name);
   FgReport r;
-  r.reset(epoch, o, names, layout.n_filters());
-  for (size_t m = 0; m < models.size(); ++m) count_invalid(models[m], r.invalid[m]);
+  r.reset(epoch, o, names);
   switch (o.variant) {
     case FgVariant::kExternal: external(models, o, r); break;
     case FgVariant::kNoise: noise(models, o, epoch, seed, r); break;

@@ -1,5 +1,5 @@
-// The readable Filter Grafting step (spec reactivation.md section 2): plain loops over each
-// network's state dict, one spec section at a time, with no thought for speed. It is the oracle the
+// The readable Filter Grafting step (docs/filter-grafting.md): plain loops over each
+// network's state dict, one section of docs/filter-grafting.md at a time, with no thought for speed. It is the oracle the
 // fast CPU path (cpu/fg_cpu.h) and the CUDA path are tested against, bit for bit.
 //
 // Filter norms are filter_norm_l1_plain (reactivation/filter_norms.h), the plain loop of the fast
@@ -19,9 +19,6 @@
 #include "reactivation/fg/fg_report.h"
 
 namespace revive {
-
-// The entropy of spec 2.4 with each bin tested literally (edge_b <= x < edge_{b+1}).
-float fg_reference_entropy(const float* x, int64_t n);
 
 // One step on `models` (each network's state dict in the layout's order, CPU tensors, rewritten in
 // place) after 0-based epoch `epoch`; `seed` keys the noise variant's draws (fg_noise.h).

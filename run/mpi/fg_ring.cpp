@@ -84,8 +84,8 @@ void FgRing::test_fault(int epoch) const {
   while (true) std::this_thread::sleep_for(std::chrono::seconds(60));
 }
 
-void FgRing::reactivate(const ReactivationContext& ctx, RunParts& run, const TrainPosition& own,
-                        nlohmann::json& line) {
+nlohmann::json FgRing::reactivate(const ReactivationContext& ctx, RunParts& run, const TrainPosition& own,
+                                  const Census& census, nlohmann::json& line) {
   REVIVE_CHECK(stepper_ != nullptr, "FgRing::reactivate before attach");
   test_fault(ctx.epoch);
   const int k = rank(), n = size(), next = (k + 1) % n, prev = (k + n - 1) % n;
@@ -103,10 +103,11 @@ void FgRing::reactivate(const ReactivationContext& ctx, RunParts& run, const Tra
 
   nlohmann::json figures = line;
   figures.erase("epoch");
+  figures["filters"] = census(self);
   const nlohmann::json mine{{"figures", figures}, {"position", own.to_json()}, {"fg", fg_row(report)}};
   const std::vector<std::vector<char>> all =
       comm_.gather(bytes_of(mine), "while gathering the figures of epoch " + std::to_string(ctx.epoch + 1));
-  if (k != 0) return;
+  if (k != 0) return nlohmann::json::object();
   nlohmann::json networks = nlohmann::json::array();
   std::vector<nlohmann::json> rows;
   double train_seconds = 0;
@@ -120,7 +121,7 @@ void FgRing::reactivate(const ReactivationContext& ctx, RunParts& run, const Tra
     rows.push_back(j.at("fg"));
   }
   line = epoch_line(networks, ctx.epoch, train_seconds, seen);
-  line["reactivation"] = telemetry(report, rows);
+  return telemetry(report, rows);
 }
 
 nlohmann::json FgRing::telemetry(const FgReport& own, const std::vector<nlohmann::json>& rows) const {

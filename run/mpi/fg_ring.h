@@ -32,8 +32,8 @@ class FgRing final : public NetworkGroup {
   int size() const override { return comm_.size(); }
   RunConfig for_this_process(const RunConfig& config) const override;
   void attach(RunParts& run) override;
-  void reactivate(const ReactivationContext& ctx, RunParts& run, const TrainPosition& own,
-                  nlohmann::json& line) override;
+  nlohmann::json reactivate(const ReactivationContext& ctx, RunParts& run, const TrainPosition& own,
+                            const Census& census, nlohmann::json& line) override;
   std::vector<TrainPosition> gather(RunParts& run, const TrainPosition& own) override;
   [[noreturn]] void abort_job(const std::string& message) override { comm_.abort_job(message, 1); }
 

@@ -3,7 +3,7 @@
 // grafted on both backends through FgReactivator, for every variant, criterion, scope and preset:
 // every tensor of every network (parameters, running statistics, num_batches_tracked) must be
 // equal bit for bit, and the reports (entropies, alphas, invalid counts, rewritten filters, channel
-// coefficients) exactly. The kernels make the CPU's bin decisions (fg_bin) and float operations
+// coefficients) exactly. The kernels make the CPU's bin decisions (entropy_bin) and float operations
 // without FMA contraction, and the coefficients are computed on the host by the CPU's code.
 #include <gtest/gtest.h>
 

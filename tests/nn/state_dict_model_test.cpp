@@ -57,7 +57,7 @@ TEST(StateDictModel, NaturalOrderComparesNumbersAsNumbersAndModulesBeforeTheirPa
   EXPECT_FALSE(natural_name_less("a.b", "a.b"));
 }
 
-TEST(StateDictModel, ReadsConvBnAndLinearLayersAndLeavesTheRestOut) {
+TEST(StateDictModel, ReadsConvBnAndLinearLayersWithBnStatisticsAndLeavesTheRestOut) {
   Tensors t;
   add_conv(t, "body.0", {8, 3, 3, 3});
   add_bn(t, "body.1", 8);
@@ -78,7 +78,13 @@ TEST(StateDictModel, ReadsConvBnAndLinearLayersAndLeavesTheRestOut) {
   EXPECT_EQ(kinds["body.3.bias"], ParamKind::kConvBias);
   EXPECT_EQ(kinds["fc.weight"], ParamKind::kLinearWeight);
   EXPECT_EQ(kinds["fc.bias"], ParamKind::kLinearBias);
-  EXPECT_EQ(m.held(t).size(), 7u);
+  // The BN's running statistics and counter are its buffers, in PyTorch's order.
+  std::vector<std::string> buffers;
+  for (const auto& [name, b] : m.named_buffers()) buffers.push_back(name);
+  EXPECT_EQ(buffers, (std::vector<std::string>{"body.1.running_mean", "body.1.running_var",
+                                               "body.1.num_batches_tracked"}));
+  EXPECT_EQ(m.named_buffers()[2].second.dtype(), DType::kInt64);
+  EXPECT_EQ(m.held(t).size(), 10u);
   EXPECT_EQ(m.convs_without_groups(), (std::vector<std::string>{"body.0.weight", "body.3.weight"}));
   EXPECT_ERROR(m.forward(Tensor::zeros({1, 3, 4, 4})), "no forward pass");
 }

@@ -10,6 +10,38 @@
 namespace revive {
 namespace {
 
+// -sum p ln p of a histogram, p = count / n, in double: the hand computation.
+double entropy_of(const std::vector<int>& counts, int n) {
+  double h = 0;
+  for (int c : counts)
+    if (c > 0) h -= (static_cast<double>(c) / n) * std::log(static_cast<double>(c) / n);
+  return h;
+}
+
+TEST(TensorEntropy, SeveralCopiesOfTheMax) {
+  // lo 1, hi 3, width 0.2f: the 1s fill bin 0, the 2 bin 5 (edge 5 rounds to exactly 2.0f), and
+  // the three copies of the max fall in no bin.
+  const std::vector<float> x{1, 1, 2, 3, 3, 3};
+  EXPECT_NEAR(tensor_entropy(x.data(), 6), entropy_of({2, 1}, 6), 1e-6);
+  float edges[kEntropyBins + 1];
+  entropy_bin_edges(1.0f, 3.0f, edges);
+  EXPECT_EQ(edges[5], 2.0f);
+  EXPECT_EQ(edges[10], 3.0f);
+  EXPECT_EQ(entropy_bin(3.0f, edges), kEntropyBins);
+}
+
+TEST(TensorEntropy, EntropyFromCountsIsTheFloat32SumInBinOrder) {
+  const int64_t counts[kEntropyBins] = {3, 0, 1, 7, 0, 0, 2, 0, 0, 1};
+  float h = 0.0f;
+  for (int64_t c : counts) {
+    if (c == 0) continue;
+    const float p = static_cast<float>(c) / 14.0f;
+    h = h - p * std::log(p);
+  }
+  EXPECT_EQ(entropy_from_bin_counts(counts, 14), h);
+  EXPECT_NEAR(entropy_from_bin_counts(counts, 14), entropy_of({3, 1, 7, 2, 1}, 14), 1e-6);
+}
+
 TEST(TensorEntropy, ConstantEmptyAndSingleTensorsHaveNone) {
   const std::vector<float> constant(7, 0.25f);
   EXPECT_EQ(tensor_entropy(constant.data(), 7), 0.0f);

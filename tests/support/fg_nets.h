@@ -107,7 +107,6 @@ inline void expect_same_report(const FgReport& ref, const FgReport& got) {
   EXPECT_EQ(ref.groups, got.groups);
   EXPECT_EQ(ref.criterion_value, got.criterion_value);
   EXPECT_EQ(ref.alpha, got.alpha);
-  EXPECT_EQ(ref.invalid, got.invalid);
   EXPECT_EQ(ref.rewritten_filters, got.rewritten_filters);
   EXPECT_EQ(ref.mean_channel_weight, got.mean_channel_weight);
   EXPECT_EQ(ref.skipped, got.skipped);

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "core/safetensors.h"
+#include "tools/plain_net_fixture.h"
 #include "tools/run_binary.h"
 
 namespace revive {
@@ -20,20 +21,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kFixtures = std::string(REVIVE_SOURCE_DIR) + "/tests/fixtures/";
-const std::string kFixture = kFixtures + "plain_net.safetensors";
-const std::string kModules = kFixtures + "plain_net.modules.txt";
-
-// The fixture's names under revive's `cnn`.
-const std::map<std::string, std::string> kZooModule{{"stem.conv", "conv1"},     {"stem.norm", "bn1"},
-                                                    {"stages.1.conv", "conv2"}, {"stages.1.norm", "bn2"},
-                                                    {"stages.3.conv", "conv3"}, {"stages.3.norm", "bn3"},
-                                                    {"head", "linear"}};
-
-std::string zoo_name(const std::string& name) {
-  const size_t dot = name.rfind('.');
-  return kZooModule.at(name.substr(0, dot)) + name.substr(dot);
-}
+using testing::kFixture;
+using testing::kModules;
+using testing::same_bytes;
+using testing::step_line;
+using testing::untimed;
+using testing::zoo_name;
 
 fs::path work_dir() {
   const fs::path d = fs::temp_directory_path() / "revive_reactivate_model_free";
@@ -44,37 +37,11 @@ fs::path work_dir() {
 // The fixture saved under the zoo's names.
 std::string zoo_named_fixture() {
   const std::string path = (work_dir() / "zoo_named.safetensors").string();
-  const SafetensorsFile f = load_safetensors(kFixture);
-  NamedTensors renamed;
-  for (const auto& [name, t] : f.tensors) renamed.emplace_back(zoo_name(name), t);
-  save_safetensors(path, renamed, f.metadata);
+  testing::save_zoo_named(path, load_safetensors(kFixture));
   return path;
 }
 
 testing::RunResult run(const std::string& args) { return testing::run_revive(args); }
-
-// The JSON line `revive reactivate` prints on stdout.
-nlohmann::json step_line(const std::string& output) {
-  std::istringstream is(output);
-  std::string line;
-  while (std::getline(is, line)) {
-    if (!line.empty() && line[0] == '{') return nlohmann::json::parse(line);
-  }
-  ADD_FAILURE() << "no JSON line in:\n" << output;
-  return nullptr;
-}
-
-// The report without the step's timings.
-nlohmann::json untimed(nlohmann::json report) {
-  report.erase("elapsed_us");
-  report.erase("stage_us");
-  return report;
-}
-
-bool same_bytes(const Tensor& a, const Tensor& b) {
-  return a.shape() == b.shape() && a.dtype() == b.dtype() &&
-         std::memcmp(a.raw_data(), b.raw_data(), static_cast<size_t>(a.numel()) * dtype_size(a.dtype())) == 0;
-}
 
 struct Step {
   nlohmann::json line;

@@ -33,24 +33,11 @@ FgReport fg_apply_cpu(const FgLayout& layout, const std::vector<FgNetwork>& nets
   std::vector<std::string> names;
   for (const FgGroup& g : layout.groups()) names.push_back(layout.tensors()[static_cast<size_t>(g.conv)].name);
   FgReport r;
-  r.reset(epoch, o, names, layout.n_filters());
-  // Every variant reads each conv filter's pre-step L1 norm: the external pipeline in its stage
-  // (a), the others in a pass of their own first.
-  if (o.variant == FgVariant::kExternal) {
-    fg_cpu::external_step(layout, nets, o, s, r);
-  } else {
-    fg_cpu::filter_norms(layout, nets, s.l1);
-  }
-  const size_t n_filters = static_cast<size_t>(layout.n_filters());
-  for (size_t m = 0; m < nets.size(); ++m) {
-    for (size_t f = 0; f < n_filters; ++f) {
-      const float l1 = s.l1[m * n_filters + f];
-      for (size_t i = 0; i < kFgInvalidThresholds.size(); ++i)
-        r.invalid[m][i] += l1 < static_cast<float>(kFgInvalidThresholds[i]) ? 1 : 0;
-    }
-  }
+  r.reset(epoch, o, names);
+  // Noise and internal scions pick filters by their pre-step L1 norms, read in a pass first.
+  if (o.variant == FgVariant::kNoise || o.variant == FgVariant::kInternal) fg_cpu::filter_norms(layout, nets, s.l1);
   switch (o.variant) {
-    case FgVariant::kExternal: break;
+    case FgVariant::kExternal: fg_cpu::external_step(layout, nets, o, s, r); break;
     case FgVariant::kNoise: fg_cpu::noise_step(layout, nets, o, epoch, seed, s.l1, r); break;
     case FgVariant::kInternal: fg_cpu::internal_step(layout, nets, o, s.l1, r); break;
     case FgVariant::kFilter: fg_cpu::filter_step(layout, nets, r); break;

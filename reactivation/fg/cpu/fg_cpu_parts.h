@@ -31,21 +31,21 @@ struct Wave {
 
 struct ChunkStats {
   float lo = 0, hi = 0;
-  int64_t counts[kFgBins] = {};
+  int64_t counts[kEntropyBins] = {};
 };
 
 enum class FgIsa { kBest, kPortable };
 
-// fg_min/fg_max over x[0, n), n >= 1: NaN when any element is NaN. kBest takes the AVX2 loop where
+// nan_min/nan_max over x[0, n), n >= 1: NaN when any element is NaN. kBest takes the AVX2 loop where
 // the CPU has it, kPortable the portable one (for tests: both give the same values).
 struct MinMax {
   float lo, hi;
 };
 MinMax min_max(const float* x, int64_t n, FgIsa isa = FgIsa::kBest);
 
-// counts[b] += the number of x[i] whose fg_bin is b, for b < kFgBins. Counted as the number of
-// elements at or above each edge (C_j), hist_b = C_b - C_{b+1}: the same comparisons fg_bin makes
-// (with a NaN first edge nothing is counted, as fg_bin puts nothing in a bin then). Either loop
+// counts[b] += the number of x[i] whose entropy_bin is b, for b < kEntropyBins. Counted as the number of
+// elements at or above each edge (C_j), hist_b = C_b - C_{b+1}: the same comparisons entropy_bin makes
+// (with a NaN first edge nothing is counted, as entropy_bin puts nothing in a bin then). Either loop
 // gives the same counts.
 void bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, FgIsa isa = FgIsa::kBest);
 

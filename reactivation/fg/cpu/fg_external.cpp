@@ -66,7 +66,7 @@ void chunk_stats(const FgLayout& L, const FgNetwork& net, const FgChunk& c, floa
   const MinMax mm = min_max(p, n_filters * g.filter_len);
   out.lo = mm.lo;
   out.hi = mm.hi;
-  std::fill(out.counts, out.counts + kFgBins, int64_t{0});
+  std::fill(out.counts, out.counts + kEntropyBins, int64_t{0});
 }
 
 // Stage (b): the chunk's bin counts under its group's range (folded from the group's chunks).
@@ -74,11 +74,11 @@ void chunk_bins(const FgLayout& L, const FgNetwork& net, const FgChunk& c, const
                 int n_group_chunks, ChunkStats& out) {
   float lo = group_stats[0].lo, hi = group_stats[0].hi;
   for (int i = 1; i < n_group_chunks; ++i) {
-    lo = fg_min(lo, group_stats[i].lo);
-    hi = fg_max(hi, group_stats[i].hi);
+    lo = nan_min(lo, group_stats[i].lo);
+    hi = nan_max(hi, group_stats[i].hi);
   }
-  float edges[kFgBins + 1];
-  fg_bin_edges(lo, hi, edges);
+  float edges[kEntropyBins + 1];
+  entropy_bin_edges(lo, hi, edges);
   const FgGroup& g = L.groups()[static_cast<size_t>(c.group)];
   const float* p = net.arena + g.offset + static_cast<int64_t>(c.filter_begin) * g.filter_len;
   bin_counts(p, static_cast<int64_t>(c.filter_end - c.filter_begin) * g.filter_len, edges, out.counts);
@@ -88,12 +88,12 @@ void chunk_bins(const FgLayout& L, const FgNetwork& net, const FgChunk& c, const
 void coefficients(const FgLayout& L, const FgOptions& o, int group_begin, int group_end, FgCpuScratch::Impl& s,
                   FgReport& r) {
   const size_t n_chunks = L.chunks().size();
-  std::vector<int64_t> bins(static_cast<size_t>(s.n_models) * kFgBins);
+  std::vector<int64_t> bins(static_cast<size_t>(s.n_models) * kEntropyBins);
   for (int g = group_begin; g < group_end; ++g) {
     std::fill(bins.begin(), bins.end(), int64_t{0});
     for (size_t m = 0; m < static_cast<size_t>(s.n_models); ++m)
       for (int c = L.group_chunk_begin()[static_cast<size_t>(g)]; c < L.group_chunk_begin()[static_cast<size_t>(g) + 1]; ++c)
-        for (int b = 0; b < kFgBins; ++b) bins[m * kFgBins + b] += s.stats[m * n_chunks + static_cast<size_t>(c)].counts[b];
+        for (int b = 0; b < kEntropyBins; ++b) bins[m * kEntropyBins + b] += s.stats[m * n_chunks + static_cast<size_t>(c)].counts[b];
     fg_group_coefficients(L, o, g, bins.data(), s.l1.data(), r, s.weights.data());
   }
 }

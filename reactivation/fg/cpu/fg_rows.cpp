@@ -44,39 +44,39 @@ MinMax min_max(const float* x, int64_t n, FgIsa isa) {
     }
     if (nan[0] | nan[1] | nan[2] | nan[3]) return {kNan, kNan};
     for (int l = 0; l < 4; ++l) {
-      r.lo = fg_min(r.lo, lo[l]);
-      r.hi = fg_max(r.hi, hi[l]);
+      r.lo = nan_min(r.lo, lo[l]);
+      r.hi = nan_max(r.hi, hi[l]);
     }
   }
   for (; i < n; ++i) {
-    r.lo = fg_min(r.lo, x[i]);
-    r.hi = fg_max(r.hi, x[i]);
+    r.lo = nan_min(r.lo, x[i]);
+    r.hi = nan_max(r.hi, x[i]);
   }
   return r;
 }
 
 void bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, FgIsa isa) {
   if (!(edges[0] == edges[0])) return;
-  int64_t c[kFgBins + 1] = {};  // c[j]: elements at or above edge j
+  int64_t c[kEntropyBins + 1] = {};  // c[j]: elements at or above edge j
   int64_t i = 0;
   if (isa == FgIsa::kBest && kernels::cpu::avx2::cpu_has_avx2_fma()) {
     i = n / 8 * 8;
     kernels::cpu::avx2::fg_edge_counts(x, i, edges, c);
   } else {
-    Float4 e[kFgBins + 1];
-    for (int j = 0; j <= kFgBins; ++j) e[j] = Float4{} + edges[j];
-    Int4 at_or_above[kFgBins + 1] = {};  // lane sums of -[x >= edge j]
+    Float4 e[kEntropyBins + 1];
+    for (int j = 0; j <= kEntropyBins; ++j) e[j] = Float4{} + edges[j];
+    Int4 at_or_above[kEntropyBins + 1] = {};  // lane sums of -[x >= edge j]
     for (; i + 4 <= n; i += 4) {
       const Float4 v = load4(x + i);
-      for (int j = 0; j <= kFgBins; ++j) at_or_above[j] += v >= e[j];
+      for (int j = 0; j <= kEntropyBins; ++j) at_or_above[j] += v >= e[j];
     }
-    for (int j = 0; j <= kFgBins; ++j)
+    for (int j = 0; j <= kEntropyBins; ++j)
       for (int l = 0; l < 4; ++l) c[j] -= at_or_above[j][l];
   }
-  for (int b = 0; b < kFgBins; ++b) counts[b] += c[b] - c[b + 1];
+  for (int b = 0; b < kEntropyBins; ++b) counts[b] += c[b] - c[b + 1];
   for (; i < n; ++i) {
-    const int b = fg_bin(x[i], edges);
-    if (b < kFgBins) ++counts[b];
+    const int b = entropy_bin(x[i], edges);
+    if (b < kEntropyBins) ++counts[b];
   }
 }
 

@@ -1,4 +1,4 @@
-// The variants of spec reactivation.md 2.7 on the CPU: noise and internal scions (each network on
+// The variants of §2.7 on the CPU: noise and internal scions (each network on
 // its own) and filter-level grafting (BN-gamma coefficients, ring order). reference.cpp states each
 // one plainly; these run the same arithmetic in parallel over (network, conv) or over tensors.
 #include <omp.h>

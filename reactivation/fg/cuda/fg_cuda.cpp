@@ -164,10 +164,9 @@ FgCudaWorkspace::FgCudaWorkspace(const FgLayout& L, int n_models) : impl_(std::m
   s.fmax = w.arrays.allocate<float>(per_filter);
   s.order = w.arrays.allocate<int32_t>(per_filter);
   fg_cuda::CountsLayout& c = s.counts_layout;
-  c.invalid = 0;
-  c.rewritten = 3 * n_models;
+  c.rewritten = 0;
   c.bins = c.rewritten + n_models;
-  c.size = c.bins + static_cast<int64_t>(n_models) * L.n_groups() * kFgBins;
+  c.size = c.bins + static_cast<int64_t>(n_models) * L.n_groups() * kEntropyBins;
   s.counts = w.arrays.allocate<unsigned long long>(static_cast<size_t>(c.size));
   s.weights = w.arrays.allocate<FgBlendWeights>(static_cast<size_t>(n_models) * static_cast<size_t>(L.n_groups()));
   s.channel_w = w.arrays.allocate<float>(static_cast<size_t>(d.n_channels) * static_cast<size_t>(n_models));
@@ -213,12 +212,12 @@ void upload_storage(FgCudaWorkspace::Impl& w, const std::vector<FgNetwork>& nets
 void external_coefficients(const FgLayout& L, const FgOptions& o, FgCudaWorkspace::Impl& w, FgReport& r) {
   const fg_cuda::CountsLayout& c = w.scratch.counts_layout;
   w.weights.resize(static_cast<size_t>(w.n_models) * static_cast<size_t>(L.n_groups()));
-  std::vector<int64_t> bins(static_cast<size_t>(w.n_models) * kFgBins);
+  std::vector<int64_t> bins(static_cast<size_t>(w.n_models) * kEntropyBins);
   for (int g = 0; g < L.n_groups(); ++g) {
     for (int64_t m = 0; m < w.n_models; ++m)
-      for (int b = 0; b < kFgBins; ++b)
-        bins[static_cast<size_t>(m * kFgBins + b)] =
-            static_cast<int64_t>(w.counts[static_cast<size_t>(c.bins + (m * L.n_groups() + g) * kFgBins + b)]);
+      for (int b = 0; b < kEntropyBins; ++b)
+        bins[static_cast<size_t>(m * kEntropyBins + b)] =
+            static_cast<int64_t>(w.counts[static_cast<size_t>(c.bins + (m * L.n_groups() + g) * kEntropyBins + b)]);
     fg_group_coefficients(L, o, g, bins.data(), w.l1.data(), r, w.weights.data());
   }
 }
@@ -239,7 +238,7 @@ FgReport fg_apply_cuda(const FgLayout& L, const std::vector<FgNetwork>& nets, co
   std::vector<std::string> names;
   for (const FgGroup& g : L.groups()) names.push_back(L.tensors()[static_cast<size_t>(g.conv)].name);
   FgReport r;
-  r.reset(epoch, o, names, L.n_filters());
+  r.reset(epoch, o, names);
 
   upload_storage(w, nets, stream);
   REVIVE_CUDA_CHECK(cudaMemsetAsync(s.counts, 0, static_cast<size_t>(c.size) * sizeof(unsigned long long), stream));
@@ -272,8 +271,6 @@ FgReport fg_apply_cuda(const FgLayout& L, const std::vector<FgNetwork>& nets, co
   REVIVE_CUDA_CHECK(cudaStreamSynchronize(stream));
 
   for (int m = 0; m < o.models; ++m) {
-    for (size_t i = 0; i < kFgInvalidThresholds.size(); ++i)
-      r.invalid[static_cast<size_t>(m)][i] = static_cast<int64_t>(w.counts[static_cast<size_t>(c.invalid + 3 * m) + i]);
     if (!r.rewritten_filters.empty())
       r.rewritten_filters[static_cast<size_t>(m)] =
           static_cast<int64_t>(w.counts[static_cast<size_t>(c.rewritten + m)]);

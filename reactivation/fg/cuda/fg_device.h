@@ -15,9 +15,8 @@ constexpr int kThreads = 256;
 
 // The counts a step reads back, as one array of unsigned long long (offsets below).
 struct CountsLayout {
-  int64_t invalid = 0;    // [model][3] conv filters with L1 below kFgInvalidThresholds
   int64_t rewritten = 0;  // [model] noise and internal scions
-  int64_t bins = 0;       // [model][group][kFgBins] (entropy)
+  int64_t bins = 0;       // [model][group][kEntropyBins] (entropy)
   int64_t size = 0;
 };
 
@@ -80,7 +79,7 @@ struct DeviceScratch {
   uint8_t* channel_ok = nullptr;         // [model][channel]: 0 where |g| + |g'| = 0 (skipped)
 };
 
-// fg_stats.cu: (a) every filter's L1, min and max, and the invalid counts; (b) every chunk's bins.
+// fg_stats.cu: (a) every filter's L1, min and max; (b) every chunk's bins.
 void launch_filter_stats(const DeviceLayout& d, const DeviceScratch& s, cudaStream_t stream);
 void launch_bins(const DeviceLayout& d, const DeviceScratch& s, cudaStream_t stream);
 // fg_blend.cu: (c) every network's arena tiles and blended buffers from s.weights.

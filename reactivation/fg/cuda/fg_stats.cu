@@ -2,13 +2,12 @@
 //   filter_stats_kernel: a half-warp per (network, conv filter): its L1 norm in the order of
 //     reactivation/filter_norms.h (lane l adds elements l, l+16, ... from +0, then shuffle-down 8, 4,
 //     2, 1, which is filter_norm_combine's tree), so the sums equal the CPU's bit for bit; its
-//     NaN-propagating min and max; the invalid-filter counts (integer atomics).
+//     NaN-propagating min and max.
 //   bins_kernel: a block per (network, chunk): the group's range folded from its filters' min/max
-//     (an order-free reduction), the edges of fg_bin_edges, each element's fg_bin counted in
+//     (an order-free reduction), the edges of entropy_bin_edges, each element's entropy_bin counted in
 //     registers, summed per warp and added to the group's counts (integer atomics: exact).
 #include "kernels/cuda/launch.cuh"
 #include "reactivation/fg/cuda/fg_device.h"
-#include "reactivation/fg/fg_report.h"
 #include "reactivation/filter_norms.h"
 
 namespace revive::fg_cuda {
@@ -16,7 +15,7 @@ namespace revive::fg_cuda {
 static_assert(kFilterNormLanes == 16, "a filter is summed by a half-warp");
 static_assert(kThreads % 32 == 0, "whole warps");
 
-static __global__ void filter_stats_kernel(DeviceLayout d, DeviceScratch s, float thr0, float thr1, float thr2) {
+static __global__ void filter_stats_kernel(DeviceLayout d, DeviceScratch s) {
   const int lane = threadIdx.x % kFilterNormLanes;
   const int64_t total = d.n_filters * d.n_models;
   const int64_t half = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / kFilterNormLanes;
@@ -36,23 +35,19 @@ static __global__ void filter_stats_kernel(DeviceLayout d, DeviceScratch s, floa
       for (int32_t e = lane; e < len; e += kFilterNormLanes) {
         const float x = p[e];
         acc += fabsf(x);
-        lo = fg_min(lo, x);
-        hi = fg_max(hi, x);
+        lo = nan_min(lo, x);
+        hi = nan_max(hi, x);
       }
     }
     for (int w = kFilterNormLanes / 2; w > 0; w >>= 1) {
       acc += __shfl_down_sync(0xffffffffu, acc, w, kFilterNormLanes);
-      lo = fg_min(lo, __shfl_down_sync(0xffffffffu, lo, w, kFilterNormLanes));
-      hi = fg_max(hi, __shfl_down_sync(0xffffffffu, hi, w, kFilterNormLanes));
+      lo = nan_min(lo, __shfl_down_sync(0xffffffffu, lo, w, kFilterNormLanes));
+      hi = nan_max(hi, __shfl_down_sync(0xffffffffu, hi, w, kFilterNormLanes));
     }
     if (active && lane == 0) {
       s.l1[idx] = acc;
       s.fmin[idx] = lo;
       s.fmax[idx] = hi;
-      unsigned long long* invalid = s.counts + s.counts_layout.invalid + 3 * m;
-      if (acc < thr0) atomicAdd(invalid, 1ull);
-      if (acc < thr1) atomicAdd(invalid + 1, 1ull);
-      if (acc < thr2) atomicAdd(invalid + 2, 1ull);
     }
   }
 }
@@ -63,15 +58,13 @@ void launch_filter_stats(const DeviceLayout& d, const DeviceScratch& s, cudaStre
   constexpr int64_t kFiltersPerBlock = kThreads / kFilterNormLanes;
   const int64_t blocks = (total + kFiltersPerBlock - 1) / kFiltersPerBlock;
   filter_stats_kernel<<<static_cast<unsigned>(blocks < kernels::cuda::kMaxBlocks ? blocks : kernels::cuda::kMaxBlocks),
-                        kThreads, 0, stream>>>(d, s, static_cast<float>(kFgInvalidThresholds[0]),
-                                               static_cast<float>(kFgInvalidThresholds[1]),
-                                               static_cast<float>(kFgInvalidThresholds[2]));
+                        kThreads, 0, stream>>>(d, s);
   REVIVE_CUDA_CHECK_LAUNCH();
 }
 
 static __global__ void bins_kernel(DeviceLayout d, DeviceScratch s) {
   __shared__ float lo_part[kThreads / 32], hi_part[kThreads / 32];
-  __shared__ unsigned int block_bins[kFgBins];
+  __shared__ unsigned int block_bins[kEntropyBins];
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   for (int64_t item = blockIdx.x; item < static_cast<int64_t>(d.n_chunks) * d.n_models; item += gridDim.x) {
     const int m = static_cast<int>(item / d.n_chunks);
@@ -81,47 +74,47 @@ static __global__ void bins_kernel(DeviceLayout d, DeviceScratch s) {
     const int64_t first = static_cast<int64_t>(m) * d.n_filters + d.group_first_filter[g];
     float lo = INFINITY, hi = -INFINITY;
     for (int32_t f = threadIdx.x; f < d.group_filters[g]; f += blockDim.x) {
-      lo = fg_min(lo, s.fmin[first + f]);
-      hi = fg_max(hi, s.fmax[first + f]);
+      lo = nan_min(lo, s.fmin[first + f]);
+      hi = nan_max(hi, s.fmax[first + f]);
     }
     for (int w = 16; w > 0; w >>= 1) {
-      lo = fg_min(lo, __shfl_down_sync(0xffffffffu, lo, w));
-      hi = fg_max(hi, __shfl_down_sync(0xffffffffu, hi, w));
+      lo = nan_min(lo, __shfl_down_sync(0xffffffffu, lo, w));
+      hi = nan_max(hi, __shfl_down_sync(0xffffffffu, hi, w));
     }
     if (lane == 0) {
       lo_part[warp] = lo;
       hi_part[warp] = hi;
     }
-    if (threadIdx.x < kFgBins) block_bins[threadIdx.x] = 0;
+    if (threadIdx.x < kEntropyBins) block_bins[threadIdx.x] = 0;
     __syncthreads();
     lo = lo_part[0];
     hi = hi_part[0];
     for (int w = 1; w < static_cast<int>(blockDim.x / 32); ++w) {
-      lo = fg_min(lo, lo_part[w]);
-      hi = fg_max(hi, hi_part[w]);
+      lo = nan_min(lo, lo_part[w]);
+      hi = nan_max(hi, hi_part[w]);
     }
-    float edges[kFgBins + 1];
-    fg_bin_edges(lo, hi, edges);
+    float edges[kEntropyBins + 1];
+    entropy_bin_edges(lo, hi, edges);
     // The chunk's elements.
     const int32_t len = d.group_filter_len[g];
     const float* p = d.arenas[m] + d.group_offset[g] + static_cast<int64_t>(d.chunk_filter_begin[c]) * len;
     const int64_t n = static_cast<int64_t>(d.chunk_filter_end[c] - d.chunk_filter_begin[c]) * len;
-    unsigned int count[kFgBins];
+    unsigned int count[kEntropyBins];
 #pragma unroll
-    for (int b = 0; b < kFgBins; ++b) count[b] = 0;
+    for (int b = 0; b < kEntropyBins; ++b) count[b] = 0;
     for (int64_t i = threadIdx.x; i < n; i += blockDim.x) {
-      const int bin = fg_bin(p[i], edges);
+      const int bin = entropy_bin(p[i], edges);
 #pragma unroll
-      for (int b = 0; b < kFgBins; ++b) count[b] += bin == b ? 1u : 0u;
+      for (int b = 0; b < kEntropyBins; ++b) count[b] += bin == b ? 1u : 0u;
     }
 #pragma unroll
-    for (int b = 0; b < kFgBins; ++b) {
+    for (int b = 0; b < kEntropyBins; ++b) {
       const unsigned int sum = __reduce_add_sync(0xffffffffu, count[b]);
       if (lane == 0 && sum != 0) atomicAdd(&block_bins[b], sum);
     }
     __syncthreads();
-    if (threadIdx.x < kFgBins && block_bins[threadIdx.x] != 0) {
-      atomicAdd(s.counts + s.counts_layout.bins + (static_cast<int64_t>(m) * d.n_groups + g) * kFgBins + threadIdx.x,
+    if (threadIdx.x < kEntropyBins && block_bins[threadIdx.x] != 0) {
+      atomicAdd(s.counts + s.counts_layout.bins + (static_cast<int64_t>(m) * d.n_groups + g) * kEntropyBins + threadIdx.x,
                 static_cast<unsigned long long>(block_bins[threadIdx.x]));
     }
     __syncthreads();  // the shared arrays are reused by the next item

@@ -1,4 +1,4 @@
-// The variants of spec reactivation.md 2.7 on CUDA, after stage (a) has the filters' L1 norms:
+// The variants of §2.7 on CUDA, after stage (a) has the filters' L1 norms:
 //   noise_kernel: a warp per (network, conv filter); a filter below theta gets fg_noise_normal's draws
 //     (the CPU's numbers: same counters, + - * / sqrt only) times sigma.
 //   internal_kernel: a block per (network, conv): each filter's rank in the stable (L1, index) order

@@ -1,4 +1,4 @@
-// FG's graft groups (spec 2.3) on the state dicts of ResNet-20 and MobileNetV2 and on VGG-style
+// FG's graft groups (§2.3) on the state dicts of ResNet-20 and MobileNetV2 and on VGG-style
 // names without "conv": which tensors follow which conv weight, the int64 counters, the arena
 // segments each scope blends, and the BN links of filter-level grafting.
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
-// FG's entropy (spec 2.4) against histograms computed by hand, its bin decisions on edge values of
-// inexact widths, the coefficient of spec 2.5 at known dH with numpy's rounding, the truncating
-// counter blend, and the noise scions' normal draws.
+// FG's bin counts (the shared bins of reactivation/tensor_entropy.h, §2.4) on edge values of
+// inexact widths in both CPU loops, the coefficient of §2.5 at known dH with numpy's rounding,
+// the truncating counter blend, and the noise scions' normal draws.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,64 +10,16 @@
 #include "reactivation/fg/cpu/fg_cpu_parts.h"
 #include "reactivation/fg/fg_coefficient.h"
 #include "reactivation/fg/fg_noise.h"
-#include "reactivation/fg/reference.h"
+#include "reactivation/tensor_entropy.h"
 
 namespace revive {
 namespace {
 
-// -sum p ln p of a histogram, p = count / n, in double: the hand computation.
-double entropy_of(const std::vector<int>& counts, int n) {
-  double h = 0;
-  for (int c : counts)
-    if (c > 0) h -= (static_cast<double>(c) / n) * std::log(static_cast<double>(c) / n);
-  return h;
-}
-
-TEST(FgEntropy, ConstantAndOneElementTensorsHaveZeroEntropy) {
-  const std::vector<float> constant(37, 0.25f), one{3.5f};
-  EXPECT_EQ(fg_reference_entropy(constant.data(), 37), 0.0f);
-  EXPECT_EQ(fg_reference_entropy(one.data(), 1), 0.0f);
-  const int64_t none[kFgBins] = {};
-  EXPECT_EQ(fg_entropy(none, 37), 0.0f);
-}
-
-TEST(FgEntropy, TenEvenBinsLeaveTheMaxOut) {
-  // lo 0, hi 10, width 1: 0..9 each fill a bin; 10 (the max) lies at the last edge, in no bin.
-  std::vector<float> x;
-  for (int i = 0; i <= 10; ++i) x.push_back(static_cast<float>(i));
-  EXPECT_NEAR(fg_reference_entropy(x.data(), 11), entropy_of(std::vector<int>(10, 1), 11), 1e-6);
-  EXPECT_NEAR(fg_reference_entropy(x.data(), 11), 10.0 / 11.0 * std::log(11.0), 1e-6);
-}
-
-TEST(FgEntropy, SeveralCopiesOfTheMax) {
-  // lo 1, hi 3, width 0.2f: the 1s fill bin 0, the 2 bin 5 (edge 5 rounds to exactly 2.0f), and
-  // the three copies of the max fall in no bin.
-  const std::vector<float> x{1, 1, 2, 3, 3, 3};
-  EXPECT_NEAR(fg_reference_entropy(x.data(), 6), entropy_of({2, 1}, 6), 1e-6);
-  float edges[kFgBins + 1];
-  fg_bin_edges(1.0f, 3.0f, edges);
-  EXPECT_EQ(edges[5], 2.0f);
-  EXPECT_EQ(edges[10], 3.0f);
-  EXPECT_EQ(fg_bin(3.0f, edges), kFgBins);
-}
-
-TEST(FgEntropy, EntropyFromCountsIsTheFloat32SumInBinOrder) {
-  const int64_t counts[kFgBins] = {3, 0, 1, 7, 0, 0, 2, 0, 0, 1};
-  float h = 0.0f;
-  for (int64_t c : counts) {
-    if (c == 0) continue;
-    const float p = static_cast<float>(c) / 14.0f;
-    h = h - p * std::log(p);
-  }
-  EXPECT_EQ(fg_entropy(counts, 14), h);
-  EXPECT_NEAR(fg_entropy(counts, 14), entropy_of({3, 1, 7, 2, 1}, 14), 1e-6);
-}
-
-// The literal bin of spec 2.4: the b with edge_b <= x < edge_{b+1}, or none.
+// The literal bin of §2.4: the b with edge_b <= x < edge_{b+1}, or none.
 int literal_bin(float x, const float* edges) {
-  for (int b = 0; b < kFgBins; ++b)
+  for (int b = 0; b < kEntropyBins; ++b)
     if (x >= edges[b] && x < edges[b + 1]) return b;
-  return kFgBins;
+  return kEntropyBins;
 }
 
 TEST(FgBins, EdgeValuesOfInexactWidthsGoWhereTheFloatEdgesPutThem) {
@@ -77,15 +29,15 @@ TEST(FgBins, EdgeValuesOfInexactWidthsGoWhereTheFloatEdgesPutThem) {
   const float ranges[][2] = {{0.0f, 1.0f}, {0.1f, 0.7f}, {-0.3f, 0.9f}, {1e6f, 1e6f + 3.0f}, {-1e-3f, 2e-3f}};
   int naive_wrong = 0, checked = 0;
   for (const auto& r : ranges) {
-    float edges[kFgBins + 1];
-    fg_bin_edges(r[0], r[1], edges);
+    float edges[kEntropyBins + 1];
+    entropy_bin_edges(r[0], r[1], edges);
     std::vector<float> xs;
-    for (int b = 0; b <= kFgBins; ++b) {
+    for (int b = 0; b <= kEntropyBins; ++b) {
       for (float x : {edges[b], std::nextafter(edges[b], -INFINITY), std::nextafter(edges[b], INFINITY)}) {
         if (x < r[0] || x > r[1]) continue;
-        ASSERT_EQ(fg_bin(x, edges), literal_bin(x, edges)) << "range " << r[0] << ".." << r[1] << " x " << x;
+        ASSERT_EQ(entropy_bin(x, edges), literal_bin(x, edges)) << "range " << r[0] << ".." << r[1] << " x " << x;
         const float s = (r[1] - r[0]) / 10.0f;
-        const int naive = std::min(kFgBins, static_cast<int>(std::floor((x - r[0]) / s)));
+        const int naive = std::min(kEntropyBins, static_cast<int>(std::floor((x - r[0]) / s)));
         naive_wrong += naive != literal_bin(x, edges) ? 1 : 0;
         xs.push_back(x);
         ++checked;
@@ -93,9 +45,9 @@ TEST(FgBins, EdgeValuesOfInexactWidthsGoWhereTheFloatEdgesPutThem) {
     }
     // The CPU path's vector counts of the same values, with either loop.
     for (fg_cpu::FgIsa isa : {fg_cpu::FgIsa::kBest, fg_cpu::FgIsa::kPortable}) {
-      int64_t counts[kFgBins] = {};
+      int64_t counts[kEntropyBins] = {};
       fg_cpu::bin_counts(xs.data(), static_cast<int64_t>(xs.size()), edges, counts, isa);
-      for (int k = 0; k < kFgBins; ++k) {
+      for (int k = 0; k < kEntropyBins; ++k) {
         int64_t expected = 0;
         for (float x : xs) expected += literal_bin(x, edges) == k ? 1 : 0;
         EXPECT_EQ(counts[k], expected) << "range " << r[0] << ".." << r[1] << " bin " << k;
@@ -107,20 +59,20 @@ TEST(FgBins, EdgeValuesOfInexactWidthsGoWhereTheFloatEdgesPutThem) {
 }
 
 TEST(FgBins, NanAndInfiniteRangesCountNothing) {
-  float edges[kFgBins + 1];
-  fg_bin_edges(-1.0f, std::numeric_limits<float>::quiet_NaN(), edges);
-  EXPECT_EQ(fg_bin(0.0f, edges), kFgBins);
-  fg_bin_edges(-3e38f, 3e38f, edges);  // the width overflows: 0 * inf makes the first edge NaN
-  EXPECT_EQ(fg_bin(0.0f, edges), kFgBins);
+  float edges[kEntropyBins + 1];
+  entropy_bin_edges(-1.0f, std::numeric_limits<float>::quiet_NaN(), edges);
+  EXPECT_EQ(entropy_bin(0.0f, edges), kEntropyBins);
+  entropy_bin_edges(-3e38f, 3e38f, edges);  // the width overflows: 0 * inf makes the first edge NaN
+  EXPECT_EQ(entropy_bin(0.0f, edges), kEntropyBins);
   const std::vector<float> x{-3e38f, 0.0f, 1.0f, 3e38f};
-  EXPECT_EQ(fg_reference_entropy(x.data(), 4), 0.0f);
+  EXPECT_EQ(tensor_entropy(x.data(), 4), 0.0f);
   for (fg_cpu::FgIsa isa : {fg_cpu::FgIsa::kBest, fg_cpu::FgIsa::kPortable}) {
-    int64_t counts[kFgBins] = {};
+    int64_t counts[kEntropyBins] = {};
     fg_cpu::bin_counts(x.data(), 4, edges, counts, isa);
     for (int64_t c : counts) EXPECT_EQ(c, 0);
   }
   const std::vector<float> with_nan{1.0f, std::numeric_limits<float>::quiet_NaN(), 2.0f};
-  EXPECT_EQ(fg_reference_entropy(with_nan.data(), 3), 0.0f);
+  EXPECT_EQ(tensor_entropy(with_nan.data(), 3), 0.0f);
   EXPECT_TRUE(std::isnan(fg_cpu::min_max(with_nan.data(), 3).lo));
 }
 
@@ -133,16 +85,16 @@ TEST(FgBins, VectorCountsEqualPerElementBinsOnRandomRuns) {
   }
   x[17] = x[400] = x[401] = 1.0f;  // copies of the max
   const fg_cpu::MinMax mm = fg_cpu::min_max(x.data(), static_cast<int64_t>(x.size()));
-  float edges[kFgBins + 1];
-  fg_bin_edges(mm.lo, mm.hi, edges);
+  float edges[kEntropyBins + 1];
+  entropy_bin_edges(mm.lo, mm.hi, edges);
   x[500] = std::numeric_limits<float>::quiet_NaN();  // in no bin, whichever loop meets it
   for (fg_cpu::FgIsa isa : {fg_cpu::FgIsa::kBest, fg_cpu::FgIsa::kPortable}) {
     for (int64_t n : {int64_t{1}, int64_t{3}, int64_t{4}, int64_t{8}, int64_t{17}, int64_t{1003}}) {
-      int64_t fast[kFgBins] = {}, slow[kFgBins] = {};
+      int64_t fast[kEntropyBins] = {}, slow[kEntropyBins] = {};
       fg_cpu::bin_counts(x.data(), n, edges, fast, isa);
       for (int64_t i = 0; i < n; ++i)
-        if (literal_bin(x[static_cast<size_t>(i)], edges) < kFgBins) ++slow[literal_bin(x[static_cast<size_t>(i)], edges)];
-      for (int b = 0; b < kFgBins; ++b) EXPECT_EQ(fast[b], slow[b]) << "n " << n << " bin " << b;
+        if (literal_bin(x[static_cast<size_t>(i)], edges) < kEntropyBins) ++slow[literal_bin(x[static_cast<size_t>(i)], edges)];
+      for (int b = 0; b < kEntropyBins; ++b) EXPECT_EQ(fast[b], slow[b]) << "n " << n << " bin " << b;
     }
   }
 }
@@ -183,7 +135,7 @@ TEST(FgAlpha, FollowsTheFormulaAndRoundsAsNumpy) {
   EXPECT_EQ(fg_alpha(1e-3, reference), 0.56);  // 0.5 + 0.4/pi atan(0.5) = 0.55903
   EXPECT_EQ(fg_alpha(2.0, reference), 0.7);    // saturated: 0.69975
   EXPECT_EQ(fg_alpha(-2.0, reference), 0.3);
-  // Odd in dH: the N = 2 coefficients add up to one (spec 2.5), and their float factors swap.
+  // Odd in dH: the N = 2 coefficients add up to one (§2.5), and their float factors swap.
   EXPECT_EQ(fg_alpha(-1e-3, reference), 0.44);
   EXPECT_EQ(fg_blend_weights(0.44).self, fg_blend_weights(0.56).scion);
   EXPECT_EQ(fg_blend_weights(0.44).scion, fg_blend_weights(0.56).self);
@@ -212,7 +164,7 @@ TEST(FgBlend, CounterIsBlendedInFloatAndTruncated) {
       decremented += got == n - 1 ? 1 : 0;
     }
   }
-  EXPECT_GT(decremented, 0) << "truncation should turn some n into n - 1 (spec 2.3)";
+  EXPECT_GT(decremented, 0) << "truncation should turn some n into n - 1 (§2.3)";
   // f32(0.35) + f32(0.65) = 0.99999997: 29 * 0.35f + 29 * 0.65f = 28.9999991 truncates to 28.
   EXPECT_EQ(fg_blend_counter(29, 29, fg_blend_weights(0.35)), 28);
   EXPECT_EQ(fg_blend_counter(100, 200, fg_blend_weights(0.5)), 150);

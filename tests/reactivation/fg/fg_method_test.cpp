@@ -1,6 +1,6 @@
 // --method fg through the method registry: options resolved from the preset and what a user gives,
 // the per-network initial rates, and a short run of two networks through the run builder and the
-// Trainer (after the last epoch's graft the two networks are one, spec 2.5).
+// Trainer (after the last epoch's graft the two networks are one, §2.5).
 #include <gtest/gtest.h>
 
 #include <cstring>

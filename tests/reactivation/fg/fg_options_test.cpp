@@ -1,4 +1,4 @@
-// FG's presets, validation messages, JSON, and the per-network initial learning rates of spec 2.2.
+// FG's presets, validation messages, JSON, and the per-network initial learning rates of §2.2.
 #include <gtest/gtest.h>
 
 #include "reactivation/fg/fg_options.h"

@@ -1,5 +1,5 @@
 // The readable FG step on tiny hand-made state dicts: ring order and simultaneity (grafts read
-// pre-graft weights), the N = 2 identity of spec 2.5, and the variants of spec 2.7 (noise, internal
+// pre-graft weights), the N = 2 identity of §2.5, and the variants of §2.7 (noise, internal
 // and filter-level scions) against values worked out by hand.
 #include <gtest/gtest.h>
 
@@ -88,7 +88,7 @@ TEST(FgReference, AlphaComesFromBothNetworksPreGraftEntropies) {
 }
 
 TEST(FgReference, TwoNetworksBecomeIdentical) {
-  // alpha_2 = 1 - alpha_1 (spec 2.5): both networks end as the same blend, every tensor of them.
+  // alpha_2 = 1 - alpha_1 (§2.5): both networks end as the same blend, every tensor of them.
   for (const char* preset : {"paper", "reference"}) {
     for (FgCriterion criterion : {FgCriterion::kEntropy, FgCriterion::kL1}) {
       auto nets = testing::make_fg_nets("resnet20", 2, 5);
