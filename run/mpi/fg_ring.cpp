@@ -30,7 +30,7 @@ nlohmann::json fg_row(const FgReport& r) {
   // Both networks of a two-network ring skip the same coefficients (a NaN criterion difference, or
   // |g| + |g'| = 0, is the same seen from either side), so half the count is this network's.
   REVIVE_CHECK(r.skipped % 2 == 0, "FG: a two-network step skipped an odd number of coefficients");
-  nlohmann::json row{{"invalid", r.invalid[0]}, {"skipped", r.skipped / 2}, {"elapsed_us", r.elapsed_us}};
+  nlohmann::json row{{"skipped", r.skipped / 2}, {"elapsed_us", r.elapsed_us}};
   if (!r.alpha.empty()) {
     row["alpha"] = r.alpha[0];
     row["criterion"] = r.criterion_value[0];
@@ -126,10 +126,9 @@ nlohmann::json FgRing::reactivate(const ReactivationContext& ctx, RunParts& run,
 
 nlohmann::json FgRing::telemetry(const FgReport& own, const std::vector<nlohmann::json>& rows) const {
   FgReport r;
-  r.reset(own.epoch, options_, own.groups, own.n_filters);
+  r.reset(own.epoch, options_, own.groups);
   for (size_t m = 0; m < rows.size(); ++m) {
     const nlohmann::json& row = rows[m];
-    r.invalid[m] = row.at("invalid").get<std::array<int64_t, 3>>();
     if (!r.alpha.empty()) {
       r.alpha[m] = row.at("alpha").get<std::vector<double>>();
       r.criterion_value[m] = row.at("criterion").get<std::vector<float>>();

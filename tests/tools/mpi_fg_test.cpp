@@ -52,7 +52,8 @@ void expect_same_run(const fs::path& a, const fs::path& b) {
   for (const char* f : {"model.safetensors", "model.net2.safetensors", "checkpoints/ckpt-e0002-s000000.safetensors",
                         "checkpoints/ckpt-e0002-s000000.net2.safetensors",
                         "checkpoints/ckpt-e0002-s000000.momentum.safetensors",
-                        "checkpoints/ckpt-e0002-s000000.net2.momentum.safetensors"}) {
+                        "checkpoints/ckpt-e0002-s000000.net2.momentum.safetensors", "fg/epoch_0001.json",
+                        "fg/epoch_0002.json"}) {
     ASSERT_TRUE(fs::exists(a / f)) << f;
     EXPECT_EQ(read_file(a / f), read_file(b / f)) << f;
   }
