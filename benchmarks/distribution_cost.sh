@@ -10,15 +10,16 @@
 # a quiet machine; the figures go to benchmarks/RESULTS.md with the command, machine and date.
 #
 # Usage: benchmarks/distribution_cost.sh [--build DIR] [--models N] [--threads T] [--epochs E]
-#          [--model M] [--dataset D] [--limit-train L] [--limit-test L] [--seeds S] [--out DIR]
+#          [--model M] [--dataset D] [--data-dir DIR] [--limit-train L] [--limit-test L] [--seeds S]
+#          [--out DIR]
 set -euo pipefail
 build=build models=2 threads=$(nproc) epochs=3 model=cnn dataset=fashion-mnist limit_train=10000 limit_test=2000
-seeds=2 out=${TMPDIR:-/tmp}/revive_distribution_cost
+seeds=2 data_dir="" out=${TMPDIR:-/tmp}/revive_distribution_cost
 while [ $# -gt 0 ]; do
   case $1 in
     --build) build=$2 ;; --models) models=$2 ;; --threads) threads=$2 ;; --epochs) epochs=$2 ;;
     --model) model=$2 ;; --dataset) dataset=$2 ;; --limit-train) limit_train=$2 ;; --limit-test) limit_test=$2 ;;
-    --seeds) seeds=$2 ;; --out) out=$2 ;;
+    --seeds) seeds=$2 ;; --out) out=$2 ;; --data-dir) data_dir=$2 ;;
     *) echo "distribution_cost.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift 2
@@ -34,6 +35,7 @@ rm -rf "$out"
 mkdir -p "$out"
 common=(--model "$model" --dataset "$dataset" --limit-train "$limit_train" --limit-test "$limit_test"
         --epochs "$epochs" --device cpu --no-progress)
+[ -n "$data_dir" ] && common+=(--data-dir "$data_dir")
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
