@@ -31,6 +31,10 @@ struct MethodSpec {
   std::function<std::unique_ptr<Reactivator>(const nlohmann::json& resolved)> make;
   // How many networks a run of the method may train side by side (--models).
   int min_networks = 1, max_networks = 1;
+  // The checks that tie the network count to the resolved options (Filter Grafting's grafting
+  // variants need two or more networks, its noise and internal ones one); throws revive::Error in
+  // the user's terms. Empty: min/max_networks say it all. Run before anything trains.
+  std::function<void(const nlohmann::json& resolved, int n_networks)> check_networks;
   // Why the method, with these resolved options, reads the groups of the conv whose weight has
   // `weight_shape` ([O, I_g, Kh, Kw]), in the user's terms (e.g. "--we-set group_aware_ri=true"),
   // or "" when it does not. A model known only from its state dict (`revive reactivate` without

@@ -58,6 +58,7 @@ void validate_run_config(const RunConfig& c) {
                                    ? std::to_string(m.min_networks)
                                    : std::to_string(m.min_networks) + " to " + std::to_string(m.max_networks))
                            << (m.max_networks == 1 ? " network" : " networks"));
+  if (m.check_networks) m.check_networks(c.method_options, c.models);
   // The schedule checks its own options (which ones its kind uses, milestones increasing, ...).
   make_run_schedule(c, c.lr);
 }

@@ -75,6 +75,11 @@ MethodSpec fg_method() {
     return std::make_unique<FgReactivator>(read(resolved, /*require_all=*/true));
   };
   m.max_networks = 64;
+  m.check_networks = [](const nlohmann::json& resolved, int n_networks) {
+    FgOptions o = read(resolved, /*require_all=*/true);
+    o.models = n_networks;
+    validate_fg_options(o);
+  };
   // Only filter-level grafting maps a conv's input channels to the BN before it (§2.7), which
   // needs the conv's groups; the other variants read shapes alone.
   m.conv_groups_needed = [](const nlohmann::json& resolved, const Shape&) -> std::string {

@@ -73,6 +73,11 @@ TEST(RunConfig, CrossOptionChecks) {
                "cosine schedule does not use milestones");
   const RunConfig c = run_config_from_json({{"models", 3}}, "cmd", OptionSource::kUser);
   EXPECT_EQ(c.models, 3);  // the baseline trains any number of independent networks
+  // Checks that tie the network count to a method's options come before anything trains.
+  EXPECT_ERROR(run_config_from_json({{"method", "fg"}}, "cmd", OptionSource::kUser),
+               "the FG variant 'external' grafts each network from another: it needs --models 2 or more, got 1");
+  EXPECT_EQ(run_config_from_json({{"method", "fg"}, {"fg_variant", "noise"}}, "cmd", OptionSource::kUser).models, 1);
+  EXPECT_EQ(run_config_from_json({{"method", "fg"}, {"models", 2}}, "cmd", OptionSource::kUser).models, 2);
 }
 
 }  // namespace
