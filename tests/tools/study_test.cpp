@@ -8,6 +8,7 @@
 #include <csignal>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tools/run_binary.h"
 #include "tools/run_files.h"
@@ -105,6 +106,52 @@ TEST(Study, ShardsRunTheirOwnRuns) {
   ASSERT_EQ(report.status, 0) << report.output;
   EXPECT_NE(report.output.find("Runs finished: 2/4"), std::string::npos) << report.output;
   fs::remove_all(d);
+}
+
+// A CSV file without the columns that hold times (which differ from run to run).
+std::vector<std::vector<std::string>> csv_without_times(const fs::path& file) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream is(read_file(file));
+  std::string line;
+  std::vector<bool> keep;
+  while (std::getline(is, line)) {
+    std::vector<std::string> cells;
+    std::istringstream cs(line);
+    for (std::string cell; std::getline(cs, cell, ',');) cells.push_back(cell);
+    if (keep.empty()) {
+      for (const std::string& c : cells)
+        keep.push_back(c.find("seconds") == std::string::npos && c.find("reactivation") == std::string::npos &&
+                       c != "overhead");
+    }
+    std::vector<std::string> kept;
+    for (size_t i = 0; i < cells.size(); ++i)
+      if (i >= keep.size() || keep[i]) kept.push_back(cells[i]);
+    rows.push_back(kept);
+  }
+  return rows;
+}
+
+// The shards of a Slurm array job (docs/studies.md), as local processes started at once on one
+// folder: the merged report holds what the study in one process gives, figure for figure but the
+// times, and every run's weights are the same.
+TEST(Study, ShardsAsProcessesMergeIntoTheOneProcessReport) {
+  const fs::path one = fresh_dir("one"), shards = fresh_dir("shards");
+  ASSERT_EQ(run_revive(kStudy + " --out " + one.string()).status, 0);
+  const std::string bin = revive::testing::revive_binary() + " " + kStudy + " --out " + shards.string();
+  const auto both = revive::testing::run_shell("(" + bin + " --shard 1/2 & " + bin + " --shard 2/2 & wait)");
+  ASSERT_EQ(both.status, 0) << both.output;
+  const auto report = run_revive("study --no-plots --report " + shards.string());
+  ASSERT_EQ(report.status, 0) << report.output;
+  EXPECT_NE(report.output.find("Runs finished: 4/4"), std::string::npos) << report.output;
+  for (const char* f : {"report.csv", "runs.csv"}) {
+    const auto rows = csv_without_times(one / f);
+    EXPECT_GT(rows.size(), 2u) << f;
+    EXPECT_EQ(rows, csv_without_times(shards / f)) << f;
+  }
+  for (const std::string& run : kRuns)
+    EXPECT_EQ(read_file(one / run / "model.safetensors"), read_file(shards / run / "model.safetensors")) << run;
+  fs::remove_all(one);
+  fs::remove_all(shards);
 }
 
 TEST(Study, BadRequestsSayWhatIsWrong) {
