@@ -4,7 +4,7 @@
 #     networks in one process, same options; per run its wall time, the mean epoch time and the mean
 #     reactivation time (metrics.jsonl: epoch_seconds, reactivation_ms; under MPI both are rank 0's
 #     and include its exchange and gathers), epochs after the first (warm-up) when there are several.
-#  2. A study: one process against two shards (--shard 1/2 and 2/2) started at once into one folder;
+#  2. A study: one process against two shards (--shard 0/2 and 1/2) started at once into one folder;
 #     the wall time of each.
 # The ranks (and the shards) share the threads: each gets threads / N (threads / 2). Run it alone on
 # a quiet machine; the figures go to benchmarks/RESULTS.md with the command, machine and date.
@@ -68,9 +68,9 @@ t0=$(now)
 "$revive" "${study[@]}" --threads "$threads" --out "$out/study1" >"$out/study1.log" 2>&1
 echo "  one process, $threads threads: $(since "$t0") s wall"
 t0=$(now)
-"$revive" "${study[@]}" --threads "$per_shard" --shard 1/2 --out "$out/study2" >"$out/study2.shard1.log" 2>&1 &
+"$revive" "${study[@]}" --threads "$per_shard" --shard 0/2 --out "$out/study2" >"$out/study2.shard1.log" 2>&1 &
 first=$!
-"$revive" "${study[@]}" --threads "$per_shard" --shard 2/2 --out "$out/study2" >"$out/study2.shard2.log" 2>&1 &
+"$revive" "${study[@]}" --threads "$per_shard" --shard 1/2 --out "$out/study2" >"$out/study2.shard2.log" 2>&1 &
 second=$!
 wait "$first"
 wait "$second"

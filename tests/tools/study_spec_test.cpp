@@ -68,7 +68,7 @@ TEST(StudySpec, RunsAreSeedMajorAndStable) {
 
 TEST(StudySpec, ShardsSplitThePlanWithoutOverlap) {
   const std::vector<StudyRun> runs = study_runs(two_by_three());
-  const std::vector<StudyRun> a = study_shard(runs, "1/4"), b = study_shard(runs, "4/4");
+  const std::vector<StudyRun> a = study_shard(runs, "0/4"), b = study_shard(runs, "3/4");
   ASSERT_EQ(a.size(), 2u);
   EXPECT_EQ(a[0].index, 0u);
   EXPECT_EQ(a[1].index, 4u);
@@ -77,15 +77,16 @@ TEST(StudySpec, ShardsSplitThePlanWithoutOverlap) {
   // For any shard count, the shards together hold every run exactly once.
   for (int n = 1; n <= 8; ++n) {
     std::vector<size_t> seen;
-    for (int k = 1; k <= n; ++k)
+    for (int k = 0; k < n; ++k)
       for (const StudyRun& r : study_shard(runs, std::to_string(k) + "/" + std::to_string(n))) seen.push_back(r.index);
     std::sort(seen.begin(), seen.end());
     std::vector<size_t> all(runs.size());
     for (size_t i = 0; i < all.size(); ++i) all[i] = i;
     EXPECT_EQ(seen, all) << n << " shards";
   }
-  EXPECT_ERROR(study_shard(runs, "0/4"), "K/N");
+  EXPECT_ERROR(study_shard(runs, "4/4"), "K/N");
   EXPECT_ERROR(study_shard(runs, "5/4"), "K/N");
+  EXPECT_ERROR(study_shard(runs, "0/0"), "K/N");
   EXPECT_ERROR(study_shard(runs, "1/4x"), "K/N");
 }
 

@@ -64,10 +64,10 @@ TEST(Study, InterruptedTwiceResumesWithoutLosingOrRepeatingARun) {
   EXPECT_FALSE(fs::exists(b / kRuns[1] / "summary.json"));
   const auto plan = run_revive("study --plan --out " + b.string());
   ASSERT_EQ(plan.status, 0) << plan.output;
-  EXPECT_EQ(plan.output, "1\tnone\t0\t" + (b / kRuns[0]).string() + "\tfinished\n" +
-                             "2\twe--we-preset-reference\t0\t" + (b / kRuns[1]).string() + "\tpartial\n" +
-                             "3\tnone\t1\t" + (b / kRuns[2]).string() + "\tto do\n" +
-                             "4\twe--we-preset-reference\t1\t" + (b / kRuns[3]).string() + "\tto do\n");
+  EXPECT_EQ(plan.output, "0\tnone\t0\t" + (b / kRuns[0]).string() + "\tfinished\n" +
+                             "1\twe--we-preset-reference\t0\t" + (b / kRuns[1]).string() + "\tpartial\n" +
+                             "2\tnone\t1\t" + (b / kRuns[2]).string() + "\tto do\n" +
+                             "3\twe--we-preset-reference\t1\t" + (b / kRuns[3]).string() + "\tto do\n");
   const auto first_model = fs::last_write_time(b / kRuns[0] / "model.safetensors");
 
   // Resumed with --out alone, then killed outright once the third run has finished its first epoch.
@@ -96,7 +96,7 @@ TEST(Study, InterruptedTwiceResumesWithoutLosingOrRepeatingARun) {
 
 TEST(Study, ShardsRunTheirOwnRuns) {
   const fs::path d = fresh_dir("shard");
-  const auto r = run_revive(kStudy + " --shard 2/2 --out " + d.string());
+  const auto r = run_revive(kStudy + " --shard 1/2 --out " + d.string());
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_FALSE(fs::exists(d / kRuns[0]));
   EXPECT_TRUE(fs::exists(d / kRuns[1] / "summary.json"));
@@ -138,7 +138,7 @@ TEST(Study, ShardsAsProcessesMergeIntoTheOneProcessReport) {
   const fs::path one = fresh_dir("one"), shards = fresh_dir("shards");
   ASSERT_EQ(run_revive(kStudy + " --out " + one.string()).status, 0);
   const std::string bin = revive::testing::revive_binary() + " " + kStudy + " --out " + shards.string();
-  const auto both = revive::testing::run_shell("(" + bin + " --shard 1/2 & " + bin + " --shard 2/2 & wait)");
+  const auto both = revive::testing::run_shell("(" + bin + " --shard 0/2 & " + bin + " --shard 1/2 & wait)");
   ASSERT_EQ(both.status, 0) << both.output;
   const auto report = run_revive("study --no-plots --report " + shards.string());
   ASSERT_EQ(report.status, 0) << report.output;
