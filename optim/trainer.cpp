@@ -228,6 +228,17 @@ nlohmann::json network_line(const TrainPosition& pos, const optim::LrSchedule& s
 
 }  // namespace
 
+nlohmann::json epoch_line(const nlohmann::json& networks, int epoch, double train_seconds, int64_t seen) {
+  nlohmann::json m = networks.front();
+  m["epoch"] = epoch + 1;
+  if (networks.size() > 1) {
+    m["networks"] = networks;
+    m["train_seconds"] = train_seconds;
+    m["images_per_second"] = train_seconds > 0 ? static_cast<double>(seen) / train_seconds : 0.0;
+  }
+  return m;
+}
+
 nlohmann::json Trainer::finish_epoch() {
   const auto t0 = std::chrono::steady_clock::now();
   nlohmann::json networks = nlohmann::json::array();
@@ -240,13 +251,7 @@ nlohmann::json Trainer::finish_epoch() {
     train_seconds += pos_[k].train_seconds;
     seen += pos_[k].seen;
   }
-  nlohmann::json m = networks.front();
-  m["epoch"] = pos_.front().epoch + 1;
-  if (nets_.size() > 1) {
-    m["networks"] = networks;
-    m["train_seconds"] = train_seconds;
-    m["images_per_second"] = train_seconds > 0 ? static_cast<double>(seen) / train_seconds : 0.0;
-  }
+  nlohmann::json m = epoch_line(networks, pos_.front().epoch, train_seconds, seen);
   if (hook_) {
     const auto th = std::chrono::steady_clock::now();
     hook_(pos_.front().epoch, m);
@@ -287,12 +292,13 @@ std::vector<nlohmann::json> Trainer::fit(std::vector<TrainPosition> start) {
     if (position_cb_) position_cb_(pos_);
     if (!options_.log_epochs) continue;
     std::string others;
-    if (nets_.size() > 1) {
+    if (m.contains("networks")) {  // also a run of one network per process, on rank 0 (run/network_group.h)
       others = "  networks' test acc";
       for (const auto& n : m["networks"]) others += " " + std::to_string(100 * n["test_acc"].get<double>()).substr(0, 5) + "%";
     }
     // The route once, on the first summary line of this Trainer.
-    const std::string route = route_said_ ? "" : "  steps: " + m["step_route"].get<std::string>();
+    const std::string route =
+        route_said_ || !m.contains("step_route") ? "" : "  steps: " + m["step_route"].get<std::string>();
     route_said_ = true;
     std::fprintf(stderr,
                  "epoch %d/%d  lr %.5f  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  %.1fs (%.0f img/s)%s%s\n",

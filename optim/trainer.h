@@ -48,6 +48,12 @@ struct EvalResult {
 // device the model's parameters live on (batches are uploaded there).
 EvalResult evaluate(nn::Module& model, DataLoader& loader);
 
+// The metrics line of 0-based epoch `epoch` from every network's figures, in network order: the
+// first network's at the top level, and with several networks all of them under "networks" with
+// the training time and throughput of them all (`train_seconds`, `seen` images). The Trainer builds
+// its lines here, and so does a run whose networks train in several processes (run/mpi/).
+nlohmann::json epoch_line(const nlohmann::json& networks, int epoch, double train_seconds, int64_t seen);
+
 struct TrainerOptions {
   int epochs = 1;
   bool progress = true;    // progress bar / lines on stderr during an epoch

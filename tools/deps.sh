@@ -3,7 +3,7 @@
 # Arguments name extra packages a script needs besides these (tools/fuzz.sh: clang, ...).
 set -euo pipefail
 need=(cmake g++ make libdnnl-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libgtest-dev libbenchmark-dev
-      libcpptoml-dev dataset-fashion-mnist "$@")
+      libcpptoml-dev openmpi-bin libopenmpi-dev dataset-fashion-mnist "$@")
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0

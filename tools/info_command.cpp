@@ -27,6 +27,11 @@ Runner add_info_command(CLI::App& app) {
     for (const std::string& line : kernels::cuda_report()) std::printf("  %s\n", line.c_str());
     std::printf("devices: cpu%s (default %s)\n", cuda_available() ? ", cuda" : "",
                 kernels::default_device_name().c_str());
+#ifdef REVIVE_HAVE_MPI
+    std::printf("MPI: built in (FG over ranks: mpirun -np N revive train --method fg --models N)\n");
+#else
+    std::printf("MPI: not built in (REVIVE_MPI=OFF or no MPI found at configure time)\n");
+#endif
     std::printf("threads: %d\n", num_threads());
     std::printf("runtime switches:");
     for (const auto& [name, value] : runtime_options().describe()) std::printf(" %s=%s", name.c_str(), value.c_str());

@@ -166,7 +166,7 @@ int run_study(const StudyCommandLine& cl) {
   if (cl.plan) {
     const char* names[] = {"to do", "partial", "finished"};
     for (size_t i = 0; i < mine.size(); ++i) {
-      std::printf("%zu\t%s\t%llu\t%s\t%s\n", mine[i].index + 1, spec.variants[mine[i].variant].name.c_str(),
+      std::printf("%zu\t%s\t%llu\t%s\t%s\n", mine[i].index, spec.variants[mine[i].variant].name.c_str(),
                   static_cast<unsigned long long>(mine[i].seed), (out + "/" + mine[i].dir).c_str(),
                   names[static_cast<int>(states[i])]);
     }
@@ -272,7 +272,7 @@ Runner add_study_command(CLI::App& app) {
       ->group("Study");
   app.add_flag("--plan", cl->plan, "List the study's runs (one a line, in order, with their state) and exit")
       ->group("Study");
-  app.add_option("--shard", cl->shard, "Run only shard K of N (K/N): the runs whose number is K modulo N")
+  app.add_option("--shard", cl->shard, "Run only shard K of N (K/N, 0 <= K < N, e.g. $SLURM_ARRAY_TASK_ID/N): the runs whose number is K modulo N")
       ->group("Study");
   app.add_option("--report", cl->report, "Write the report (and pictures) of the study in this folder and exit")
       ->group("Study");

@@ -6,10 +6,13 @@
 //   checkpoints/       the newest --keep-last checkpoints (optim/checkpoint.h)
 //   model.safetensors  and summary.json, written atomically when training completes (a run of N
 //                      networks adds model.net<k>.safetensors for k = 2..N)
+#include <atomic>
 #include <cstdio>
 #include <ctime>
+#include <exception>
 
 #include "reactivation/registry.h"
+#include "run/network_group.h"
 #include "tools/commands.h"
 #include "tools/option_cli.h"
 #include "tools/signals.h"
@@ -24,6 +27,7 @@ struct CommandLine {
   std::string resume;
   bool no_progress = false;
   int64_t stop_after_steps = -1;
+  double mpi_timeout = 300;
 };
 
 std::string default_out_dir(const RunConfig& c) {
@@ -56,8 +60,27 @@ int run_train(const CommandLine& cl) {
   options.resume = !cl.resume.empty();
   options.progress = !cl.no_progress;
   options.stop_after_steps = cl.stop_after_steps;
-  options.stop = &install_stop_handlers();
-  const TrainRunResult r = train_run_folder(config, out, options);
+  // Started by mpirun as several ranks: one network each (docs/distributed.md). The ranks cannot
+  // stop together in the middle of an epoch, so a signal ends them at once (its default action) and
+  // a run resumes from its last checkpoint.
+  const std::unique_ptr<NetworkGroup> group = join_network_group(cl.mpi_timeout);
+  static std::atomic<bool> never_raised{false};
+  if (group) {
+    REVIVE_CHECK(cl.stop_after_steps < 0, "--stop-after-steps does not apply to a run of several MPI ranks");
+    REVIVE_CHECK(!cl.resume.empty() || !cl.out.empty(),
+                 "give the run folder with --out when running as several MPI ranks (every rank must name the same)");
+    options.group = group.get();
+  }
+  options.stop = group ? &never_raised : &install_stop_handlers();
+  TrainRunResult r;
+  try {
+    r = train_run_folder(config, out, options);
+  } catch (const std::exception& e) {
+    // The other ranks would wait for this one until their timeout: end them all now.
+    if (group) group->abort_job(std::string("error: ") + e.what());
+    throw;
+  }
+  if (group && group->rank() != 0) return 0;
   if (r.interrupted) {
     std::fprintf(stderr, "revive: interrupted at epoch %d, step %lld; checkpoint written. Resume with:\n"
                          "  revive train --resume %s\n",
@@ -82,6 +105,12 @@ Runner add_train_command(CLI::App& app) {
                  "(give no other training option)")
       ->group("Run folder");
   app.add_flag("--no-progress", cl->no_progress, "No progress bar / progress lines on stderr")->group("Run folder");
+  app.add_option("--mpi-timeout", cl->mpi_timeout,
+                 "Under mpirun: seconds a rank waits for another at an exchange before it ends the job naming "
+                 "the silent rank")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group("Distributed (mpirun)");
   app.add_option("--stop-after-steps", cl->stop_after_steps, "Testing: act as if interrupted after N steps")
       ->group("");
   return [cl] { return run_train(*cl); };

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "core/atomic_file.h"
 #include "core/autograd.h"
@@ -15,13 +16,16 @@
 #include "reactivation/arena_tensors.h"
 #include "reactivation/filter_census.h"
 #include "run/conv_route_pins.h"
+#include "run/network_group.h"
 #include "run/run_builder.h"
 
 namespace revive::cli {
 namespace {
 
-void write_config(const std::string& out, RunParts& run) {
+// `device`: the device as the run was asked for (each rank of a group picks its own from it).
+void write_config(const std::string& out, RunParts& run, const std::string& device) {
   nlohmann::json config = run_config_to_json(run.config);
+  config["device"] = device;
   config["revive_version"] = REVIVE_VERSION;
   config["n_parameters"] = run.n_parameters();
   config["threads_used"] = num_threads();
@@ -61,11 +65,15 @@ std::string write_detail(const std::string& out, const std::string& method, int 
 TrainRunResult train_run_folder(const RunConfig& config, const std::string& out, const TrainRunOptions& options) {
   REVIVE_CHECK(options.stop != nullptr, "train_run_folder needs a stop flag");
   const char* prefix = options.log_prefix.c_str();
-  ensure_writable_dir(out);  // fail before any work when the output cannot be written
-  std::unique_ptr<RunParts> run = build_run(config);
+  NetworkGroup* group = options.group;
+  const bool writer = group == nullptr || group->rank() == 0;  // the process that writes the folder
+  if (writer) ensure_writable_dir(out);  // fail before any work when the output cannot be written
+  std::unique_ptr<RunParts> run = build_run(group ? group->for_this_process(config) : config);
+  if (group) group->attach(*run);
   const RunConfig& c = run->config;
   Reactivator& reactivator = *run->reactivator;
-  CheckpointWriter checkpoints(out + "/checkpoints", c.keep_last);
+  std::optional<CheckpointWriter> checkpoints;
+  if (writer) checkpoints.emplace(out + "/checkpoints", c.keep_last);
 
   std::vector<TrainPosition> start;
   if (options.resume) {
@@ -74,14 +82,15 @@ TrainRunResult train_run_folder(const RunConfig& config, const std::string& out,
     REVIVE_CHECK(latest.has_value(), "--resume " << out << ": no checkpoint in " << out << "/checkpoints");
     const CheckpointContents contents = load_checkpoint(*latest, run->checkpoint_networks());
     start = contents.positions;
+    if (group) start = {start.at(static_cast<size_t>(group->rank()))};  // each rank its own network's
     reactivator.load_state(contents.reactivation_state);
-    truncate_metrics(out + "/metrics.jsonl", start.front().epoch);
-    std::fprintf(stderr, "%sresuming %s from %s (epoch %d, step %lld)\n", prefix, out.c_str(), latest->c_str(),
+    if (writer) truncate_metrics(out + "/metrics.jsonl", start.front().epoch);
+    if (writer) std::fprintf(stderr, "%sresuming %s from %s (epoch %d, step %lld)\n", prefix, out.c_str(), latest->c_str(),
                  start.front().epoch + 1, static_cast<long long>(start.front().step));
-  } else {
-    write_config(out, *run);
+  } else if (writer) {
+    write_config(out, *run, group ? config.device : c.device);
   }
-  std::fprintf(stderr, "%s%s (%lld parameters%s) on %s, device %s: %lld train / %lld test images, %d epochs, "
+  if (writer) std::fprintf(stderr, "%s%s (%lld parameters%s) on %s, device %s: %lld train / %lld test images, %d epochs, "
                        "batch %d, %s, %d threads, method %s\n%swriting %s/\n",
                prefix, c.model.c_str(), static_cast<long long>(run->n_parameters()),
                c.models > 1 ? (", " + std::to_string(c.models) + " networks").c_str() : "", c.dataset.c_str(),
@@ -89,28 +98,39 @@ TrainRunResult train_run_folder(const RunConfig& config, const std::string& out,
                static_cast<long long>(run->data.test.size()), c.epochs, c.batch,
                run->network().schedule->describe().c_str(), num_threads(), c.method.c_str(), prefix, out.c_str());
 
-  if (run->device.is_cuda()) {
+  if (writer && run->device.is_cuda()) {
     std::fprintf(stderr, "%sCUDA math: %s\n", prefix,
                  kernels::describe(kernels::cuda_math_choice(kernels::cuda_options())).c_str());
   }
 
-  MetricsLog log(out + "/metrics.jsonl", /*truncate=*/!options.resume);
+  MetricsLog log;
+  if (writer) log = MetricsLog(out + "/metrics.jsonl", /*truncate=*/!options.resume);
   TrainerOptions topts;
   topts.epochs = c.epochs;
-  topts.progress = options.progress;
+  topts.progress = options.progress && writer;
+  topts.log_epochs = writer;
   topts.stop_after_steps = options.stop_after_steps;
   topts.cuda_graph = optim::graph_mode_named(c.cuda_graph);
-  Trainer trainer(run->train_networks(), *run->test, topts);
-  trainer.set_metrics_log(&log);
+  std::vector<TrainNetwork> trained = run->train_networks();
+  if (group) trained = {trained.at(static_cast<size_t>(group->rank()))};
+  Trainer trainer(trained, *run->test, topts);
+  trainer.set_metrics_log(writer ? &log : nullptr);
   trainer.set_stop_flag(options.stop);
   ReactivationContext ctx = run->reactivation_context();
   const std::vector<ModelRef> models = run->model_refs();
+  const nn::ParameterArena& first = *run->network().arena;
+  const FilterTable table = FilterTable::build(reactivatable_tensors(first), first.n_elements());
+  const NetworkGroup::Census census = [&](const RunNetwork& n) { return census_of(*n.arena, table); };
   nlohmann::json detail;  // the step's detail, written outside the method's time
   trainer.set_after_eval_hook([&](int epoch, nlohmann::json& m) {
     NoGradGuard no_grad;
     ctx.epoch = epoch;
     nlohmann::json telemetry = nlohmann::json::object();
-    reactivator.apply(ctx, models, telemetry);
+    if (group) {
+      telemetry = group->reactivate(ctx, *run, trainer.position(), census, m);
+    } else {
+      reactivator.apply(ctx, models, telemetry);
+    }
     detail = nullptr;
     if (telemetry.contains("detail")) {
       detail = std::move(telemetry["detail"]);
@@ -118,12 +138,12 @@ TrainRunResult train_run_folder(const RunConfig& config, const std::string& out,
     }
     if (!telemetry.empty()) m["reactivation"] = telemetry;
   });
-  const nn::ParameterArena& first = *run->network().arena;
-  const FilterTable table = FilterTable::build(reactivatable_tensors(first), first.n_elements());
   nlohmann::json last_line;
   trainer.set_epoch_weights_hook([&](int epoch, nlohmann::json& m) {
+    if (!writer) return;
     m["filters"] = census_of(first, table);
-    if (run->networks.size() > 1) {  // every network's census beside its accuracy
+    // Every network's census beside its accuracy (a group's ranks sent theirs with their figures).
+    if (run->networks.size() > 1 && !group) {
       m["networks"][0]["filters"] = m["filters"];
       for (size_t k = 1; k < run->networks.size(); ++k)
         m["networks"][k]["filters"] = census_of(*run->network(k).arena, table);
@@ -136,16 +156,18 @@ TrainRunResult train_run_folder(const RunConfig& config, const std::string& out,
     const int epoch = positions.front().epoch;
     const bool due =
         trainer.stopped() || epoch == c.epochs || (c.checkpoint_every > 0 && epoch % c.checkpoint_every == 0);
-    if (due) {
+    // A group's ranks agree on `due` (no rank stops on its own): each joins the gather.
+    const std::vector<TrainPosition> all = due && group ? group->gather(*run, positions.front()) : positions;
+    if (due && writer) {
       try {
         record_conv_routes(out);  // on disk before the checkpoint that relies on them
-        checkpoints.write(networks, {positions, reactivator.state(), c.seed});
+        checkpoints->write(networks, {all, reactivator.state(), c.seed});
       } catch (const Error& e) {
         // Training goes on: the previous checkpoint is intact, and the next one may succeed.
         std::fprintf(stderr, "%swarning: checkpoint not written, the previous one is kept: %s\n", prefix, e.what());
       }
     }
-    if (!trainer.stopped() && options.on_epoch) options.on_epoch(last_line);
+    if (!trainer.stopped() && writer && options.on_epoch) options.on_epoch(last_line);
   });
 
   TrainRunResult result;
@@ -159,7 +181,8 @@ TrainRunResult train_run_folder(const RunConfig& config, const std::string& out,
     result.step = trainer.position().step;
     return result;
   }
-  save_models(out, *run);
+  if (!writer) return result;
+  save_models(out, *run);  // a group's rank 0 holds every network: the last checkpoint gathered them
   nlohmann::json extra = nlohmann::json::object();
   if (run->networks.size() > 1) {
     const auto [best, best_acc] = best_final_network(out);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "run/network_group.h"
 #include "run/run_config.h"
 #include "tools/run_folder.h"
 
@@ -28,6 +29,9 @@ struct TrainRunOptions {
   // Called after each finished epoch, once its line and any checkpoint are written, with its metrics
   // line as the hooks left it (epoch_seconds is added later): a study's progress and ETA.
   std::function<void(const nlohmann::json& line)> on_epoch;
+  // One network per process (FG over MPI, run/network_group.h): this process trains network
+  // group->rank() and only rank 0 writes the folder; null: every network in this process.
+  NetworkGroup* group = nullptr;
   // Prefix of this run's own stderr lines ("revive: " for `revive train`).
   std::string log_prefix = "revive: ";
 };

@@ -9,12 +9,12 @@
 
 namespace revive::testing {
 
-namespace {
-std::string binary() { return std::string(REVIVE_BINARY_DIR) + "/bin/revive"; }
-}  // namespace
+std::string revive_binary() { return std::string(REVIVE_BINARY_DIR) + "/bin/revive"; }
 
-RunResult run_revive(const std::string& args) {
-  const std::string cmd = binary() + " " + args + " 2>&1";
+RunResult run_revive(const std::string& args) { return run_shell(revive_binary() + " " + args); }
+
+RunResult run_shell(const std::string& command) {
+  const std::string cmd = command + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   RunResult r{-1, ""};
   if (!p) return r;
@@ -36,7 +36,7 @@ RunResult run_revive_and_signal(const std::string& args, const std::string& trig
     dup2(fds[1], STDOUT_FILENO);
     close(fds[0]);
     close(fds[1]);
-    const std::string cmd = "exec " + binary() + " " + args;
+    const std::string cmd = "exec " + revive_binary() + " " + args;
     execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }

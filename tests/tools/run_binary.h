@@ -11,6 +11,12 @@ struct RunResult {
   std::string output;
 };
 
+// The revive binary of this build.
+std::string revive_binary();
+
+// `command` through the shell, its stderr with its stdout.
+RunResult run_shell(const std::string& command);
+
 // `args` go through the shell after the binary's path.
 RunResult run_revive(const std::string& args);
 

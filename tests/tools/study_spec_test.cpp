@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -67,17 +68,25 @@ TEST(StudySpec, RunsAreSeedMajorAndStable) {
 
 TEST(StudySpec, ShardsSplitThePlanWithoutOverlap) {
   const std::vector<StudyRun> runs = study_runs(two_by_three());
-  const std::vector<StudyRun> a = study_shard(runs, "1/4"), b = study_shard(runs, "4/4");
+  const std::vector<StudyRun> a = study_shard(runs, "0/4"), b = study_shard(runs, "3/4");
   ASSERT_EQ(a.size(), 2u);
   EXPECT_EQ(a[0].index, 0u);
   EXPECT_EQ(a[1].index, 4u);
   ASSERT_EQ(b.size(), 1u);
   EXPECT_EQ(b[0].index, 3u);
-  size_t total = 0;
-  for (int k = 1; k <= 4; ++k) total += study_shard(runs, std::to_string(k) + "/4").size();
-  EXPECT_EQ(total, runs.size());
-  EXPECT_ERROR(study_shard(runs, "0/4"), "K/N");
+  // For any shard count, the shards together hold every run exactly once.
+  for (int n = 1; n <= 8; ++n) {
+    std::vector<size_t> seen;
+    for (int k = 0; k < n; ++k)
+      for (const StudyRun& r : study_shard(runs, std::to_string(k) + "/" + std::to_string(n))) seen.push_back(r.index);
+    std::sort(seen.begin(), seen.end());
+    std::vector<size_t> all(runs.size());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+    EXPECT_EQ(seen, all) << n << " shards";
+  }
+  EXPECT_ERROR(study_shard(runs, "4/4"), "K/N");
   EXPECT_ERROR(study_shard(runs, "5/4"), "K/N");
+  EXPECT_ERROR(study_shard(runs, "0/0"), "K/N");
   EXPECT_ERROR(study_shard(runs, "1/4x"), "K/N");
 }
 

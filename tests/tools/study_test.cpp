@@ -8,6 +8,7 @@
 #include <csignal>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tools/run_binary.h"
 #include "tools/run_files.h"
@@ -63,10 +64,10 @@ TEST(Study, InterruptedTwiceResumesWithoutLosingOrRepeatingARun) {
   EXPECT_FALSE(fs::exists(b / kRuns[1] / "summary.json"));
   const auto plan = run_revive("study --plan --out " + b.string());
   ASSERT_EQ(plan.status, 0) << plan.output;
-  EXPECT_EQ(plan.output, "1\tnone\t0\t" + (b / kRuns[0]).string() + "\tfinished\n" +
-                             "2\twe--we-preset-reference\t0\t" + (b / kRuns[1]).string() + "\tpartial\n" +
-                             "3\tnone\t1\t" + (b / kRuns[2]).string() + "\tto do\n" +
-                             "4\twe--we-preset-reference\t1\t" + (b / kRuns[3]).string() + "\tto do\n");
+  EXPECT_EQ(plan.output, "0\tnone\t0\t" + (b / kRuns[0]).string() + "\tfinished\n" +
+                             "1\twe--we-preset-reference\t0\t" + (b / kRuns[1]).string() + "\tpartial\n" +
+                             "2\tnone\t1\t" + (b / kRuns[2]).string() + "\tto do\n" +
+                             "3\twe--we-preset-reference\t1\t" + (b / kRuns[3]).string() + "\tto do\n");
   const auto first_model = fs::last_write_time(b / kRuns[0] / "model.safetensors");
 
   // Resumed with --out alone, then killed outright once the third run has finished its first epoch.
@@ -95,7 +96,7 @@ TEST(Study, InterruptedTwiceResumesWithoutLosingOrRepeatingARun) {
 
 TEST(Study, ShardsRunTheirOwnRuns) {
   const fs::path d = fresh_dir("shard");
-  const auto r = run_revive(kStudy + " --shard 2/2 --out " + d.string());
+  const auto r = run_revive(kStudy + " --shard 1/2 --out " + d.string());
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_FALSE(fs::exists(d / kRuns[0]));
   EXPECT_TRUE(fs::exists(d / kRuns[1] / "summary.json"));
@@ -105,6 +106,52 @@ TEST(Study, ShardsRunTheirOwnRuns) {
   ASSERT_EQ(report.status, 0) << report.output;
   EXPECT_NE(report.output.find("Runs finished: 2/4"), std::string::npos) << report.output;
   fs::remove_all(d);
+}
+
+// A CSV file without the columns that hold times (which differ from run to run).
+std::vector<std::vector<std::string>> csv_without_times(const fs::path& file) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream is(read_file(file));
+  std::string line;
+  std::vector<bool> keep;
+  while (std::getline(is, line)) {
+    std::vector<std::string> cells;
+    std::istringstream cs(line);
+    for (std::string cell; std::getline(cs, cell, ',');) cells.push_back(cell);
+    if (keep.empty()) {
+      for (const std::string& c : cells)
+        keep.push_back(c.find("seconds") == std::string::npos && c.find("reactivation") == std::string::npos &&
+                       c != "overhead");
+    }
+    std::vector<std::string> kept;
+    for (size_t i = 0; i < cells.size(); ++i)
+      if (i >= keep.size() || keep[i]) kept.push_back(cells[i]);
+    rows.push_back(kept);
+  }
+  return rows;
+}
+
+// The shards of a Slurm array job (docs/studies.md), as local processes started at once on one
+// folder: the merged report holds what the study in one process gives, figure for figure but the
+// times, and every run's weights are the same.
+TEST(Study, ShardsAsProcessesMergeIntoTheOneProcessReport) {
+  const fs::path one = fresh_dir("one"), shards = fresh_dir("shards");
+  ASSERT_EQ(run_revive(kStudy + " --out " + one.string()).status, 0);
+  const std::string bin = revive::testing::revive_binary() + " " + kStudy + " --out " + shards.string();
+  const auto both = revive::testing::run_shell("(" + bin + " --shard 0/2 & " + bin + " --shard 1/2 & wait)");
+  ASSERT_EQ(both.status, 0) << both.output;
+  const auto report = run_revive("study --no-plots --report " + shards.string());
+  ASSERT_EQ(report.status, 0) << report.output;
+  EXPECT_NE(report.output.find("Runs finished: 4/4"), std::string::npos) << report.output;
+  for (const char* f : {"report.csv", "runs.csv"}) {
+    const auto rows = csv_without_times(one / f);
+    EXPECT_GT(rows.size(), 2u) << f;
+    EXPECT_EQ(rows, csv_without_times(shards / f)) << f;
+  }
+  for (const std::string& run : kRuns)
+    EXPECT_EQ(read_file(one / run / "model.safetensors"), read_file(shards / run / "model.safetensors")) << run;
+  fs::remove_all(one);
+  fs::remove_all(shards);
 }
 
 TEST(Study, BadRequestsSayWhatIsWrong) {

@@ -146,11 +146,11 @@ std::vector<StudyRun> study_shard(const std::vector<StudyRun>& runs, const std::
   size_t k = 0, n = 0;
   char slash = 0, extra = 0;
   std::istringstream is(shard);
-  const bool ok = static_cast<bool>(is >> k >> slash >> n) && slash == '/' && !(is >> extra) && k >= 1 && k <= n;
-  REVIVE_CHECK(ok, "--shard " << shard << ": must be K/N with 1 <= K <= N, e.g. 2/4");
+  const bool ok = static_cast<bool>(is >> k >> slash >> n) && slash == '/' && !(is >> extra) && n >= 1 && k < n;
+  REVIVE_CHECK(ok, "--shard " << shard << ": must be K/N with 0 <= K < N, e.g. 0/4 (shards count from 0, as Slurm's array task ids)");
   std::vector<StudyRun> mine;
   for (const StudyRun& r : runs) {
-    if (r.index % n == k - 1) mine.push_back(r);
+    if (r.index % n == k) mine.push_back(r);
   }
   return mine;
 }

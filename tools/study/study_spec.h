@@ -60,7 +60,8 @@ RunConfig study_run_config(const StudySpec& spec, const StudyRun& run);
 nlohmann::json study_spec_to_json(const StudySpec& spec);
 StudySpec study_spec_from_json(const nlohmann::json& j, const std::string& origin);
 
-// "K/N" (1 <= K <= N): the runs of shard K, those whose index is K-1 modulo N.
+// "K/N" (0 <= K < N): the runs of shard K, those whose index is K modulo N (shards count from 0,
+// as Slurm's array task ids do).
 std::vector<StudyRun> study_shard(const std::vector<StudyRun>& runs, const std::string& shard);
 
 }  // namespace revive::cli
