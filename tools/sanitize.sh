@@ -17,4 +17,8 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tools/lsan.supp:print_supp
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # The Python interop test adds nothing here (Python is not instrumented; the CLI tests run revive
 # under the sanitizers) but a second virtual environment and download.
-ctest --test-dir "$build" --output-on-failure -j"$jobs" -E '^SafetensorsPython$'
+ctest --test-dir "$build" --output-on-failure -j"$jobs" -E '^(SafetensorsPython|MpiFg\..*)$'
+# Open MPI's ranks leak what its plugins allocate, and the plugins are unloaded before the leak
+# check, so their frames have no module a suppression could name: the MPI tests run without
+# LeakSanitizer (ASan and UBSan stay on).
+ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" ctest --test-dir "$build" --output-on-failure -j"$jobs" -R '^MpiFg\.'

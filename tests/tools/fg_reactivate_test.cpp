@@ -125,7 +125,8 @@ TEST(FgReactivate, TheReferencePresetRoundsAlphaToTwoDecimals) {
   const auto r = run_revive("reactivate --method fg --fg-preset reference --threads 2 --model cnn --in " + f.zoo_a +
                             " --scion " + f.zoo_b + " --out " + (f.dir / "out.safetensors").string());
   ASSERT_EQ(r.status, 0) << r.output;
-  for (const nlohmann::json& row : step_line(r.output)["report"]["groups"]) {
+  const nlohmann::json line = step_line(r.output);  // alive through the loop
+  for (const nlohmann::json& row : line["report"]["groups"]) {
     const double alpha = row["alpha"].get<double>();
     EXPECT_EQ(alpha, std::nearbyint(alpha * 100) / 100) << row.dump();
   }
