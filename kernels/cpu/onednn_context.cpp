@@ -1,6 +1,7 @@
 #include "kernels/cpu/onednn_context.h"
 
 #include <oneapi/dnnl/dnnl_debug.h>
+#include <omp.h>
 
 namespace revive::kernels::onednn {
 
@@ -72,8 +73,21 @@ dnnl::primitive_attr default_attr() {
   return attr;
 }
 
+int64_t plan_team() { return omp_in_parallel() ? 1 : 0; }
+
+TeamScope::TeamScope() {
+  if (!omp_in_parallel()) return;
+  saved_threads_ = omp_get_max_threads();
+  omp_set_num_threads(1);  // this thread's setting only: the enclosing team is untouched
+}
+
+TeamScope::~TeamScope() {
+  if (saved_threads_ > 0) omp_set_num_threads(saved_threads_);
+}
+
 void execute(const dnnl::primitive& prim, const dnnl::primitive_desc_base& pd,
              std::unordered_map<int, memory> args) {
+  const TeamScope team;
   const memory::desc scratch_md = pd.scratchpad_desc();
   Tensor scratch;
   if (scratch_md.get_size() > 0) {

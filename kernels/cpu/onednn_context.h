@@ -44,6 +44,23 @@ memory wrap(const memory::desc& md, const void* data);
 // A buffer large enough for md, from the caching allocator (the tensor owns it).
 Tensor buffer_for(const memory::desc& md);
 
+// oneDNN splits a primitive's work for the threads OpenMP reports when the primitive is made and
+// waits for all of them at its barriers; inside a parallel region (where a nested region gets one
+// thread) a primitive made at top level waits forever. So plans are made and cached per team:
+// plan_team() is part of their keys (1 inside a parallel region, 0 outside: the process's
+// threads), and a TeamScope around making and running one tells oneDNN of a team of one there.
+int64_t plan_team();
+class TeamScope {
+ public:
+  TeamScope();
+  ~TeamScope();
+  TeamScope(const TeamScope&) = delete;
+  TeamScope& operator=(const TeamScope&) = delete;
+
+ private:
+  int saved_threads_ = 0;  // > 0: restore omp_set_num_threads(saved) on leaving
+};
+
 // Attributes every cached primitive is built with: user-managed scratchpad (see the top comment).
 dnnl::primitive_attr default_attr();
 

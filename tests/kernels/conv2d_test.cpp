@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/conv2d.h"
+#include "kernels/cpu/conv_route_table.h"
 #include "kernels/layout.h"
 #include "support/allclose.h"
 #include "support/gradcheck.h"
@@ -269,6 +270,33 @@ TEST(ConvOnednnThreads, WeightGradientInsideAParallelRegionMatchesReference) {
   for (const Tensor& dw : results) {
     ASSERT_TRUE(dw.defined());
     EXPECT_ALLCLOSE(dw_ref, values(dw), kTol, kTol);
+  }
+}
+
+TEST(ConvOnednnThreads, OnednnPlansMadeAtTopLevelAreNotRunInsideAParallelRegion) {
+  // oneDNN's weight gradient splits its work for the threads there are when its plan is made and
+  // waits for all of them: run inside a parallel region (one thread per nested team) with the plan
+  // made at top level, it waited forever. Plans are per team (onednn::plan_team), so this ends.
+  kernels::cpu::reset_conv_routes();
+  kernels::cpu::set_conv_route_mode(kernels::cpu::ConvRouteMode::kDirect);  // oneDNN direct everywhere
+  const ConvCase c{"inner", 3, 16, 6, 6, 16, 3, 3, make_params(1, 1), false};
+  const Tensor x8 = to_layout(random_tensor(c.x_shape(), 81), Layout::kBlocked8);
+  const Tensor dy8 = to_layout(random_tensor(c.y_shape(), 82), Layout::kBlocked8);
+  Tensor top = Tensor::zeros(c.w_shape());
+  conv2d_backward_weights(top, nullptr, x8, dy8, c.p);
+  std::vector<Tensor> inner(2);
+#pragma omp parallel num_threads(2)
+  {
+    Tensor dw = Tensor::zeros(c.w_shape());
+    conv2d_backward_weights(dw, nullptr, x8, dy8, c.p);
+#pragma omp critical
+    inner[inner[0].defined() ? 1 : 0] = dw;
+  }
+  kernels::cpu::reset_conv_routes();
+  kernels::cpu::set_conv_route_mode(kernels::cpu::ConvRouteMode::kAuto);
+  for (const Tensor& dw : inner) {
+    ASSERT_TRUE(dw.defined());
+    EXPECT_ALLCLOSE(values(top), values(dw), kTol, kTol);
   }
 }
 
