@@ -16,7 +16,7 @@ namespace {
 using cpu::ConvPass;
 using cpu::ConvRoute;
 using cpu::OneDnnAlgorithm;
-using cpu::WinogradIsa;
+using cpu::WinogradTiles;
 
 std::atomic<uint64_t> g_runs[cpu::kNumConvRoutes];
 
@@ -26,13 +26,22 @@ void count(ConvRoute r) { g_runs[static_cast<int>(r)].fetch_add(1, std::memory_o
 
 namespace cpu {
 
-// The order: revive's tiles (the widest first; only one of them matches the layouts anyway), the
+WinogradTiles tiles_of(ConvRoute r) {
+  switch (r) {
+    case ConvRoute::kWinogradAvx2: return WinogradTiles::kF2Avx2;
+    case ConvRoute::kWinogradF4Avx512: return WinogradTiles::kF4Avx512;
+    default: return WinogradTiles::kF2Avx512;
+  }
+}
+
+// The order: revive's tiles (F(2x2, 3x3) first, which the `winograd` rule takes; the widest first; only one of them matches the layouts anyway), the
 // special direct loops, oneDNN's direct kernel, oneDNN's Winograd kernel.
 std::vector<ConvRoute> conv_route_candidates(ConvPass pass, const Conv2dShape& s, const Conv2dParams& p, Layout in,
                                              Layout out, bool bias) {
   std::vector<ConvRoute> c;
-  if (cpu::winograd_applies(WinogradIsa::kAvx512, pass, s, p, in, out, bias)) c.push_back(ConvRoute::kWinogradAvx512);
-  if (cpu::winograd_applies(WinogradIsa::kAvx2, pass, s, p, in, out, bias)) c.push_back(ConvRoute::kWinogradAvx2);
+  for (ConvRoute r : {ConvRoute::kWinogradAvx512, ConvRoute::kWinogradF4Avx512, ConvRoute::kWinogradAvx2}) {
+    if (cpu::winograd_applies(tiles_of(r), pass, s, p, in, out, bias)) c.push_back(r);
+  }
   if (pass == ConvPass::kBackwardWeights && cpu::single_channel_conv_applies(s, p, in, out, bias)) {
     c.push_back(ConvRoute::kSingleChannel);
   }
@@ -50,8 +59,6 @@ uint64_t conv_route_runs(ConvRoute route) { return g_runs[static_cast<int>(route
 
 namespace {
 
-WinogradIsa tiles_of(ConvRoute r) { return r == ConvRoute::kWinogradAvx2 ? WinogradIsa::kAvx2 : WinogradIsa::kAvx512; }
-
 OneDnnAlgorithm algorithm_of(ConvRoute r) {
   return r == ConvRoute::kOneDnnWinograd ? OneDnnAlgorithm::kWinograd : OneDnnAlgorithm::kDirect;
 }
@@ -61,6 +68,7 @@ Tensor forward(ConvRoute r, const Tensor& x, const Tensor& w, const Tensor& bias
   count(r);
   switch (r) {
     case ConvRoute::kWinogradAvx2:
+    case ConvRoute::kWinogradF4Avx512:
     case ConvRoute::kWinogradAvx512: return cpu::winograd_forward(tiles_of(r), x, w);
     case ConvRoute::kOneDnnDirectAsBackwardData: return cpu::onednn_forward_as_backward_data(x, w, p, y_layout);
     default: return cpu::onednn_conv_forward(x, w, bias, p, y_layout, algorithm_of(r));
@@ -72,6 +80,7 @@ Tensor backward_data(ConvRoute r, const Tensor& dy, const Tensor& w, const Shape
   count(r);
   switch (r) {
     case ConvRoute::kWinogradAvx2:
+    case ConvRoute::kWinogradF4Avx512:
     case ConvRoute::kWinogradAvx512: return cpu::winograd_backward_data(tiles_of(r), dy, w);
     default: return cpu::onednn_conv_backward_data(dy, w, x_shape, x_layout, p, algorithm_of(r));
   }

@@ -2,12 +2,12 @@
 
 #include <immintrin.h>
 
+#include "kernels/cpu/avx512/winograd_gemm.h"
+
 namespace revive::kernels::cpu::avx512 {
 namespace {
 
-constexpr int64_t kBlock = 16;  // channels per pixel of the blocked layout: one __m512
-constexpr int kRows = 8;        // tiles per forward GEMM micro-kernel
-constexpr int kGradRows = 8;    // input channels per weight-gradient micro-kernel
+constexpr int kGradRows = 8;  // input channels per weight-gradient micro-kernel
 
 // B^T d B for the tiles of one strip of one 16-channel block; avx2/winograd_tiles.cpp's
 // input_strip with 16 channels a vector (the same column-at-a-time order).
@@ -38,33 +38,6 @@ void input_strip(const float* const rows[4], int64_t W, int64_t TW, float* cols,
       _mm512_storeu_ps(vj + (r * 4 + 2) * TC, _mm512_sub_ps(e2, e1));
       _mm512_storeu_ps(vj + (r * 4 + 3) * TC, _mm512_sub_ps(e1, e3));
     }
-  }
-}
-
-// m[i][0, 16) = sum over c of v[i][c] u[c][0, 16) for R tiles i: V rows C apart, M rows K apart.
-// The accumulator array is indexed by constants only once the loops are unrolled, so GCC keeps
-// it in registers. A function of its own: inlined into its caller, the R row pointers competed
-// with the caller's for general registers and went to the stack.
-template <int R>
-__attribute__((noinline)) void gemm_rows(const float* v, const float* u, float* m, int64_t C, int64_t K) {
-  __m512 acc[R];
-#pragma GCC unroll 16
-  for (int i = 0; i < R; ++i) acc[i] = _mm512_setzero_ps();
-  for (int64_t c = 0; c < C; ++c) {
-    const __m512 uc = _mm512_loadu_ps(u + c * kBlock);
-#pragma GCC unroll 16
-    for (int i = 0; i < R; ++i) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(v[i * C + c]), uc, acc[i]);
-  }
-#pragma GCC unroll 16
-  for (int i = 0; i < R; ++i) _mm512_storeu_ps(m + i * K, acc[i]);
-}
-
-// gemm_rows for the last `rows` < kRows tiles of a position.
-template <int R = kRows - 1>
-void gemm_tail(int rows, const float* v, const float* u, float* m, int64_t C, int64_t K) {
-  if constexpr (R > 0) {
-    if (rows == R) return gemm_rows<R>(v, u, m, C, K);
-    gemm_tail<R - 1>(rows, v, u, m, C, K);
   }
 }
 
@@ -162,16 +135,7 @@ void winograd_image(const float* x, const float* U, float* y, int64_t C, int64_t
   float* V = scratch;               // [16][T][C]
   float* M = scratch + 16 * T * C;  // [16][T][K]
   transform_input(x, C, H, W, V, M + 16 * T * K);
-  const int64_t full = T / kRows * kRows;
-  for (int64_t xi = 0; xi < 16; ++xi) {
-    const float* v = V + xi * T * C;
-    for (int64_t kp = 0; kp < K / kBlock; ++kp) {
-      const float* u = U + (kp * 16 + xi) * C * kBlock;
-      float* m = M + xi * T * K + kp * kBlock;
-      for (int64_t t = 0; t < full; t += kRows) gemm_rows<kRows>(v + t * C, u, m + t * K, C, K);
-      if (full < T) gemm_tail(static_cast<int>(T - full), v + full * C, u, m + full * K, C, K);
-    }
-  }
+  transformed_products(V, U, M, 16, T, C, K);
   for (int64_t kb = 0; kb < K / kBlock; ++kb) {
     float* yb = y + kb * H * W * kBlock;
     for (int64_t i = 0; i < TH; ++i)
