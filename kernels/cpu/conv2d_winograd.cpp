@@ -21,7 +21,7 @@ constexpr int64_t kPanel = 16;  // output channels of a transformed-weight panel
 constexpr int64_t kMaxScratchFloats = int64_t{1} << 22;
 
 // One build of the tiles: avx2/ or avx512/winograd_tiles.h (F(2x2, 3x3), the same functions, 8
-// or 16 channels a vector) or avx512/winograd_f4_tiles.h (F(4x4, 3x3), no weight gradient).
+// or 16 channels a vector) or avx512/winograd_f4_tiles.h (F(4x4, 3x3)).
 struct Tiles {
   bool (*supported)();
   int64_t block;                  // channels per pixel of the blocked layout
@@ -30,7 +30,7 @@ struct Tiles {
   int64_t (*scratch_floats)(int64_t C, int64_t K, int64_t H, int64_t W);
   void (*image)(const float* x, const float* U, float* y, int64_t C, int64_t K, int64_t H, int64_t W, float* scratch);
   void (*weight_grad_image)(const float* x, const float* dy, float* dU, int64_t C, int64_t K, int64_t H, int64_t W,
-                            float* scratch);  // null where the tiles have no weight gradient
+                            float* scratch);
 };
 
 constexpr double kG2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
@@ -47,7 +47,7 @@ const Tiles& tiles(WinogradTiles kind) {
   static const Tiles f2_avx512{avx512::cpu_has_avx512,         16, kG2, 4, avx512::winograd_scratch_floats,
                                avx512::winograd_image,         avx512::winograd_weight_grad_image};
   static const Tiles f4_avx512{avx512::cpu_has_avx512, 16, kG4, 6, avx512::winograd_f4_scratch_floats,
-                               avx512::winograd_f4_image, nullptr};
+                               avx512::winograd_f4_image, avx512::winograd_f4_weight_grad_image};
   switch (kind) {
     case WinogradTiles::kF2Avx2: return f2_avx2;
     case WinogradTiles::kF2Avx512: return f2_avx512;
@@ -109,24 +109,28 @@ Tensor winograd(WinogradTiles kind, const Tensor& x, const Tensor& w, int64_t K,
 }
 
 // dw[k, c] += G^T dU[., c, k] G for every filter of this thread's share: the weight gradient from
-// the gradient of the transformed weights (U = G g G^T is linear in g).
-void add_weight_grad(const float* dU, int64_t C, int64_t K, float* dw) {
+// the gradient of the transformed weights (U = G g G^T is linear in g). In double, rounded once,
+// as transform_weights.
+void add_weight_grad(const Tiles& tl, const float* dU, int64_t C, int64_t K, float* dw) {
+  const int64_t n = tl.side;
 #pragma omp for schedule(static)
   for (int64_t k = 0; k < K; ++k) {
     for (int64_t c = 0; c < C; ++c) {
-      float u[4][4];
-      for (int a = 0; a < 16; ++a) u[a / 4][a % 4] = dU[(a * C + c) * K + k];
-      float t[4][3];
-      for (int a = 0; a < 4; ++a) {
-        t[a][0] = u[a][0] + 0.5f * (u[a][1] + u[a][2]);
-        t[a][1] = 0.5f * (u[a][1] - u[a][2]);
-        t[a][2] = 0.5f * (u[a][1] + u[a][2]) + u[a][3];
+      double t[6][3];  // dU G
+      for (int64_t a = 0; a < n; ++a) {
+        for (int s = 0; s < 3; ++s) {
+          double sum = 0;
+          for (int64_t b = 0; b < n; ++b) sum += dU[((a * n + b) * C + c) * K + k] * tl.G[b][s];
+          t[a][s] = sum;
+        }
       }
       float* g = dw + (k * C + c) * 9;
-      for (int s = 0; s < 3; ++s) {
-        g[0 * 3 + s] += t[0][s] + 0.5f * (t[1][s] + t[2][s]);
-        g[1 * 3 + s] += 0.5f * (t[1][s] - t[2][s]);
-        g[2 * 3 + s] += 0.5f * (t[1][s] + t[2][s]) + t[3][s];
+      for (int r = 0; r < 3; ++r) {
+        for (int s = 0; s < 3; ++s) {
+          double sum = 0;
+          for (int64_t a = 0; a < n; ++a) sum += tl.G[a][r] * t[a][s];
+          g[r * 3 + s] += static_cast<float>(sum);
+        }
       }
     }
   }
@@ -143,7 +147,6 @@ bool winograd_applies(WinogradTiles kind, ConvPass pass, const Conv2dShape& s, c
   const Tiles& t = tiles(kind);
   const Layout l = winograd_layout(kind);
   if (bias || in != l || out != l || !stride1_pad1_3x3(t, s, p)) return false;
-  if (pass == ConvPass::kBackwardWeights && !t.weight_grad_image) return false;
   // The GEMMs take output channels (input channels for backward data) 16 at a time and read the
   // others whole blocks at a time.
   const int64_t inner = pass == ConvPass::kBackwardData ? s.K : s.C, outer = pass == ConvPass::kBackwardData ? s.C : s.K;
@@ -160,9 +163,8 @@ Tensor winograd_backward_data(WinogradTiles kind, const Tensor& dy, const Tensor
 
 void winograd_backward_weights(WinogradTiles kind, Tensor& dw, const Tensor& x, const Tensor& dy) {
   const Tiles& tl = tiles(kind);
-  REVIVE_CHECK(tl.weight_grad_image, "these Winograd tiles have no weight gradient");
   const int64_t N = x.dim(0), C = x.dim(1), H = x.dim(2), W = x.dim(3), K = dw.dim(0);
-  const int64_t per_thread = tl.scratch_floats(C, K, H, W), n_dU = 16 * C * K;
+  const int64_t per_thread = tl.scratch_floats(C, K, H, W), n_dU = tl.side * tl.side * C * K;
   const int n_threads = omp_get_max_threads();
   Tensor scratch = Tensor::empty({n_threads * (per_thread + n_dU)});
   float* base = scratch.data<float>();
@@ -184,7 +186,7 @@ void winograd_backward_weights(WinogradTiles kind, Tensor& dw, const Tensor& x, 
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < n_dU; ++i)
       for (int u = 1; u < team; ++u) base[i] += base[u * n_dU + i];
-    add_weight_grad(base, C, K, dw.data<float>());
+    add_weight_grad(tl, base, C, K, dw.data<float>());
   }
 }
 

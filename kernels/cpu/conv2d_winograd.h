@@ -7,7 +7,7 @@
 // CPU check: F(2x2, 3x3) in AVX2 (avx2/winograd_tiles.h, 8 channels a vector, on nChw8c
 // activations) and AVX-512 (avx512/winograd_tiles.h, 16 channels a vector, on nChw16c), and
 // F(4x4, 3x3) in AVX-512 (avx512/winograd_f4_tiles.h: 6x6 tiles, fewer products and a smaller
-// transformed image, forward and backward data only). Whether they beat oneDNN on a layer depends
+// transformed image). Whether they beat oneDNN on a layer depends
 // on the host and the shape (benchmarks/RESULTS.md, "Winograd tiles"): they are candidates of the
 // measured route choice (conv_route_table.h), not a fixed rule.
 //
@@ -42,7 +42,7 @@ Tensor winograd_forward(WinogradTiles kind, const Tensor& x, const Tensor& w);
 Tensor winograd_backward_data(WinogradTiles kind, const Tensor& dy, const Tensor& w);
 // dw [K, C, 3, 3] += the weight gradient: G^T (sum over tiles of (B^T d B) (A dy A^T)) G.
 // Images are split statically over the threads and the partial sums added in thread order, so
-// the result depends on the thread count only. F(2x2, 3x3) tiles only.
+// the result depends on the thread count only.
 void winograd_backward_weights(WinogradTiles kind, Tensor& dw, const Tensor& x, const Tensor& dy);
 
 }  // namespace revive::kernels::cpu

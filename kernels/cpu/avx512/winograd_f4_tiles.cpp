@@ -74,6 +74,38 @@ void output_tile(const float* m, int64_t TK, float* y, int64_t H, int64_t W, int
   }
 }
 
+// A g for four vectors, A = (A^T)^T: rows [1 0 0 0; 1 1 1 1; 1 -1 1 -1; 1 2 4 8; 1 -2 4 -8;
+// 0 0 0 1].
+inline void output_grad_transform(const __m512 g[4], __m512 o[6]) {
+  const __m512 two = _mm512_set1_ps(2.0f), four = _mm512_set1_ps(4.0f), eight = _mm512_set1_ps(8.0f);
+  const __m512 s02 = _mm512_add_ps(g[0], g[2]), s13 = _mm512_add_ps(g[1], g[3]);
+  const __m512 p = _mm512_fmadd_ps(four, g[2], g[0]), q = _mm512_fmadd_ps(eight, g[3], _mm512_mul_ps(two, g[1]));
+  o[0] = g[0];
+  o[1] = _mm512_add_ps(s02, s13);
+  o[2] = _mm512_sub_ps(s02, s13);
+  o[3] = _mm512_add_ps(p, q);
+  o[4] = _mm512_sub_ps(p, q);
+  o[5] = g[3];
+}
+
+// A g A^T of the 4x4 output-gradient tile at (r0, c0) of one 16-channel block (outputs outside
+// the image count as zero), stored as the 36 positions of the tile in D (16 channels at d + xi TK).
+void output_grad_tile(const float* dy, int64_t H, int64_t W, int64_t r0, int64_t c0, float* d, int64_t TK) {
+  __m512 e[6][4];  // A g, column by column
+  for (int s = 0; s < 4; ++s) {
+    __m512 g[4], o[6];
+    for (int r = 0; r < 4; ++r)
+      g[r] = r0 + r < H && c0 + s < W ? _mm512_loadu_ps(dy + ((r0 + r) * W + c0 + s) * kBlock) : _mm512_setzero_ps();
+    output_grad_transform(g, o);
+    for (int a = 0; a < 6; ++a) e[a][s] = o[a];
+  }
+  for (int a = 0; a < 6; ++a) {
+    __m512 o[6];
+    output_grad_transform(e[a], o);
+    for (int b = 0; b < 6; ++b) _mm512_storeu_ps(d + (a * 6 + b) * TK, o[b]);
+  }
+}
+
 // input_strip's column buffer: 6 vectors for each of the 4 TW + 2 columns a strip's tiles cover.
 int64_t column_floats(int64_t W) { return (4 * ((W + 3) / 4) + 2) * 6 * kBlock; }
 
@@ -118,6 +150,21 @@ void winograd_f4_image(const float* x, const float* U, float* y, int64_t C, int6
     for (int64_t i = 0; i < TH; ++i)
       for (int64_t j = 0; j < TW; ++j) output_tile(M + (i * TW + j) * K + kb * kBlock, T * K, yb, H, W, 4 * i, 4 * j);
   }
+}
+
+void winograd_f4_weight_grad_image(const float* x, const float* dy, float* dU, int64_t C, int64_t K, int64_t H,
+                                   int64_t W, float* scratch) {
+  const int64_t TH = (H + 3) / 4, TW = (W + 3) / 4, T = TH * TW;
+  float* V = scratch;               // [36][T][C]
+  float* D = scratch + 36 * T * C;  // [36][T][K]
+  transform_input(x, C, H, W, V, D + 36 * T * K);
+  for (int64_t kb = 0; kb < K / kBlock; ++kb) {
+    const float* g = dy + kb * H * W * kBlock;
+    for (int64_t i = 0; i < TH; ++i)
+      for (int64_t j = 0; j < TW; ++j)
+        output_grad_tile(g, H, W, 4 * i, 4 * j, D + (i * TW + j) * K + kb * kBlock, T * K);
+  }
+  transformed_weight_grads(V, D, dU, 36, T, C, K);
 }
 
 }  // namespace revive::kernels::cpu::avx512

@@ -85,4 +85,53 @@ inline void transformed_products(const float* V, const float* U, float* M, int64
   }
 }
 
+// du[i][16 p, 16 p + 16) += sum over the T tiles of v[t][i] d[t][16 p, 16 p + 16) for R input
+// channels i and NP panels p of 16 output channels: V rows C apart, D and du rows K apart.
+template <int R, int NP>
+__attribute__((noinline)) void grad_block(const float* v, const float* d, float* du, int64_t T, int64_t C, int64_t K) {
+  __m512 acc[R][NP];
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 2
+    for (int p = 0; p < NP; ++p) acc[i][p] = _mm512_loadu_ps(du + i * K + p * kBlock);
+  for (int64_t t = 0; t < T; ++t) {
+    __m512 dt[NP];
+#pragma GCC unroll 2
+    for (int p = 0; p < NP; ++p) dt[p] = _mm512_loadu_ps(d + t * K + p * kBlock);
+    const float* vt = v + t * C;
+#pragma GCC unroll 16
+    for (int i = 0; i < R; ++i) {
+      const __m512 vi = _mm512_set1_ps(vt[i]);
+#pragma GCC unroll 2
+      for (int p = 0; p < NP; ++p) acc[i][p] = _mm512_fmadd_ps(vi, dt[p], acc[i][p]);
+    }
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 2
+    for (int p = 0; p < NP; ++p) _mm512_storeu_ps(du + i * K + p * kBlock, acc[i][p]);
+}
+
+// dU [P][C][K] += the sum over the T tiles of V [P][T][C] (transformed inputs) times D [P][T][K]
+// (transformed output gradients) at every position: the gradient of the transformed weights.
+// C % 16 == 0. Blocks of 16 input channels by 1 panel or 8 by 2 (16 accumulators).
+inline void transformed_weight_grads(const float* V, const float* D, float* dU, int64_t P, int64_t T, int64_t C,
+                                     int64_t K) {
+  const int64_t panels = K / kBlock;
+  for (int64_t xi = 0; xi < P; ++xi) {
+    const float* v = V + xi * T * C;
+    const float* d = D + xi * T * K;
+    for (int64_t kp = 0; kp < panels;) {
+      float* du = dU + xi * C * K + kp * kBlock;
+      if (panels - kp >= 2) {
+        for (int64_t c = 0; c < C; c += 8) grad_block<8, 2>(v + c, d + kp * kBlock, du + c * K, T, C, K);
+        kp += 2;
+      } else {
+        for (int64_t c = 0; c < C; c += 16) grad_block<16, 1>(v + c, d + kp * kBlock, du + c * K, T, C, K);
+        kp += 1;
+      }
+    }
+  }
+}
+
 }  // namespace revive::kernels::cpu::avx512

@@ -7,8 +7,6 @@
 namespace revive::kernels::cpu::avx512 {
 namespace {
 
-constexpr int kGradRows = 8;  // input channels per weight-gradient micro-kernel
-
 // B^T d B for the tiles of one strip of one 16-channel block; avx2/winograd_tiles.cpp's
 // input_strip with 16 channels a vector (the same column-at-a-time order).
 void input_strip(const float* const rows[4], int64_t W, int64_t TW, float* cols, float* v, int64_t C, int64_t TC) {
@@ -81,22 +79,6 @@ void output_grad_tile(const float* dy, int64_t H, int64_t W, int64_t r0, int64_t
   }
 }
 
-// du[i][0, 16) += sum over the T tiles of v[t][i] d[t][0, 16) for kGradRows input channels i:
-// V rows C apart, D rows K apart, du rows K apart.
-void gemm_accumulate(const float* v, const float* d, float* du, int64_t T, int64_t C, int64_t K) {
-  __m512 acc[kGradRows];
-#pragma GCC unroll 16
-  for (int i = 0; i < kGradRows; ++i) acc[i] = _mm512_loadu_ps(du + i * K);
-  for (int64_t t = 0; t < T; ++t) {
-    const __m512 dt = _mm512_loadu_ps(d + t * K);
-    const float* vt = v + t * C;
-#pragma GCC unroll 16
-    for (int i = 0; i < kGradRows; ++i) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(vt[i]), dt, acc[i]);
-  }
-#pragma GCC unroll 16
-  for (int i = 0; i < kGradRows; ++i) _mm512_storeu_ps(du + i * K, acc[i]);
-}
-
 // input_strip's column buffer: 4 vectors for each of the 2 TW + 2 columns a strip's tiles cover.
 int64_t column_floats(int64_t W) { return (2 * ((W + 1) / 2) + 2) * 4 * kBlock; }
 
@@ -155,14 +137,7 @@ void winograd_weight_grad_image(const float* x, const float* dy, float* dU, int6
       for (int64_t j = 0; j < TW; ++j)
         output_grad_tile(g, H, W, 2 * i, 2 * j, D + (i * TW + j) * K + kb * kBlock, T * K);
   }
-  for (int64_t xi = 0; xi < 16; ++xi) {
-    const float* v = V + xi * T * C;
-    const float* d = D + xi * T * K;
-    for (int64_t kp = 0; kp < K / kBlock; ++kp) {
-      float* du = dU + xi * C * K + kp * kBlock;
-      for (int64_t c = 0; c < C; c += kGradRows) gemm_accumulate(v + c, d + kp * kBlock, du + c * K, T, C, K);
-    }
-  }
+  transformed_weight_grads(V, D, dU, 16, T, C, K);
 }
 
 }  // namespace revive::kernels::cpu::avx512

@@ -43,8 +43,8 @@ const Case kCases[] = {
 // value. Direct routes and revive's F(2x2, 3x3) tiles round like float sums of up to 64 x 9
 // products: the largest error over these cases was below 4e-7 for every one of them. oneDNN's
 // Winograd kernel is F(4x4, 3x3), whose transforms multiply by up to 8 before the products and
-// divide after: its largest error was about 3e-6, and revive's F(4x4, 3x3) tiles' about 3.2e-6. Each
-// bound leaves a margin of five or more.
+// divide after: its largest error was about 3e-6, and that of revive's F(4x4, 3x3) tiles about
+// 3.2e-6 in every pass. Each bound leaves a margin of five or more.
 double tolerance(ConvRoute r) {
   return r == ConvRoute::kOneDnnWinograd || r == ConvRoute::kWinogradF4Avx512 ? 2e-5 : 2e-6;
 }
