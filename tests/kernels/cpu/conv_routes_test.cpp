@@ -37,6 +37,9 @@ const Case kCases[] = {
     {2, 1, 7, 9, 8, 1, 1},   {2, 1, 8, 8, 16, 2, 0},  {2, 3, 9, 7, 16, 1, 0},  {2, 3, 10, 10, 24, 2, 1},
     {2, 16, 7, 7, 32, 1, 1}, {2, 32, 5, 9, 16, 1, 1}, {2, 24, 6, 5, 48, 1, 1}, {2, 16, 9, 9, 16, 2, 1},
     {1, 48, 3, 3, 48, 1, 0}, {2, 64, 1, 1, 64, 1, 1}, {2, 8, 5, 6, 8, 1, 1},   {3, 5, 6, 7, 10, 1, 1},
+    // The Winograd GEMMs' blockings: 64 tiles of F(4x4, 3x3) in blocks of 16 and of 8 (3 panels of
+    // output channels: 2 at once, then 1), images not a multiple of the tile; 4 tiles by 4 panels.
+    {1, 16, 30, 29, 48, 1, 1}, {2, 16, 8, 8, 64, 1, 1},
 };
 
 // How far a route may be from the double reference, as a fraction of the largest |reference|
