@@ -7,11 +7,10 @@
 #include <cstring>
 #include <limits>
 
-#include "reactivation/filter_norms.h"
+#include "reactivation/cpu_step.h"
 #include "reactivation/kr/kr_math.h"
 #include "reactivation/order_keys.h"
 #include "reactivation/select_keys.h"
-#include "reactivation/step_clock.h"
 
 namespace revive {
 namespace {
@@ -22,8 +21,10 @@ constexpr uint64_t kAllBelow = std::numeric_limits<uint64_t>::max();  // above e
 using F4 = float __attribute__((vector_size(16)));
 using I4 = int32_t __attribute__((vector_size(16)));
 
-// Below this much work a stage runs on one thread: a parallel region costs more than it saves.
-constexpr int64_t kParallelWork = 16384;
+// Below this much work a stage runs on one thread, where a parallel region costs more than it
+// saves: C2's filters taking part (a few selections per layer), C3's weights of invalid filters.
+constexpr int64_t kParallelFilters = 1024;
+constexpr int64_t kParallelWeights = 16384;
 
 // The fractions of conv filters below kDeadFilterThresholds, from the average L1 of stage (a).
 void dead_fractions(const FilterTable& table, const float* importance, KrReport& report) {
@@ -118,6 +119,30 @@ int32_t flag_layer(const FilterTable& table, int l, const KrOptions& o, const C1
   return count;
 }
 
+// kappa[c] = kr_kernel_l1 of each of the n kernels of len floats at w: four kernels at a time,
+// each its own sum in kr_kernel_l1's order (four independent chains where one kernel's adds would
+// wait for each other), so the bits are kr_kernel_l1's.
+template <int kLen>
+void kernel_norms(const float* w, int32_t n, int32_t runtime_len, float* kappa) {
+  const int32_t len = kLen > 0 ? kLen : runtime_len;
+  int32_t c = 0;
+  for (; c + 4 <= n; c += 4) {
+    const float* p = w + static_cast<int64_t>(c) * len;
+    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+    for (int32_t e = 0; e < len; ++e) {
+      s0 += std::fabs(p[e]);
+      s1 += std::fabs(p[len + e]);
+      s2 += std::fabs(p[2 * len + e]);
+      s3 += std::fabs(p[3 * len + e]);
+    }
+    kappa[c] = s0;
+    kappa[c + 1] = s1;
+    kappa[c + 2] = s2;
+    kappa[c + 3] = s3;
+  }
+  for (; c < n; ++c) kappa[c] = kr_kernel_l1(w + static_cast<int64_t>(c) * len, len);
+}
+
 // Stage (d)'s counts: invalid kernels, then as kr_rescale_kernel counts (rescaled, zero, non-finite).
 struct KernelCounts {
   int64_t invalid = 0;
@@ -136,22 +161,25 @@ void reactivate_filter(const FilterTable& table, float* arena, int32_t f, double
   counts.invalid += n_invalid;
   if (n_invalid == 0) return;
   float* w = arena + table.filters().offset[f];
-  // kappa, and kr_best_kernel: the first of the largest keys. Keys are below 2^31, so a signed
-  // maximum (a SIMD instruction) orders them.
-  int32_t max_key = 0;
   if (len == 1) {
-    for (int32_t c = 0; c < n_kernels; ++c) {
-      kappa[c] = 0.0f + std::fabs(w[c]);  // kr_kernel_l1 of one weight
-      max_key = std::max(max_key, static_cast<int32_t>(magnitude_key(kappa[c])));
-    }
+    for (int32_t c = 0; c < n_kernels; ++c) kappa[c] = 0.0f + std::fabs(w[c]);  // kr_kernel_l1 of one weight
+  } else if (len == 9) {
+    kernel_norms<9>(w, n_kernels, len, kappa);  // 3x3 kernels, unrolled
   } else {
-    for (int32_t c = 0; c < n_kernels; ++c) kappa[c] = kr_kernel_l1(w + static_cast<int64_t>(c) * len, len);
-    for (int32_t c = 0; c < n_kernels; ++c) max_key = std::max(max_key, static_cast<int32_t>(magnitude_key(kappa[c])));
+    kernel_norms<0>(w, n_kernels, len, kappa);
+  }
+  // kr_best_kernel: the first of the largest keys. Keys are below 2^31, so a signed maximum (a
+  // SIMD instruction) orders them.
+  int32_t max_key = 0;
+  for (int32_t c = 0; c < n_kernels; ++c) {
+    work[c] = magnitude_key(kappa[c]);
+    max_key = std::max(max_key, static_cast<int32_t>(work[c]));
   }
   int32_t best = 0;
-  while (magnitude_key(kappa[best]) != static_cast<uint32_t>(max_key)) ++best;
-  for (int32_t c = 0; c < best; ++c) work[c] = magnitude_key(kappa[c]);
-  for (int32_t c = best + 1; c < n_kernels; ++c) work[c - 1] = magnitude_key(kappa[c]);
+  while (work[best] != static_cast<uint32_t>(max_key)) ++best;
+  // The others' keys: the last in the best one's place (select_rank's answer does not depend on
+  // the keys' order).
+  work[best] = work[n_kernels - 1];
   // The first n_invalid of the others in the stable order: keys below the threshold, and those
   // equal to it before `cutoff`. The threshold is mostly one kernel's alone: then no scan for the
   // cutoff is needed.
@@ -214,23 +242,17 @@ void reactivate_filter(const FilterTable& table, float* arena, int32_t f, double
 
 KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_numel, const KrOptions& o,
                       const ReactivationContext& ctx, KrState& state, KrScratch* scratch) {
-  StepClock clock;
+  CpuStep<KrScratch> step(scratch);
   KrReport report = kr_plan_step(table, arena, arena_numel, o, ctx, state);
-  KrScratch local;
-  KrScratch& s = scratch ? *scratch : local;
+  KrScratch& s = step.scratch();
   const FilterTableLayers& L = table.layers();
-  const int64_t n_filters = table.n_filters();
+  const auto end_stage = [&](size_t stage) { step.end_stage(report, stage); };
 
-  const auto end_stage = [&](size_t stage) { clock.end_stage(report.stage_us, stage); };
-
-  // (a) norms, and the dead-filter fractions from them.
-  s.l1.resize(static_cast<size_t>(n_filters));
-  s.importance.resize(static_cast<size_t>(n_filters));
-  filter_norm_l1_cpu(table, arena, s.l1.data(), s.importance.data());
+  step.norms(table, arena);  // (a), and the dead-filter fractions from it
   dead_fractions(table, s.importance.data(), report);
   end_stage(0);
   if (!report.applied) {
-    report.elapsed_us = clock.elapsed_us();
+    report.elapsed_us = step.elapsed_us();
     return report;
   }
 
@@ -252,16 +274,17 @@ KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   end_stage(1);
 
   // (c) C2 and the invalid filters, layer by layer; each layer lists its own from its first id on.
-  const int n_threads = report.filters > kParallelWork ? omp_get_max_threads() : 1;
-  s.work.resize(static_cast<size_t>(n_threads));
-  s.kappa.resize(static_cast<size_t>(n_threads));
+  const int max_threads = omp_get_max_threads();
+  const int c2_threads = report.filters > kParallelFilters ? max_threads : 1;
+  s.work.resize(static_cast<size_t>(max_threads));
+  s.kappa.resize(static_cast<size_t>(max_threads));
   const size_t n_keys = static_cast<size_t>(std::max(max_filters, max_kernels));
   for (auto& k : s.work) k.resize(std::max(k.size(), n_keys));
   for (auto& k : s.kappa) k.resize(std::max(k.size(), static_cast<size_t>(max_kernels)));
-  s.invalid_filters.resize(static_cast<size_t>(n_filters));
+  s.invalid_filters.resize(static_cast<size_t>(table.n_filters()));
   s.layer_invalid.assign(s.takes_part.size(), 0);
   int64_t n_s1 = 0, n_s2 = 0;
-#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1) reduction(+ : n_s1, n_s2)
+#pragma omp parallel for num_threads(c2_threads) schedule(dynamic, 1) reduction(+ : n_s1, n_s2)
   for (int r = 0; r < table.n_layers(); ++r) {
     const int l = table.n_layers() - 1 - r;  // wide layers first: they take longest
     if (!s.takes_part[l]) continue;
@@ -273,19 +296,27 @@ KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   report.c1_filters = n_s1;
   report.c2_filters = n_s2;
   int32_t n_invalid = 0;  // the layers' lists made one, in module order
+  int64_t invalid_weights = 0;
   for (int l = 0; l < table.n_layers(); ++l) {
     std::memmove(s.invalid_filters.data() + n_invalid, s.invalid_filters.data() + L.first_filter[l],
                  static_cast<size_t>(s.layer_invalid[l]) * sizeof(int32_t));
     n_invalid += s.layer_invalid[l];
+    invalid_weights += static_cast<int64_t>(s.layer_invalid[l]) * L.filter_len[l];
   }
   report.invalid_filters = n_invalid;
   end_stage(2);
 
-  // (d) C3 and the rescale, filter by filter.
+  // (d) C3 and the rescale, filter by filter: each filter is its own, so any split over the
+  // threads writes the same bits. The last filters first (the widest layers: they take longest),
+  // in chunks of a few filters (one per chunk would have the threads contend for the loop's
+  // counter), about eight per thread so that the ends even out.
+  const int c3_threads = invalid_weights > kParallelWeights ? max_threads : 1;
+  const int32_t chunk = std::max(1, n_invalid / (8 * c3_threads));
   int64_t invalid = 0, rescaled = 0, zero_norm = 0, non_finite = 0;
-#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1) \
+#pragma omp parallel for num_threads(c3_threads) schedule(dynamic, chunk) \
     reduction(+ : invalid, rescaled, zero_norm, non_finite)
-  for (int32_t i = 0; i < n_invalid; ++i) {
+  for (int32_t r = 0; r < n_invalid; ++r) {
+    const int32_t i = n_invalid - 1 - r;
     const size_t t = static_cast<size_t>(omp_get_thread_num());
     KernelCounts c;
     reactivate_filter(table, arena, s.invalid_filters[i], report.gamma, o.rounding, s.kappa[t].data(), s.work[t].data(),
@@ -301,7 +332,7 @@ KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   report.skipped_non_finite = non_finite;
   end_stage(3);
   state.steps_applied = report.steps_applied;
-  report.elapsed_us = clock.elapsed_us();
+  report.elapsed_us = step.elapsed_us();
   return report;
 }
 
