@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "reactivation/cpu_step.h"
+#include "reactivation/home_chunks.h"
 #include "reactivation/kr/kr_math.h"
 #include "reactivation/order_keys.h"
 #include "reactivation/select_keys.h"
@@ -48,74 +49,72 @@ void dead_fractions(const FilterTable& table, const float* importance, KrReport&
     report.conv_fraction_below[i] = n_conv ? static_cast<double>(n_below[i]) / static_cast<double>(n_conv) : 0.0;
 }
 
-// The order key of C1 (kr_c1_threshold_bound): filter f's average L1 and its id.
-struct C1Keys {
-  const FilterTableFilters& F;
-  const float* l1;
-  const float* divisor;  // per layer: kr_average_l1_divisor
-  float average(int32_t f) const { return l1[f] / divisor[F.layer[f]]; }
-  uint32_t magnitude(int32_t f) const { return magnitude_key(average(f)); }
-  uint64_t operator()(int32_t f) const { return kr_order_key(average(f), f); }
+// C1's order keys (kr_c1_threshold_bound) of one layer's filters: kr_order_key of a filter's
+// average L1, its L1 over the layer's divisor, and its id. One divisor per layer, so that the
+// loops over a layer's filters vectorise.
+struct C1Layer {
+  const float* l1;  // per filter
+  float divisor;    // kr_average_l1_divisor
+  uint32_t magnitude(int32_t f) const { return magnitude_key(l1[f] / divisor); }
+  uint64_t key(int32_t f) const { return ascending_order_key(magnitude(f), static_cast<uint32_t>(f)); }
+  // key(f) < bound, compared as 32-bit halves.
+  bool below(int32_t f, uint64_t bound) const {
+    const uint32_t m = magnitude(f), bound_m = static_cast<uint32_t>(bound >> 32);
+    return (m < bound_m) | ((m == bound_m) & (static_cast<uint32_t>(f) < static_cast<uint32_t>(bound)));
+  }
 };
 
 // Stage (b), C1 with a fraction: the key at rank floor(alpha N) of the taking-part filters' keys.
 // The radix select gives its magnitude and how many equal ones precede it; the filter itself is
 // the next equal one in id order, found by a scan (equal magnitudes are rare).
-uint64_t c1_rank_bound(const FilterTable& table, const C1Keys& key, int64_t rank, int64_t n, KrScratch& s) {
-  const std::vector<uint8_t>& takes_part = s.takes_part;
+uint64_t c1_rank_bound(const FilterTable& table, const float* l1, int64_t rank, int64_t n, KrScratch& s) {
   if (rank >= n) return kAllBelow;
   const FilterTableLayers& L = table.layers();
   s.c1_keys.resize(static_cast<size_t>(n));
-  int64_t at = 0;
+  uint32_t* keys = s.c1_keys.data();
   for (int l = 0; l < table.n_layers(); ++l) {
-    if (!takes_part[l]) continue;
-    for (int32_t f = L.first_filter[l]; f < L.first_filter[l + 1]; ++f) s.c1_keys[at++] = key.magnitude(f);
+    if (!s.takes_part[l]) continue;
+    const C1Layer c1{l1, s.divisor[l]};
+    for (int32_t f = L.first_filter[l]; f < L.first_filter[l + 1]; ++f) *keys++ = c1.magnitude(f);
   }
   SelectPool pool{s.c1_keys.data(), n, rank};
   select_pool_thresholds(&pool, 1);
   int64_t equal = pool.equal_before;
   for (int l = 0; l < table.n_layers(); ++l) {
-    if (!takes_part[l]) continue;
+    if (!s.takes_part[l]) continue;
+    const C1Layer c1{l1, s.divisor[l]};
     for (int32_t f = L.first_filter[l]; f < L.first_filter[l + 1]; ++f)
-      if (key.magnitude(f) == pool.threshold && equal-- == 0) return key(f);
+      if (c1.magnitude(f) == pool.threshold && equal-- == 0) return c1.key(f);
   }
   return kAllBelow;  // not reached: the entry at `rank` is one of the pool's
 }
 
-// The first k (1 <= k <= n) of n magnitude keys in the stable ascending order, as a test to apply
-// to the keys in index order: those below `threshold`, and the first `ties` equal to it.
-// select_rank finds both in O(n), where sorting would cost O(n log n).
-struct FirstK {
-  uint32_t threshold;
-  int64_t ties;
-  bool next(uint32_t key) {
-    if (key != threshold) return key < threshold;
-    return ties-- > 0;
-  }
-};
-
-// `keys` are clobbered.
-FirstK first_k(uint32_t* keys, int64_t n, int64_t k) {
-  const SelectRank r = select_rank(keys, n, k - 1);
-  return {r.threshold, r.equal_before + 1};
-}
-
-// Stage (c) for one layer: C2, the first floor(beta O) by L1, flagged when also in S1; the layer's
-// invalid filters go to invalid_list[first, first + count). Returns that count.
-int32_t flag_layer(const FilterTable& table, int l, const KrOptions& o, const C1Keys& c1_key, uint64_t c1_bound,
-                   const float* l1, uint32_t* work, int64_t& n_s1, int32_t* invalid_list) {
+// Stage (c) for one layer: C2, the first floor(beta O) by L1 in the stable ascending order,
+// flagged when also in S1; the layer's invalid filters go to invalid_list[first, first + count).
+// Returns that count. Branch-free loops: which filters are in S1 and S2 is unpredictable.
+int32_t flag_layer(const FilterTable& table, int l, const KrOptions& o, const C1Layer& c1, uint64_t c1_bound,
+                   uint32_t* work, int64_t& n_s1, int32_t* invalid_list) {
   const FilterTableLayers& L = table.layers();
-  const int32_t first = L.first_filter[l], n = L.n_filters[l];
+  const int32_t first = L.first_filter[l], end = first + L.n_filters[l];
   int32_t in_s1 = 0;
-  for (int32_t j = 0; j < n; ++j) in_s1 += c1_key(first + j) < c1_bound;
+  for (int32_t f = first; f < end; ++f) in_s1 += c1.below(f, c1_bound);
   n_s1 += in_s1;
-  const int32_t n_s2 = static_cast<int32_t>(kr_count(o.beta, n, o.rounding));
+  const int32_t n_s2 = static_cast<int32_t>(kr_count(o.beta, end - first, o.rounding));
   if (in_s1 == 0 || n_s2 == 0) return 0;
-  for (int32_t j = 0; j < n; ++j) work[j] = magnitude_key(l1[first + j]);
-  FirstK s2 = first_k(work, n, n_s2);
+  for (int32_t f = first; f < end; ++f) work[f - first] = magnitude_key(c1.l1[f]);
+  // S2: the keys below the threshold and the first `ties` equal to it (select_rank: O(n), where
+  // sorting would cost O(n log n)). `work` is clobbered.
+  const SelectRank r = select_rank(work, end - first, n_s2 - 1);
+  int64_t ties = r.equal_before + 1;
   int32_t count = 0;
-  for (int32_t f = first; f < first + n; ++f)
-    if (s2.next(magnitude_key(l1[f])) && c1_key(f) < c1_bound) invalid_list[first + count++] = f;
+  for (int32_t f = first; f < end; ++f) {
+    const uint32_t key = magnitude_key(c1.l1[f]);
+    const bool tie = key == r.threshold;
+    const bool in_s2 = (key < r.threshold) | (tie & (ties > 0));
+    ties -= tie;
+    invalid_list[first + count] = f;  // count <= f - first: inside the layer's part
+    count += in_s2 & c1.below(f, c1_bound);
+  }
   return count;
 }
 
@@ -199,8 +198,17 @@ void reactivate_filter(const FilterTable& table, float* arena, int32_t f, double
     return (c != best) & ((key < threshold) | ((key == threshold) & (c < cutoff)));
   };
   if (len > 1) {
-    for (int32_t c = 0; c < n_kernels; ++c)
-      if (selected(c)) kr_rescale_kernel(w + static_cast<int64_t>(c) * len, len, kappa[best], kappa[c], counts.rescale);
+    // The selected kernels' indices first, in a branch-free pass (which kernels are selected is
+    // unpredictable), then their rescales.
+    int32_t n_selected = 0;
+    for (int32_t c = 0; c < n_kernels; ++c) {
+      work[n_selected] = static_cast<uint32_t>(c);
+      n_selected += selected(c);
+    }
+    for (int32_t i = 0; i < n_selected; ++i) {
+      const int32_t c = static_cast<int32_t>(work[i]);
+      kr_rescale_kernel(w + static_cast<int64_t>(c) * len, len, kappa[best], kappa[c], counts.rescale);
+    }
     return;
   }
   // 1x1 kernels, four at a time: kr_rescale_kernel's arithmetic and statuses (kr_rescale_factor)
@@ -267,10 +275,9 @@ KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
     max_filters = std::max(max_filters, L.n_filters[l]);
     max_kernels = std::max(max_kernels, L.n_slices[l]);
   }
-  const C1Keys c1_key{table.filters(), s.l1.data(), s.divisor.data()};
   const uint64_t c1_bound = o.alpha_mode == KrAlphaMode::kL1Threshold
                                 ? kr_c1_threshold_bound(o)
-                                : c1_rank_bound(table, c1_key, kr_c1_rank(o, report.filters), report.filters, s);
+                                : c1_rank_bound(table, s.l1.data(), kr_c1_rank(o, report.filters), report.filters, s);
   end_stage(1);
 
   // (c) C2 and the invalid filters, layer by layer; each layer lists its own from its first id on.
@@ -289,7 +296,7 @@ KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
     const int l = table.n_layers() - 1 - r;  // wide layers first: they take longest
     if (!s.takes_part[l]) continue;
     n_s2 += kr_count(o.beta, L.n_filters[l], o.rounding);
-    s.layer_invalid[l] = flag_layer(table, l, o, c1_key, c1_bound, s.l1.data(),
+    s.layer_invalid[l] = flag_layer(table, l, o, C1Layer{s.l1.data(), s.divisor[l]}, c1_bound,
                                     s.work[static_cast<size_t>(omp_get_thread_num())].data(), n_s1,
                                     s.invalid_filters.data());
   }
@@ -307,24 +314,31 @@ KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   end_stage(2);
 
   // (d) C3 and the rescale, filter by filter: each filter is its own, so any split over the
-  // threads writes the same bits. The last filters first (the widest layers: they take longest),
-  // in chunks of a few filters (one per chunk would have the threads contend for the loop's
-  // counter), about eight per thread so that the ends even out.
+  // threads writes the same bits. Chunks of consecutive invalid filters, about eight per thread,
+  // each thread taking those in its home range of the arena first (home_chunks.h): there the
+  // norm stage just read them into its core's caches.
   const int c3_threads = invalid_weights > kParallelWeights ? max_threads : 1;
-  const int32_t chunk = std::max(1, n_invalid / (8 * c3_threads));
+  const int64_t n_chunks = std::min<int64_t>(n_invalid, 8 * c3_threads);
+  const auto chunk_begin = [&](int64_t c) { return n_chunks ? n_invalid * c / n_chunks : 0; };
+  const std::vector<int64_t> home = home_ranges(n_chunks, table.arena_numel(), c3_threads, [&](int64_t c) {
+    return table.filters().offset[s.invalid_filters[static_cast<size_t>(chunk_begin(c))]];
+  });
+  s.c3_counts.assign(static_cast<size_t>(c3_threads), {});
+  for_chunks_from_home(home, [&](int64_t c, int t) {
+    KernelCounts counts;
+    for (int64_t i = chunk_begin(c); i < chunk_begin(c + 1); ++i)
+      reactivate_filter(table, arena, s.invalid_filters[static_cast<size_t>(i)], report.gamma, o.rounding,
+                        s.kappa[static_cast<size_t>(t)].data(), s.work[static_cast<size_t>(t)].data(), counts);
+    std::array<int64_t, 8>& sum = s.c3_counts[static_cast<size_t>(t)];
+    sum[0] += counts.invalid;
+    for (int k = 0; k < 3; ++k) sum[k + 1] += counts.rescale[k];
+  });
   int64_t invalid = 0, rescaled = 0, zero_norm = 0, non_finite = 0;
-#pragma omp parallel for num_threads(c3_threads) schedule(dynamic, chunk) \
-    reduction(+ : invalid, rescaled, zero_norm, non_finite)
-  for (int32_t r = 0; r < n_invalid; ++r) {
-    const int32_t i = n_invalid - 1 - r;
-    const size_t t = static_cast<size_t>(omp_get_thread_num());
-    KernelCounts c;
-    reactivate_filter(table, arena, s.invalid_filters[i], report.gamma, o.rounding, s.kappa[t].data(), s.work[t].data(),
-                      c);
-    invalid += c.invalid;
-    rescaled += c.rescale[0];
-    zero_norm += c.rescale[1];
-    non_finite += c.rescale[2];
+  for (const auto& sum : s.c3_counts) {
+    invalid += sum[0];
+    rescaled += sum[1];
+    zero_norm += sum[2];
+    non_finite += sum[3];
   }
   report.invalid_kernels = invalid;
   report.rescaled_kernels = rescaled;
