@@ -11,8 +11,7 @@
 namespace revive {
 namespace fg_cpu {
 
-// Elements of a block of the arena in stage (d) (the layout's chunks are stages (a)-(b)'s units):
-// each network's block is blended through a per-thread buffer of this many floats, in L1.
+// Elements of a block of the arena in stage (d) (the layout's chunks are stages (a)-(b)'s units).
 constexpr int64_t kBlockElements = 2048;
 // A wave's data (N networks' share of its groups) per thread: what stays in a core's L2 cache
 // between the stages that read it.
@@ -34,10 +33,12 @@ struct ChunkStats {
   int64_t counts[kEntropyBins] = {};
 };
 
-enum class FgIsa { kBest, kPortable };
+// kBest takes the AVX-512 loops where the CPU has them, else the AVX2 ones, else the portable ones;
+// kAvx2 the AVX2 ones where the CPU has them; kPortable the portable ones (for tests: all give the
+// same values).
+enum class FgIsa { kBest, kAvx2, kPortable };
 
-// nan_min/nan_max over x[0, n), n >= 1: NaN when any element is NaN. kBest takes the AVX2 loop where
-// the CPU has it, kPortable the portable one (for tests: both give the same values).
+// nan_min/nan_max over x[0, n), n >= 1: NaN when any element is NaN.
 struct MinMax {
   float lo, hi;
 };
@@ -45,13 +46,14 @@ MinMax min_max(const float* x, int64_t n, FgIsa isa = FgIsa::kBest);
 
 // counts[b] += the number of x[i] whose entropy_bin is b, for b < kEntropyBins. Counted as the number of
 // elements at or above each edge (C_j), hist_b = C_b - C_{b+1}: the same comparisons entropy_bin makes
-// (with a NaN first edge nothing is counted, as entropy_bin puts nothing in a bin then). Either loop
-// gives the same counts.
+// (with a NaN first edge nothing is counted, as entropy_bin puts nothing in a bin then); the AVX-512
+// loop estimates each element's bin from its offset and keeps it where the bin's two edges agree,
+// so every loop gives entropy_bin's counts.
 void bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, FgIsa isa = FgIsa::kBest);
 
-// Elements [begin, begin + len) of every network's arena: network k <- fg_blend(k, k-1, w[k]),
-// all from pre-graft values; `prev` holds len floats.
-void blend_ring(const std::vector<float*>& arenas, int64_t begin, int64_t len, const FgBlendWeights* w, float* prev);
+// Runs x[0..n) of len floats, one per network (the same elements of each arena): run k <-
+// fg_blend(k, k-1, w[k]) (run n-1 for k = 0), all from pre-graft values.
+void blend_ring(float* const* x, int n, int64_t len, const FgBlendWeights* w, FgIsa isa = FgIsa::kBest);
 
 // The same for one buffer of every network, float or integer (grafting.py's truncating blend).
 void blend_buffer_ring(const std::vector<void*>& buffers, DType dtype, int64_t numel, const FgBlendWeights* w);
@@ -74,7 +76,6 @@ struct FgCpuScratch::Impl {
   std::vector<float> l1;                    // [model][filter]
   std::vector<fg_cpu::ChunkStats> stats;    // [model][chunk]
   std::vector<FgBlendWeights> weights;      // [model][group]
-  std::vector<float> prev;                  // n_threads * kBlockElements
 };
 
 namespace fg_cpu {

@@ -51,18 +51,21 @@ void plan(const FgLayout& L, int n_models, FgCpuScratch::Impl& s) {
   s.stats.assign(L.chunks().size() * static_cast<size_t>(n_models), ChunkStats{});
   s.weights.assign(static_cast<size_t>(L.n_groups()) * static_cast<size_t>(n_models), FgBlendWeights{});
   s.l1.assign(static_cast<size_t>(L.n_filters()) * static_cast<size_t>(n_models), 0.0f);
-  s.prev.assign(static_cast<size_t>(s.n_threads) * kBlockElements, 0.0f);
 }
 
 namespace {
 
-// Stage (a): the chunk's filters' L1 norms and its min/max.
-void chunk_stats(const FgLayout& L, const FgNetwork& net, const FgChunk& c, float* l1, ChunkStats& out) {
+// Stage (a): what the criterion needs of the chunk, its filters' L1 norms or its min/max.
+void chunk_stats(const FgLayout& L, const FgNetwork& net, const FgChunk& c, bool entropy, float* l1,
+                 ChunkStats& out) {
   const FgGroup& g = L.groups()[static_cast<size_t>(c.group)];
   const float* p = net.arena + g.offset + static_cast<int64_t>(c.filter_begin) * g.filter_len;
   const int64_t n_filters = c.filter_end - c.filter_begin;
-  float* dst = l1 + g.first_filter + c.filter_begin;
-  filter_norm_l1_rows_cpu(p, n_filters, g.filter_len, 1.0f, net.arena + L.arena_numel(), dst, dst);
+  if (!entropy) {
+    float* dst = l1 + g.first_filter + c.filter_begin;
+    filter_norm_l1_rows_cpu(p, n_filters, g.filter_len, 1.0f, net.arena + L.arena_numel(), dst, dst);
+    return;
+  }
   const MinMax mm = min_max(p, n_filters * g.filter_len);
   out.lo = mm.lo;
   out.hi = mm.hi;
@@ -105,13 +108,11 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
   plan(L, o.models, s);
   const int n = o.models;
   const size_t n_chunks = L.chunks().size(), n_groups = static_cast<size_t>(L.n_groups());
-  std::vector<float*> arenas(nets.size());
-  for (size_t m = 0; m < nets.size(); ++m) arenas[m] = nets[m].arena;
   const bool entropy = o.criterion == FgCriterion::kEntropy;
   const int n_buffers = static_cast<int>(L.buffers().size());
 #pragma omp parallel num_threads(s.n_threads)
   {
-    float* prev = s.prev.data() + static_cast<size_t>(omp_get_thread_num()) * kBlockElements;
+    std::vector<float*> rows(static_cast<size_t>(n));
     std::vector<FgBlendWeights> w(static_cast<size_t>(n));
     for (const Wave& wave : s.waves) {
       const int span = wave.chunk_end - wave.chunk_begin, tasks = span * n;
@@ -120,7 +121,7 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
       for (int t = 0; t < tasks; ++t) {
         const size_t m = static_cast<size_t>(t / span), c = static_cast<size_t>(wave.chunk_begin + t % span);
         float* l1 = s.l1.data() + m * static_cast<size_t>(L.n_filters());
-        chunk_stats(L, nets[m], L.chunks()[c], l1, s.stats[m * n_chunks + c]);
+        chunk_stats(L, nets[m], L.chunks()[c], entropy, l1, s.stats[m * n_chunks + c]);
       }
       if (entropy) {
 #pragma omp for schedule(static)
@@ -138,9 +139,11 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
 #pragma omp for schedule(static) nowait
       for (int b = wave.block_begin; b < wave.block_end; ++b) {
         const Block& block = s.blocks[static_cast<size_t>(b)];
-        for (size_t m = 0; m < static_cast<size_t>(n); ++m)
+        for (size_t m = 0; m < static_cast<size_t>(n); ++m) {
           w[m] = s.weights[m * n_groups + static_cast<size_t>(block.group)];
-        blend_ring(arenas, block.begin, block.len, w.data(), prev);
+          rows[m] = nets[m].arena + block.begin;
+        }
+        blend_ring(rows.data(), n, block.len, w.data());
       }
     }
     // The buffers after every wave's coefficients (the last single's barrier).
