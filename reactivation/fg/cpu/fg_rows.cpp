@@ -65,12 +65,13 @@ MinMax min_max(const float* x, int64_t n, FgIsa isa) {
   return r;
 }
 
-void bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, FgIsa isa) {
+void bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, FgIsa isa, const float* ahead,
+                int64_t ahead_n) {
   if (!(edges[0] == edges[0])) return;
   int64_t i = 0;
   if (use_avx512(isa)) {
     i = n / 16 * 16;
-    kernels::cpu::avx512::fg_bin_counts(x, i, edges, counts);
+    kernels::cpu::avx512::fg_bin_counts(x, i, edges, counts, ahead, ahead_n);
   } else {
     int64_t c[kEntropyBins + 1] = {};  // c[j]: elements at or above edge j
     if (use_avx2(isa)) {
@@ -127,11 +128,10 @@ void blend_ring(float* const* x, int n, int64_t len, const FgBlendWeights* w, Fg
 namespace {
 
 template <class T, class Blend>
-void buffer_ring(const std::vector<void*>& buffers, int64_t numel, const FgBlendWeights* w, Blend blend) {
-  const size_t n = buffers.size();
+void buffer_ring(void* const* buffers, int n, int64_t numel, const FgBlendWeights* w, Blend blend) {
   for (int64_t i = 0; i < numel; ++i) {
     T prev = static_cast<T*>(buffers[n - 1])[i];
-    for (size_t k = 0; k < n; ++k) {
+    for (int k = 0; k < n; ++k) {
       T& x = static_cast<T*>(buffers[k])[i];
       const T cur = x;
       x = blend(cur, prev, w[k]);
@@ -142,12 +142,12 @@ void buffer_ring(const std::vector<void*>& buffers, int64_t numel, const FgBlend
 
 }  // namespace
 
-void blend_buffer_ring(const std::vector<void*>& buffers, DType dtype, int64_t numel, const FgBlendWeights* w) {
+void blend_buffer_ring(void* const* buffers, int n, DType dtype, int64_t numel, const FgBlendWeights* w) {
   switch (dtype) {
-    case DType::kFloat32: buffer_ring<float>(buffers, numel, w, fg_blend); break;
-    case DType::kInt64: buffer_ring<int64_t>(buffers, numel, w, fg_blend_counter); break;
+    case DType::kFloat32: buffer_ring<float>(buffers, n, numel, w, fg_blend); break;
+    case DType::kInt64: buffer_ring<int64_t>(buffers, n, numel, w, fg_blend_counter); break;
     case DType::kInt32:
-      buffer_ring<int32_t>(buffers, numel, w, [](int32_t x, int32_t s, FgBlendWeights wk) {
+      buffer_ring<int32_t>(buffers, n, numel, w, [](int32_t x, int32_t s, FgBlendWeights wk) {
         return static_cast<int32_t>(fg_blend_counter(x, s, wk));
       });
       break;

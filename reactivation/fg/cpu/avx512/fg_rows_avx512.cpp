@@ -1,5 +1,7 @@
 #include "reactivation/fg/cpu/avx512/fg_rows_avx512.h"
 
+#include <algorithm>
+
 // GCC 12's AVX-512 intrinsics start from _mm512_undefined_epi32(), a self-initialised variable
 // that its own -Wuninitialized reports at every use (GCC bug 105593, fixed in GCC 13).
 #pragma GCC diagnostic push
@@ -19,6 +21,10 @@ constexpr int kFieldBits = 6;
 constexpr int kFlushVectors = (1 << kFieldBits) - 1;
 // Vectors per call of the widened 32-bit lane counters (far below 2^31 per lane).
 constexpr int64_t kBlockVectors = int64_t{1} << 26;
+// Cache lines prefetched per vector counted: at most a few, a longer `ahead` is left to the
+// hardware prefetchers.
+constexpr int64_t kLine = 64;
+constexpr int64_t kMaxPace = 4;
 
 // The bin of each lane by entropy_bin's own test: !(x >= edge 0) gives 10 (no bin), else the
 // number of edges 1..10 at or below x. For the few vectors whose estimate fails its check.
@@ -31,7 +37,8 @@ __m512i exact_bins(__m512 v, const float* edges) {
   return _mm512_mask_blend_epi32(inside, _mm512_set1_epi32(kBins), b);
 }
 
-void bin_block(const float* x, int64_t n, const float* edges, int64_t* counts) {
+void bin_block(const float* x, int64_t n, const float* edges, int64_t* counts, const char*& ahead,
+               const char* ahead_end, int pace) {
   // Per bin index b (0..10; lanes 11-15 are never read): its own edge, the next one (+inf after the
   // last: a value at or above edge 10 is in no bin, "bin" 10, and is not counted), and the one-hot
   // field that counts it.
@@ -68,6 +75,7 @@ void bin_block(const float* x, int64_t n, const float* edges, int64_t* counts) {
       if (ok != 0xFFFF) b = exact_bins(v, edges);
       low = _mm512_add_epi32(low, _mm512_permutexvar_epi32(b, t_low));
       high = _mm512_add_epi32(high, _mm512_permutexvar_epi32(b, t_high));
+      for (int p = 0; p < pace && ahead < ahead_end; ++p, ahead += kLine) _mm_prefetch(ahead, _MM_HINT_T1);
     }
     for (int f = 0; f < kBins / 2; ++f) {
       wide[f] = _mm512_add_epi32(wide[f], _mm512_and_si512(_mm512_srli_epi32(low, kFieldBits * f), field_mask));
@@ -80,9 +88,17 @@ void bin_block(const float* x, int64_t n, const float* edges, int64_t* counts) {
 
 }  // namespace
 
-void fg_bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts) {
+void fg_bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, const float* ahead,
+                   int64_t ahead_n) {
+  // The lines of `ahead` spread over the vectors of x: the loads of the next run overlap the
+  // counting of this one.
+  const char* next = reinterpret_cast<const char*>(ahead);
+  const char* next_end = next + (ahead_n > 0 ? ahead_n : 0) * static_cast<int64_t>(sizeof(float));
+  const int64_t lines = (next_end - next + kLine - 1) / kLine, vectors = n / 16;
+  const int pace = vectors == 0 ? 0 : static_cast<int>(std::min<int64_t>(kMaxPace, (lines + vectors - 1) / vectors));
   for (int64_t begin = 0; begin < n; begin += 16 * kBlockVectors)
-    bin_block(x + begin, n - begin < 16 * kBlockVectors ? n - begin : 16 * kBlockVectors, edges, counts);
+    bin_block(x + begin, n - begin < 16 * kBlockVectors ? n - begin : 16 * kBlockVectors, edges, counts, next,
+              next_end, pace);
 }
 
 void fg_min_max(const float* x, int64_t n, float* lo, float* hi, bool* nan) {
