@@ -105,20 +105,35 @@ Digit first_digit(uint32_t any, uint32_t all, int bits) {
   return {top == 31 ? 0u : all & ~((uint32_t{2} << top) - 1), std::max(top + 1 - bits, 0)};
 }
 
+// The key at `rank` of n <= kFewToCount keys by counting, for each key, those below and equal to
+// it: O(n^2) compares of few keys in branch-free loops that vectorise, where introselect on a few
+// dozen keys mispredicts about one branch per comparison.
+constexpr int64_t kFewToCount = 16;
+SelectRank select_rank_by_counting(const uint32_t* keys, int64_t n, int64_t rank) {
+  for (int64_t i = 0;; ++i) {
+    const uint32_t key = keys[i];
+    int32_t below = 0, equal = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      below += keys[j] < key;
+      equal += keys[j] == key;
+    }
+    if (below <= rank && rank < below + equal) return {key, rank - below};
+  }
+}
+
 }  // namespace
 
 SelectRank select_rank(uint32_t* keys, int64_t n, int64_t rank) {
-  // A radix select as select_pool_thresholds', on one thread, until few keys are left: then a
-  // selection by comparisons costs less than clearing a histogram. Digits have at most 8 bits, and
-  // no more bins than keys; one histogram table, as there are few keys to count.
-  constexpr int64_t kFew = 64;
+  // A radix select as select_pool_thresholds', on one thread, until few keys are left, which are
+  // then counted. Digits have at most 8 bits, and no more bins than keys; one histogram table, as
+  // there are few keys to count.
   if (rank == 0) return {*std::min_element(keys, keys + n), 0};  // a vectorised minimum
   int bits = 4;
   while (bits < kRadixBits && (int64_t{1} << bits) < n) ++bits;
   const uint32_t mask = (uint32_t{1} << bits) - 1;
   Digit d{0, -1};
   uint32_t hist[kRadixBins];
-  while (n > kFew) {
+  while (n > kFewToCount) {
     if (d.shift < 0) {
       uint32_t any, all;
       or_and(keys, n, any, all);
@@ -137,11 +152,7 @@ SelectRank select_rank(uint32_t* keys, int64_t n, int64_t rank) {
     n = radix_keep_bucket(keys, n, shift, bucket, mask);
     d.shift = std::max(shift - bits, 0);
   }
-  std::nth_element(keys, keys + rank, keys + n);
-  const uint32_t t = keys[rank];
-  int64_t below = 0;
-  for (int64_t i = 0; i < n; ++i) below += keys[i] < t;
-  return {t, rank - below};
+  return select_rank_by_counting(keys, n, rank);
 }
 
 void select_pool_thresholds(SelectPool* pools, int n_pools) {

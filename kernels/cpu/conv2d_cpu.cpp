@@ -5,6 +5,7 @@
 
 #include <atomic>
 
+#include "core/error.h"
 #include "kernels/cpu/conv2d_onednn.h"
 #include "kernels/cpu/conv2d_single_channel.h"
 #include "kernels/cpu/conv2d_winograd.h"
@@ -16,7 +17,7 @@ namespace {
 using cpu::ConvPass;
 using cpu::ConvRoute;
 using cpu::OneDnnAlgorithm;
-using cpu::WinogradIsa;
+using cpu::WinogradTiles;
 
 std::atomic<uint64_t> g_runs[cpu::kNumConvRoutes];
 
@@ -26,13 +27,19 @@ void count(ConvRoute r) { g_runs[static_cast<int>(r)].fetch_add(1, std::memory_o
 
 namespace cpu {
 
-// The order: revive's tiles (the widest first; only one of them matches the layouts anyway), the
+WinogradTiles tiles_of(ConvRoute r) {
+  if (r == ConvRoute::kWinogradAvx2) return WinogradTiles::kF2Avx2;
+  return r == ConvRoute::kWinogradF4Avx512 ? WinogradTiles::kF4Avx512 : WinogradTiles::kF2Avx512;
+}
+
+// The order: revive's tiles (F(2x2, 3x3) first, which the `winograd` rule takes; the widest first; only one of them matches the layouts anyway), the
 // special direct loops, oneDNN's direct kernel, oneDNN's Winograd kernel.
 std::vector<ConvRoute> conv_route_candidates(ConvPass pass, const Conv2dShape& s, const Conv2dParams& p, Layout in,
                                              Layout out, bool bias) {
   std::vector<ConvRoute> c;
-  if (cpu::winograd_applies(WinogradIsa::kAvx512, pass, s, p, in, out, bias)) c.push_back(ConvRoute::kWinogradAvx512);
-  if (cpu::winograd_applies(WinogradIsa::kAvx2, pass, s, p, in, out, bias)) c.push_back(ConvRoute::kWinogradAvx2);
+  for (ConvRoute r : {ConvRoute::kWinogradAvx512, ConvRoute::kWinogradF4Avx512, ConvRoute::kWinogradAvx2}) {
+    if (cpu::winograd_applies(tiles_of(r), pass, s, p, in, out, bias)) c.push_back(r);
+  }
   if (pass == ConvPass::kBackwardWeights && cpu::single_channel_conv_applies(s, p, in, out, bias)) {
     c.push_back(ConvRoute::kSingleChannel);
   }
@@ -50,10 +57,14 @@ uint64_t conv_route_runs(ConvRoute route) { return g_runs[static_cast<int>(route
 
 namespace {
 
-WinogradIsa tiles_of(ConvRoute r) { return r == ConvRoute::kWinogradAvx2 ? WinogradIsa::kAvx2 : WinogradIsa::kAvx512; }
-
 OneDnnAlgorithm algorithm_of(ConvRoute r) {
   return r == ConvRoute::kOneDnnWinograd ? OneDnnAlgorithm::kWinograd : OneDnnAlgorithm::kDirect;
+}
+
+// The switches below name every route and have no default, so that a new route the build does not
+// dispatch is a compiler warning (an error under REVIVE_WERROR), not a silent oneDNN call.
+[[noreturn]] void not_a_route_of(ConvRoute r, const char* pass) {
+  REVIVE_THROW("internal error: " << cpu::route_name(r) << " is not a route of the " << pass << " pass");
 }
 
 Tensor forward(ConvRoute r, const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p,
@@ -61,10 +72,14 @@ Tensor forward(ConvRoute r, const Tensor& x, const Tensor& w, const Tensor& bias
   count(r);
   switch (r) {
     case ConvRoute::kWinogradAvx2:
-    case ConvRoute::kWinogradAvx512: return cpu::winograd_forward(tiles_of(r), x, w);
+    case ConvRoute::kWinogradAvx512:
+    case ConvRoute::kWinogradF4Avx512: return cpu::winograd_forward(tiles_of(r), x, w);
     case ConvRoute::kOneDnnDirectAsBackwardData: return cpu::onednn_forward_as_backward_data(x, w, p, y_layout);
-    default: return cpu::onednn_conv_forward(x, w, bias, p, y_layout, algorithm_of(r));
+    case ConvRoute::kOneDnnDirect:
+    case ConvRoute::kOneDnnWinograd: return cpu::onednn_conv_forward(x, w, bias, p, y_layout, algorithm_of(r));
+    case ConvRoute::kSingleChannel: break;
   }
+  not_a_route_of(r, "forward");
 }
 
 Tensor backward_data(ConvRoute r, const Tensor& dy, const Tensor& w, const Shape& x_shape, Layout x_layout,
@@ -72,9 +87,15 @@ Tensor backward_data(ConvRoute r, const Tensor& dy, const Tensor& w, const Shape
   count(r);
   switch (r) {
     case ConvRoute::kWinogradAvx2:
-    case ConvRoute::kWinogradAvx512: return cpu::winograd_backward_data(tiles_of(r), dy, w);
-    default: return cpu::onednn_conv_backward_data(dy, w, x_shape, x_layout, p, algorithm_of(r));
+    case ConvRoute::kWinogradAvx512:
+    case ConvRoute::kWinogradF4Avx512: return cpu::winograd_backward_data(tiles_of(r), dy, w);
+    case ConvRoute::kOneDnnDirect:
+    case ConvRoute::kOneDnnWinograd:
+      return cpu::onednn_conv_backward_data(dy, w, x_shape, x_layout, p, algorithm_of(r));
+    case ConvRoute::kOneDnnDirectAsBackwardData:
+    case ConvRoute::kSingleChannel: break;
   }
+  not_a_route_of(r, "backward data");
 }
 
 void backward_weights(ConvRoute r, Tensor& dw, Tensor* dbias, const Tensor& x, const Tensor& dy,
@@ -82,11 +103,15 @@ void backward_weights(ConvRoute r, Tensor& dw, Tensor* dbias, const Tensor& x, c
   count(r);
   switch (r) {
     case ConvRoute::kWinogradAvx2:
-    case ConvRoute::kWinogradAvx512: return cpu::winograd_backward_weights(tiles_of(r), dw, x, dy);
+    case ConvRoute::kWinogradAvx512:
+    case ConvRoute::kWinogradF4Avx512: return cpu::winograd_backward_weights(tiles_of(r), dw, x, dy);
     case ConvRoute::kSingleChannel:
       return cpu::single_channel_conv_backward_weights(dw, x, dy, conv2d_shape(x.shape(), dw.shape(), p), p);
-    default: return cpu::onednn_conv_backward_weights(dw, dbias, x, dy, p, algorithm_of(r));
+    case ConvRoute::kOneDnnDirect:
+    case ConvRoute::kOneDnnWinograd: return cpu::onednn_conv_backward_weights(dw, dbias, x, dy, p, algorithm_of(r));
+    case ConvRoute::kOneDnnDirectAsBackwardData: break;
   }
+  not_a_route_of(r, "weight gradient");
 }
 
 // The key's route: known after its first use; chosen on it, timing `run_once` where measured.

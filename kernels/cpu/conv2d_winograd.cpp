@@ -7,6 +7,7 @@
 #include "kernels/cpu/avx2/cpu_features.h"
 #include "kernels/cpu/avx2/winograd_tiles.h"
 #include "kernels/cpu/avx512/cpu_features.h"
+#include "kernels/cpu/avx512/winograd_f4_tiles.h"
 #include "kernels/cpu/avx512/winograd_tiles.h"
 
 namespace revive::kernels::cpu {
@@ -19,23 +20,40 @@ constexpr int64_t kPanel = 16;  // output channels of a transformed-weight panel
 // oneDNN.
 constexpr int64_t kMaxScratchFloats = int64_t{1} << 22;
 
-// One ISA's tiles (avx2/ or avx512/winograd_tiles.h: the same functions, 8 or 16 channels a
-// vector).
+// One build of the tiles: avx2/ or avx512/winograd_tiles.h (F(2x2, 3x3), the same functions, 8
+// or 16 channels a vector) or avx512/winograd_f4_tiles.h (F(4x4, 3x3)).
 struct Tiles {
   bool (*supported)();
-  int64_t block;  // channels per pixel of the ISA's blocked layout
+  int64_t block;                  // channels per pixel of the blocked layout
+  const double (*G)[3];           // the weight transform G, `positions` x 3
+  int64_t side;                   // of a transformed tile: `side` x `side` positions
   int64_t (*scratch_floats)(int64_t C, int64_t K, int64_t H, int64_t W);
   void (*image)(const float* x, const float* U, float* y, int64_t C, int64_t K, int64_t H, int64_t W, float* scratch);
   void (*weight_grad_image)(const float* x, const float* dy, float* dU, int64_t C, int64_t K, int64_t H, int64_t W,
                             float* scratch);
 };
 
-const Tiles& tiles(WinogradIsa isa) {
-  static const Tiles avx2{avx2::cpu_has_avx2_fma, 8, avx2::winograd_scratch_floats, avx2::winograd_image,
-                          avx2::winograd_weight_grad_image};
-  static const Tiles avx512{avx512::cpu_has_avx512, 16, avx512::winograd_scratch_floats, avx512::winograd_image,
-                            avx512::winograd_weight_grad_image};
-  return isa == WinogradIsa::kAvx2 ? avx2 : avx512;
+constexpr double kG2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+constexpr double kG4[6][3] = {{1.0 / 4, 0, 0},
+                              {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                              {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                              {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                              {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                              {0, 0, 1}};
+
+const Tiles& tiles(WinogradTiles kind) {
+  static const Tiles f2_avx2{avx2::cpu_has_avx2_fma,  8, kG2, 4, avx2::winograd_scratch_floats, avx2::winograd_image,
+                             avx2::winograd_weight_grad_image};
+  static const Tiles f2_avx512{avx512::cpu_has_avx512,         16, kG2, 4, avx512::winograd_scratch_floats,
+                               avx512::winograd_image,         avx512::winograd_weight_grad_image};
+  static const Tiles f4_avx512{avx512::cpu_has_avx512, 16, kG4, 6, avx512::winograd_f4_scratch_floats,
+                               avx512::winograd_f4_image, avx512::winograd_f4_weight_grad_image};
+  switch (kind) {
+    case WinogradTiles::kF2Avx2: return f2_avx2;
+    case WinogradTiles::kF2Avx512: return f2_avx512;
+    case WinogradTiles::kF4Avx512: break;
+  }
+  return f4_avx512;
 }
 
 bool stride1_pad1_3x3(const Tiles& t, const Conv2dShape& s, const Conv2dParams& p) {
@@ -44,41 +62,36 @@ bool stride1_pad1_3x3(const Tiles& t, const Conv2dShape& s, const Conv2dParams& 
          t.scratch_floats(s.C, s.K, s.H, s.W) <= kMaxScratchFloats;
 }
 
-// U [K/16][16][C][16] = G g G^T for every filter g = w[k, c] (or w[c, k] with the taps reversed
-// when `transpose_flip`: the backward data pass), for the output channels k of this thread's share.
-// G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
-void transform_weights(const float* w, int64_t C, int64_t K, bool transpose_flip, float* U) {
+// U [K/16][P][C][16] = G g G^T for every filter g = w[k, c] (or w[c, k] with the taps reversed
+// when `transpose_flip`: the backward data pass), for the output channels k of this thread's share;
+// P = side^2 positions. In double, rounded once: F(4x4, 3x3)'s G has thirds in it.
+void transform_weights(const Tiles& tl, const float* w, int64_t C, int64_t K, bool transpose_flip, float* U) {
+  const int64_t n = tl.side, P = n * n;
 #pragma omp for schedule(static)
   for (int64_t k = 0; k < K; ++k) {
     for (int64_t c = 0; c < C; ++c) {
-      float g[3][3];
+      double g[3][3];
       for (int r = 0; r < 3; ++r)
         for (int s = 0; s < 3; ++s)
           g[r][s] = transpose_flip ? w[(c * K + k) * 9 + (2 - r) * 3 + (2 - s)] : w[(k * C + c) * 9 + r * 3 + s];
-      float t[4][3];
-      for (int s = 0; s < 3; ++s) {
-        t[0][s] = g[0][s];
-        t[1][s] = 0.5f * (g[0][s] + g[1][s] + g[2][s]);
-        t[2][s] = 0.5f * (g[0][s] - g[1][s] + g[2][s]);
-        t[3][s] = g[2][s];
-      }
-      float* u = U + ((k / kPanel) * 16 * C + c) * kPanel + k % kPanel;
-      for (int r = 0; r < 4; ++r) {
-        u[(r * 4 + 0) * C * kPanel] = t[r][0];
-        u[(r * 4 + 1) * C * kPanel] = 0.5f * (t[r][0] + t[r][1] + t[r][2]);
-        u[(r * 4 + 2) * C * kPanel] = 0.5f * (t[r][0] - t[r][1] + t[r][2]);
-        u[(r * 4 + 3) * C * kPanel] = t[r][2];
-      }
+      double t[6][3];  // G g
+      for (int64_t a = 0; a < n; ++a)
+        for (int s = 0; s < 3; ++s) t[a][s] = tl.G[a][0] * g[0][s] + tl.G[a][1] * g[1][s] + tl.G[a][2] * g[2][s];
+      float* u = U + ((k / kPanel) * P * C + c) * kPanel + k % kPanel;
+      for (int64_t a = 0; a < n; ++a)
+        for (int64_t b = 0; b < n; ++b)
+          u[(a * n + b) * C * kPanel] =
+              static_cast<float>(t[a][0] * tl.G[b][0] + t[a][1] * tl.G[b][1] + t[a][2] * tl.G[b][2]);
     }
   }
 }
 
 // y = conv(x, g) with C input and K output channels; g is w, or w transposed and flipped.
-Tensor winograd(WinogradIsa isa, const Tensor& x, const Tensor& w, int64_t K, bool transpose_flip) {
-  const Tiles& tl = tiles(isa);
+Tensor winograd(WinogradTiles kind, const Tensor& x, const Tensor& w, int64_t K, bool transpose_flip) {
+  const Tiles& tl = tiles(kind);
   const int64_t N = x.dim(0), C = x.dim(1), H = x.dim(2), W = x.dim(3);
-  Tensor y = Tensor::empty({N, K, H, W}, DType::kFloat32, Device::cpu(), winograd_layout(isa));
-  Tensor U = Tensor::empty({16 * C * K});
+  Tensor y = Tensor::empty({N, K, H, W}, DType::kFloat32, Device::cpu(), winograd_layout(kind));
+  Tensor U = Tensor::empty({tl.side * tl.side * C * K});
   const int64_t per_thread = tl.scratch_floats(C, K, H, W);
   const int n_threads = omp_get_max_threads();
   Tensor scratch = Tensor::empty({n_threads * per_thread});
@@ -86,7 +99,7 @@ Tensor winograd(WinogradIsa isa, const Tensor& x, const Tensor& w, int64_t K, bo
   float* ys = y.data<float>();
 #pragma omp parallel num_threads(n_threads)
   {
-    transform_weights(w.data<float>(), C, K, transpose_flip, U.data<float>());
+    transform_weights(tl, w.data<float>(), C, K, transpose_flip, U.data<float>());
     float* mine = scratch.data<float>() + omp_get_thread_num() * per_thread;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t n = 0; n < N; ++n)
@@ -96,24 +109,28 @@ Tensor winograd(WinogradIsa isa, const Tensor& x, const Tensor& w, int64_t K, bo
 }
 
 // dw[k, c] += G^T dU[., c, k] G for every filter of this thread's share: the weight gradient from
-// the gradient of the transformed weights (U = G g G^T is linear in g).
-void add_weight_grad(const float* dU, int64_t C, int64_t K, float* dw) {
+// the gradient of the transformed weights (U = G g G^T is linear in g). In double, rounded once,
+// as transform_weights.
+void add_weight_grad(const Tiles& tl, const float* dU, int64_t C, int64_t K, float* dw) {
+  const int64_t n = tl.side;
 #pragma omp for schedule(static)
   for (int64_t k = 0; k < K; ++k) {
     for (int64_t c = 0; c < C; ++c) {
-      float u[4][4];
-      for (int a = 0; a < 16; ++a) u[a / 4][a % 4] = dU[(a * C + c) * K + k];
-      float t[4][3];
-      for (int a = 0; a < 4; ++a) {
-        t[a][0] = u[a][0] + 0.5f * (u[a][1] + u[a][2]);
-        t[a][1] = 0.5f * (u[a][1] - u[a][2]);
-        t[a][2] = 0.5f * (u[a][1] + u[a][2]) + u[a][3];
+      double t[6][3];  // dU G
+      for (int64_t a = 0; a < n; ++a) {
+        for (int s = 0; s < 3; ++s) {
+          double sum = 0;
+          for (int64_t b = 0; b < n; ++b) sum += dU[((a * n + b) * C + c) * K + k] * tl.G[b][s];
+          t[a][s] = sum;
+        }
       }
       float* g = dw + (k * C + c) * 9;
-      for (int s = 0; s < 3; ++s) {
-        g[0 * 3 + s] += t[0][s] + 0.5f * (t[1][s] + t[2][s]);
-        g[1 * 3 + s] += 0.5f * (t[1][s] - t[2][s]);
-        g[2 * 3 + s] += 0.5f * (t[1][s] + t[2][s]) + t[3][s];
+      for (int r = 0; r < 3; ++r) {
+        for (int s = 0; s < 3; ++s) {
+          double sum = 0;
+          for (int64_t a = 0; a < n; ++a) sum += tl.G[a][r] * t[a][s];
+          g[r * 3 + s] += static_cast<float>(sum);
+        }
       }
     }
   }
@@ -121,12 +138,14 @@ void add_weight_grad(const float* dU, int64_t C, int64_t K, float* dw) {
 
 }  // namespace
 
-Layout winograd_layout(WinogradIsa isa) { return isa == WinogradIsa::kAvx2 ? Layout::kBlocked8 : Layout::kBlocked16; }
+Layout winograd_layout(WinogradTiles kind) {
+  return kind == WinogradTiles::kF2Avx2 ? Layout::kBlocked8 : Layout::kBlocked16;
+}
 
-bool winograd_applies(WinogradIsa isa, ConvPass pass, const Conv2dShape& s, const Conv2dParams& p, Layout in,
+bool winograd_applies(WinogradTiles kind, ConvPass pass, const Conv2dShape& s, const Conv2dParams& p, Layout in,
                       Layout out, bool bias) {
-  const Tiles& t = tiles(isa);
-  const Layout l = winograd_layout(isa);
+  const Tiles& t = tiles(kind);
+  const Layout l = winograd_layout(kind);
   if (bias || in != l || out != l || !stride1_pad1_3x3(t, s, p)) return false;
   // The GEMMs take output channels (input channels for backward data) 16 at a time and read the
   // others whole blocks at a time.
@@ -134,16 +153,18 @@ bool winograd_applies(WinogradIsa isa, ConvPass pass, const Conv2dShape& s, cons
   return inner % t.block == 0 && outer % kPanel == 0;
 }
 
-Tensor winograd_forward(WinogradIsa isa, const Tensor& x, const Tensor& w) { return winograd(isa, x, w, w.dim(0), false); }
-
-Tensor winograd_backward_data(WinogradIsa isa, const Tensor& dy, const Tensor& w) {
-  return winograd(isa, dy, w, w.dim(1), true);
+Tensor winograd_forward(WinogradTiles kind, const Tensor& x, const Tensor& w) {
+  return winograd(kind, x, w, w.dim(0), false);
 }
 
-void winograd_backward_weights(WinogradIsa isa, Tensor& dw, const Tensor& x, const Tensor& dy) {
-  const Tiles& tl = tiles(isa);
+Tensor winograd_backward_data(WinogradTiles kind, const Tensor& dy, const Tensor& w) {
+  return winograd(kind, dy, w, w.dim(1), true);
+}
+
+void winograd_backward_weights(WinogradTiles kind, Tensor& dw, const Tensor& x, const Tensor& dy) {
+  const Tiles& tl = tiles(kind);
   const int64_t N = x.dim(0), C = x.dim(1), H = x.dim(2), W = x.dim(3), K = dw.dim(0);
-  const int64_t per_thread = tl.scratch_floats(C, K, H, W), n_dU = 16 * C * K;
+  const int64_t per_thread = tl.scratch_floats(C, K, H, W), n_dU = tl.side * tl.side * C * K;
   const int n_threads = omp_get_max_threads();
   Tensor scratch = Tensor::empty({n_threads * (per_thread + n_dU)});
   float* base = scratch.data<float>();
@@ -165,7 +186,7 @@ void winograd_backward_weights(WinogradIsa isa, Tensor& dw, const Tensor& x, con
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < n_dU; ++i)
       for (int u = 1; u < team; ++u) base[i] += base[u * n_dU + i];
-    add_weight_grad(base, C, K, dw.data<float>());
+    add_weight_grad(tl, base, C, K, dw.data<float>());
   }
 }
 

@@ -51,7 +51,13 @@ RouteChoice measure(const ConvRouteKey& key, const std::vector<ConvRoute>& candi
   const auto t0 = Clock::now();
   for (ConvRoute r : candidates) run_once(r);
   std::vector<double> best(candidates.size(), std::numeric_limits<double>::infinity());
-  for (int round = 0; round < kRouteTimingRounds; ++round) {
+  const auto rounds0 = Clock::now();
+  int rounds = 0;
+  for (; rounds < kRouteTimingMaxRounds; ++rounds) {
+    if (rounds >= kRouteTimingRounds &&
+        std::chrono::duration<double, std::milli>(Clock::now() - rounds0).count() >= kRouteTimingBudgetMs) {
+      break;
+    }
     for (size_t i = 0; i < candidates.size(); ++i) {
       const auto a = Clock::now();
       run_once(candidates[i]);
@@ -61,6 +67,7 @@ RouteChoice measure(const ConvRouteKey& key, const std::vector<ConvRoute>& candi
   RouteChoice c;
   c.key = key;
   c.source = RouteSource::kMeasured;
+  c.rounds = rounds;
   // Ties go to the earlier candidate: the rules' preference.
   const size_t fastest = static_cast<size_t>(std::min_element(best.begin(), best.end()) - best.begin());
   c.route = candidates[fastest];

@@ -21,9 +21,13 @@
 namespace revive::kernels::cpu {
 
 // Timing runs each candidate once to warm it up (oneDNN builds its primitives, the allocator
-// fills its cache), then this many interleaved rounds; the fastest run of each counts: on a shared
-// machine other work only ever adds time.
+// fills its cache), then interleaved rounds: at least kRouteTimingRounds, and more, up to
+// kRouteTimingMaxRounds, until the rounds have taken kRouteTimingBudgetMs. The fastest run of each
+// candidate counts: on a shared machine other work only ever adds time, and a burst of it that
+// spans a few short rounds can make the slower route look faster, which more rounds outlast.
 constexpr int kRouteTimingRounds = 5;
+constexpr int kRouteTimingMaxRounds = 25;
+constexpr double kRouteTimingBudgetMs = 60;
 
 // The mode of choices made from now on (choices already made stay). Until set: `direct` when the
 // environment sets REVIVE_NO_WINOGRAD=1, else `auto`.
@@ -38,8 +42,10 @@ struct RouteChoice {
   ConvRouteKey key;
   ConvRoute route = ConvRoute::kOneDnnDirect;
   RouteSource source = RouteSource::kRule;
-  // Measured choices: the fastest run of each candidate, in ms, in candidate order.
+  // Measured choices: the fastest run of each candidate, in ms, in candidate order, and the number
+  // of timed rounds (each ran every candidate once).
   std::vector<std::pair<ConvRoute, double>> ms;
+  int rounds = 0;
 };
 
 // The route of `key` when it is known (chosen or pinned), else nothing. Takes a lock and looks

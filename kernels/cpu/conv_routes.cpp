@@ -14,7 +14,8 @@ namespace {
 const char* const kPassNames[] = {"forward", "backward_data", "backward_weights"};
 const char* const kRouteNames[kNumConvRoutes] = {"onednn_direct",      "onednn_direct_as_backward_data",
                                                  "onednn_winograd",    "winograd_f2_avx2",
-                                                 "winograd_f2_avx512", "single_channel"};
+                                                 "winograd_f2_avx512", "single_channel",
+                                                 "winograd_f4_avx512"};
 const char* const kModeNames[] = {"auto", "direct", "winograd"};
 const Layout kLayouts[] = {Layout::kPlain, Layout::kBlocked8, Layout::kBlocked16};
 
@@ -52,7 +53,7 @@ std::optional<ConvRoute> route_named(const std::string& name) {
 
 bool is_winograd(ConvRoute route) {
   return route == ConvRoute::kOneDnnWinograd || route == ConvRoute::kWinogradAvx2 ||
-         route == ConvRoute::kWinogradAvx512;
+         route == ConvRoute::kWinogradAvx512 || route == ConvRoute::kWinogradF4Avx512;
 }
 
 const char* mode_name(ConvRouteMode mode) { return kModeNames[static_cast<int>(mode)]; }

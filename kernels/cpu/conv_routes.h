@@ -2,9 +2,9 @@
 //
 // Every pass of every convolution (forward, backward data, weight gradient) runs on one route:
 // oneDNN's direct kernel, oneDNN's own Winograd kernel (AVX-512 builds of oneDNN only), revive's
-// Winograd F(2x2, 3x3) tiles in AVX2 or AVX-512 (conv2d_winograd.h), the forward pass through
-// oneDNN's backward-data kernel, or the one-input-channel weight-gradient loops
-// (conv2d_single_channel.h). Which routes apply depends on the shape, layouts and CPU
+// Winograd F(2x2, 3x3) tiles in AVX2 or AVX-512 and F(4x4, 3x3) tiles in AVX-512
+// (conv2d_winograd.h), the forward pass through oneDNN's backward-data kernel, or the
+// one-input-channel weight-gradient loops (conv2d_single_channel.h). Which routes apply depends on the shape, layouts and CPU
 // (conv2d_cpu.cpp lists them); which one runs is chosen once per key (conv_route_table.h) and
 // never changes within a process, because the routes round differently.
 //
@@ -33,8 +33,9 @@ enum class ConvRoute : uint8_t {
   kWinogradAvx2,    // revive's F(2x2, 3x3) tiles, 8 channels a vector (nChw8c)
   kWinogradAvx512,  // revive's F(2x2, 3x3) tiles, 16 channels a vector (nChw16c)
   kSingleChannel,   // revive's one-input-channel weight gradient
+  kWinogradF4Avx512,  // revive's F(4x4, 3x3) tiles, 16 channels a vector (nChw16c)
 };
-constexpr int kNumConvRoutes = 6;
+constexpr int kNumConvRoutes = 7;
 
 // How routes are chosen: measured (the fastest candidate), or by fixed rules: `direct` never takes
 // a Winograd route, `winograd` takes revive's tiles wherever they apply.

@@ -5,12 +5,13 @@
 //       (select_pool_thresholds), ties at the boundary broken by filter id;
 //   (c) C2 in parallel over layers (select_rank of each layer's L1 keys, ties by index), which
 //       flags the invalid filters F = S1 n S2;
-//   (d) C3 and the rescale in parallel over the invalid filters: the kernels' norms, the best
-//       kernel, the first floor(gamma I_g) of the others (select_rank, ties by index), R = kappa_b /
-//       kappa_n on each.
+//   (d) C3 and the rescale in parallel over the invalid filters, each thread first taking those
+//       the norm stage read on it (home_chunks.h): the kernels' norms, the best kernel, the first
+//       floor(gamma I_g) of the others (select_rank, ties by index), R = kappa_b / kappa_n on each.
 // It writes the bits kr_reference_step writes and selects what it selects.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct KrScratch {
   std::vector<float> divisor;          // per layer: kr_average_l1_divisor
   std::vector<std::vector<float>> kappa;    // per thread: an invalid filter's kernel norms
   std::vector<std::vector<uint32_t>> work;  // per thread: a layer's or a filter's keys
+  // Per thread: stage (d)'s counts (invalid, rescaled, zero norm, non-finite), 64 bytes each so
+  // that the threads' counts seldom share a cache line.
+  std::vector<std::array<int64_t, 8>> c3_counts;
 };
 
 // One step after the 0-based epoch ctx.epoch: the contract of kr_reference_step.

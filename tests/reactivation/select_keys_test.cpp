@@ -55,9 +55,10 @@ TEST(SelectKeys, EqualBeforeOnManyTiesSplitOverThreads) {
 }
 
 TEST(SelectKeys, SelectRankEqualsTheSortedKeys) {
-  // Sizes around the switch from comparisons to histograms, keys of few and of many values.
+  // Sizes around the switch from counting to histograms (16 keys, also where a histogram leaves
+  // few), keys of few and of many values.
   Rng rng(4);
-  for (int64_t n : {1, 2, 63, 64, 65, 200, 1000, 5000}) {
+  for (int64_t n : {1, 2, 15, 16, 17, 33, 63, 64, 65, 200, 1000, 5000}) {
     for (int trial = 0; trial < 6; ++trial) {
       std::vector<uint32_t> keys(static_cast<size_t>(n));
       const int binades = trial % 3 == 1 ? 2 : 40;

@@ -2,12 +2,10 @@
 
 #include <immintrin.h>
 
+#include "kernels/cpu/avx512/winograd_gemm.h"
+
 namespace revive::kernels::cpu::avx512 {
 namespace {
-
-constexpr int64_t kBlock = 16;  // channels per pixel of the blocked layout: one __m512
-constexpr int kRows = 8;        // tiles per forward GEMM micro-kernel
-constexpr int kGradRows = 8;    // input channels per weight-gradient micro-kernel
 
 // B^T d B for the tiles of one strip of one 16-channel block; avx2/winograd_tiles.cpp's
 // input_strip with 16 channels a vector (the same column-at-a-time order).
@@ -38,33 +36,6 @@ void input_strip(const float* const rows[4], int64_t W, int64_t TW, float* cols,
       _mm512_storeu_ps(vj + (r * 4 + 2) * TC, _mm512_sub_ps(e2, e1));
       _mm512_storeu_ps(vj + (r * 4 + 3) * TC, _mm512_sub_ps(e1, e3));
     }
-  }
-}
-
-// m[i][0, 16) = sum over c of v[i][c] u[c][0, 16) for R tiles i: V rows C apart, M rows K apart.
-// The accumulator array is indexed by constants only once the loops are unrolled, so GCC keeps
-// it in registers. A function of its own: inlined into its caller, the R row pointers competed
-// with the caller's for general registers and went to the stack.
-template <int R>
-__attribute__((noinline)) void gemm_rows(const float* v, const float* u, float* m, int64_t C, int64_t K) {
-  __m512 acc[R];
-#pragma GCC unroll 16
-  for (int i = 0; i < R; ++i) acc[i] = _mm512_setzero_ps();
-  for (int64_t c = 0; c < C; ++c) {
-    const __m512 uc = _mm512_loadu_ps(u + c * kBlock);
-#pragma GCC unroll 16
-    for (int i = 0; i < R; ++i) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(v[i * C + c]), uc, acc[i]);
-  }
-#pragma GCC unroll 16
-  for (int i = 0; i < R; ++i) _mm512_storeu_ps(m + i * K, acc[i]);
-}
-
-// gemm_rows for the last `rows` < kRows tiles of a position.
-template <int R = kRows - 1>
-void gemm_tail(int rows, const float* v, const float* u, float* m, int64_t C, int64_t K) {
-  if constexpr (R > 0) {
-    if (rows == R) return gemm_rows<R>(v, u, m, C, K);
-    gemm_tail<R - 1>(rows, v, u, m, C, K);
   }
 }
 
@@ -108,22 +79,6 @@ void output_grad_tile(const float* dy, int64_t H, int64_t W, int64_t r0, int64_t
   }
 }
 
-// du[i][0, 16) += sum over the T tiles of v[t][i] d[t][0, 16) for kGradRows input channels i:
-// V rows C apart, D rows K apart, du rows K apart.
-void gemm_accumulate(const float* v, const float* d, float* du, int64_t T, int64_t C, int64_t K) {
-  __m512 acc[kGradRows];
-#pragma GCC unroll 16
-  for (int i = 0; i < kGradRows; ++i) acc[i] = _mm512_loadu_ps(du + i * K);
-  for (int64_t t = 0; t < T; ++t) {
-    const __m512 dt = _mm512_loadu_ps(d + t * K);
-    const float* vt = v + t * C;
-#pragma GCC unroll 16
-    for (int i = 0; i < kGradRows; ++i) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(vt[i]), dt, acc[i]);
-  }
-#pragma GCC unroll 16
-  for (int i = 0; i < kGradRows; ++i) _mm512_storeu_ps(du + i * K, acc[i]);
-}
-
 // input_strip's column buffer: 4 vectors for each of the 2 TW + 2 columns a strip's tiles cover.
 int64_t column_floats(int64_t W) { return (2 * ((W + 1) / 2) + 2) * 4 * kBlock; }
 
@@ -162,16 +117,7 @@ void winograd_image(const float* x, const float* U, float* y, int64_t C, int64_t
   float* V = scratch;               // [16][T][C]
   float* M = scratch + 16 * T * C;  // [16][T][K]
   transform_input(x, C, H, W, V, M + 16 * T * K);
-  const int64_t full = T / kRows * kRows;
-  for (int64_t xi = 0; xi < 16; ++xi) {
-    const float* v = V + xi * T * C;
-    for (int64_t kp = 0; kp < K / kBlock; ++kp) {
-      const float* u = U + (kp * 16 + xi) * C * kBlock;
-      float* m = M + xi * T * K + kp * kBlock;
-      for (int64_t t = 0; t < full; t += kRows) gemm_rows<kRows>(v + t * C, u, m + t * K, C, K);
-      if (full < T) gemm_tail(static_cast<int>(T - full), v + full * C, u, m + full * K, C, K);
-    }
-  }
+  transformed_products(V, U, M, 16, T, C, K);
   for (int64_t kb = 0; kb < K / kBlock; ++kb) {
     float* yb = y + kb * H * W * kBlock;
     for (int64_t i = 0; i < TH; ++i)
@@ -191,14 +137,7 @@ void winograd_weight_grad_image(const float* x, const float* dy, float* dU, int6
       for (int64_t j = 0; j < TW; ++j)
         output_grad_tile(g, H, W, 2 * i, 2 * j, D + (i * TW + j) * K + kb * kBlock, T * K);
   }
-  for (int64_t xi = 0; xi < 16; ++xi) {
-    const float* v = V + xi * T * C;
-    const float* d = D + xi * T * K;
-    for (int64_t kp = 0; kp < K / kBlock; ++kp) {
-      float* du = dU + xi * C * K + kp * kBlock;
-      for (int64_t c = 0; c < C; c += kGradRows) gemm_accumulate(v + c, d + kp * kBlock, du + c * K, T, C, K);
-    }
-  }
+  transformed_weight_grads(V, D, dU, 16, T, C, K);
 }
 
 }  // namespace revive::kernels::cpu::avx512

@@ -7,11 +7,11 @@
 #include <cstring>
 #include <limits>
 
-#include "reactivation/filter_norms.h"
+#include "reactivation/cpu_step.h"
+#include "reactivation/home_chunks.h"
 #include "reactivation/kr/kr_math.h"
 #include "reactivation/order_keys.h"
 #include "reactivation/select_keys.h"
-#include "reactivation/step_clock.h"
 
 namespace revive {
 namespace {
@@ -22,8 +22,10 @@ constexpr uint64_t kAllBelow = std::numeric_limits<uint64_t>::max();  // above e
 using F4 = float __attribute__((vector_size(16)));
 using I4 = int32_t __attribute__((vector_size(16)));
 
-// Below this much work a stage runs on one thread: a parallel region costs more than it saves.
-constexpr int64_t kParallelWork = 16384;
+// Below this much work a stage runs on one thread, where a parallel region costs more than it
+// saves: C2's filters taking part (a few selections per layer), C3's weights of invalid filters.
+constexpr int64_t kParallelFilters = 1024;
+constexpr int64_t kParallelWeights = 16384;
 
 // The fractions of conv filters below kDeadFilterThresholds, from the average L1 of stage (a).
 void dead_fractions(const FilterTable& table, const float* importance, KrReport& report) {
@@ -47,75 +49,97 @@ void dead_fractions(const FilterTable& table, const float* importance, KrReport&
     report.conv_fraction_below[i] = n_conv ? static_cast<double>(n_below[i]) / static_cast<double>(n_conv) : 0.0;
 }
 
-// The order key of C1 (kr_c1_threshold_bound): filter f's average L1 and its id.
-struct C1Keys {
-  const FilterTableFilters& F;
-  const float* l1;
-  const float* divisor;  // per layer: kr_average_l1_divisor
-  float average(int32_t f) const { return l1[f] / divisor[F.layer[f]]; }
-  uint32_t magnitude(int32_t f) const { return magnitude_key(average(f)); }
-  uint64_t operator()(int32_t f) const { return kr_order_key(average(f), f); }
+// C1's order keys (kr_c1_threshold_bound) of one layer's filters: kr_order_key of a filter's
+// average L1, its L1 over the layer's divisor, and its id. One divisor per layer, so that the
+// loops over a layer's filters vectorise.
+struct C1Layer {
+  const float* l1;  // per filter
+  float divisor;    // kr_average_l1_divisor
+  uint32_t magnitude(int32_t f) const { return magnitude_key(l1[f] / divisor); }
+  uint64_t key(int32_t f) const { return ascending_order_key(magnitude(f), static_cast<uint32_t>(f)); }
+  // key(f) < bound, compared as 32-bit halves.
+  bool below(int32_t f, uint64_t bound) const {
+    const uint32_t m = magnitude(f), bound_m = static_cast<uint32_t>(bound >> 32);
+    return (m < bound_m) | ((m == bound_m) & (static_cast<uint32_t>(f) < static_cast<uint32_t>(bound)));
+  }
 };
 
 // Stage (b), C1 with a fraction: the key at rank floor(alpha N) of the taking-part filters' keys.
 // The radix select gives its magnitude and how many equal ones precede it; the filter itself is
 // the next equal one in id order, found by a scan (equal magnitudes are rare).
-uint64_t c1_rank_bound(const FilterTable& table, const C1Keys& key, int64_t rank, int64_t n, KrScratch& s) {
-  const std::vector<uint8_t>& takes_part = s.takes_part;
+uint64_t c1_rank_bound(const FilterTable& table, const float* l1, int64_t rank, int64_t n, KrScratch& s) {
   if (rank >= n) return kAllBelow;
   const FilterTableLayers& L = table.layers();
   s.c1_keys.resize(static_cast<size_t>(n));
-  int64_t at = 0;
+  uint32_t* keys = s.c1_keys.data();
   for (int l = 0; l < table.n_layers(); ++l) {
-    if (!takes_part[l]) continue;
-    for (int32_t f = L.first_filter[l]; f < L.first_filter[l + 1]; ++f) s.c1_keys[at++] = key.magnitude(f);
+    if (!s.takes_part[l]) continue;
+    const C1Layer c1{l1, s.divisor[l]};
+    for (int32_t f = L.first_filter[l]; f < L.first_filter[l + 1]; ++f) *keys++ = c1.magnitude(f);
   }
   SelectPool pool{s.c1_keys.data(), n, rank};
   select_pool_thresholds(&pool, 1);
   int64_t equal = pool.equal_before;
   for (int l = 0; l < table.n_layers(); ++l) {
-    if (!takes_part[l]) continue;
+    if (!s.takes_part[l]) continue;
+    const C1Layer c1{l1, s.divisor[l]};
     for (int32_t f = L.first_filter[l]; f < L.first_filter[l + 1]; ++f)
-      if (key.magnitude(f) == pool.threshold && equal-- == 0) return key(f);
+      if (c1.magnitude(f) == pool.threshold && equal-- == 0) return c1.key(f);
   }
   return kAllBelow;  // not reached: the entry at `rank` is one of the pool's
 }
 
-// The first k (1 <= k <= n) of n magnitude keys in the stable ascending order, as a test to apply
-// to the keys in index order: those below `threshold`, and the first `ties` equal to it.
-// select_rank finds both in O(n), where sorting would cost O(n log n).
-struct FirstK {
-  uint32_t threshold;
-  int64_t ties;
-  bool next(uint32_t key) {
-    if (key != threshold) return key < threshold;
-    return ties-- > 0;
+// Stage (c) for one layer: C2, the first floor(beta O) by L1 in the stable ascending order,
+// flagged when also in S1; the layer's invalid filters go to invalid_list[first, first + count).
+// Returns that count. Branch-free loops: which filters are in S1 and S2 is unpredictable.
+int32_t flag_layer(const FilterTable& table, int l, const KrOptions& o, const C1Layer& c1, uint64_t c1_bound,
+                   uint32_t* work, int64_t& n_s1, int32_t* invalid_list) {
+  const FilterTableLayers& L = table.layers();
+  const int32_t first = L.first_filter[l], end = first + L.n_filters[l];
+  int32_t in_s1 = 0;
+  for (int32_t f = first; f < end; ++f) in_s1 += c1.below(f, c1_bound);
+  n_s1 += in_s1;
+  const int32_t n_s2 = static_cast<int32_t>(kr_count(o.beta, end - first, o.rounding));
+  if (in_s1 == 0 || n_s2 == 0) return 0;
+  for (int32_t f = first; f < end; ++f) work[f - first] = magnitude_key(c1.l1[f]);
+  // S2: the keys below the threshold and the first `ties` equal to it (select_rank: O(n), where
+  // sorting would cost O(n log n)). `work` is clobbered.
+  const SelectRank r = select_rank(work, end - first, n_s2 - 1);
+  int64_t ties = r.equal_before + 1;
+  int32_t count = 0;
+  for (int32_t f = first; f < end; ++f) {
+    const uint32_t key = magnitude_key(c1.l1[f]);
+    const bool tie = key == r.threshold;
+    const bool in_s2 = (key < r.threshold) | (tie & (ties > 0));
+    ties -= tie;
+    invalid_list[first + count] = f;  // count <= f - first: inside the layer's part
+    count += in_s2 & c1.below(f, c1_bound);
   }
-};
-
-// `keys` are clobbered.
-FirstK first_k(uint32_t* keys, int64_t n, int64_t k) {
-  const SelectRank r = select_rank(keys, n, k - 1);
-  return {r.threshold, r.equal_before + 1};
+  return count;
 }
 
-// Stage (c) for one layer: C2, the first floor(beta O) by L1, flagged when also in S1; the layer's
-// invalid filters go to invalid_list[first, first + count). Returns that count.
-int32_t flag_layer(const FilterTable& table, int l, const KrOptions& o, const C1Keys& c1_key, uint64_t c1_bound,
-                   const float* l1, uint32_t* work, int64_t& n_s1, int32_t* invalid_list) {
-  const FilterTableLayers& L = table.layers();
-  const int32_t first = L.first_filter[l], n = L.n_filters[l];
-  int32_t in_s1 = 0;
-  for (int32_t j = 0; j < n; ++j) in_s1 += c1_key(first + j) < c1_bound;
-  n_s1 += in_s1;
-  const int32_t n_s2 = static_cast<int32_t>(kr_count(o.beta, n, o.rounding));
-  if (in_s1 == 0 || n_s2 == 0) return 0;
-  for (int32_t j = 0; j < n; ++j) work[j] = magnitude_key(l1[first + j]);
-  FirstK s2 = first_k(work, n, n_s2);
-  int32_t count = 0;
-  for (int32_t f = first; f < first + n; ++f)
-    if (s2.next(magnitude_key(l1[f])) && c1_key(f) < c1_bound) invalid_list[first + count++] = f;
-  return count;
+// kappa[c] = kr_kernel_l1 of each of the n kernels of len floats at w: four kernels at a time,
+// each its own sum in kr_kernel_l1's order (four independent chains where one kernel's adds would
+// wait for each other), so the bits are kr_kernel_l1's.
+template <int kLen>
+void kernel_norms(const float* w, int32_t n, int32_t runtime_len, float* kappa) {
+  const int32_t len = kLen > 0 ? kLen : runtime_len;
+  int32_t c = 0;
+  for (; c + 4 <= n; c += 4) {
+    const float* p = w + static_cast<int64_t>(c) * len;
+    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+    for (int32_t e = 0; e < len; ++e) {
+      s0 += std::fabs(p[e]);
+      s1 += std::fabs(p[len + e]);
+      s2 += std::fabs(p[2 * len + e]);
+      s3 += std::fabs(p[3 * len + e]);
+    }
+    kappa[c] = s0;
+    kappa[c + 1] = s1;
+    kappa[c + 2] = s2;
+    kappa[c + 3] = s3;
+  }
+  for (; c < n; ++c) kappa[c] = kr_kernel_l1(w + static_cast<int64_t>(c) * len, len);
 }
 
 // Stage (d)'s counts: invalid kernels, then as kr_rescale_kernel counts (rescaled, zero, non-finite).
@@ -136,22 +160,25 @@ void reactivate_filter(const FilterTable& table, float* arena, int32_t f, double
   counts.invalid += n_invalid;
   if (n_invalid == 0) return;
   float* w = arena + table.filters().offset[f];
-  // kappa, and kr_best_kernel: the first of the largest keys. Keys are below 2^31, so a signed
-  // maximum (a SIMD instruction) orders them.
-  int32_t max_key = 0;
   if (len == 1) {
-    for (int32_t c = 0; c < n_kernels; ++c) {
-      kappa[c] = 0.0f + std::fabs(w[c]);  // kr_kernel_l1 of one weight
-      max_key = std::max(max_key, static_cast<int32_t>(magnitude_key(kappa[c])));
-    }
+    for (int32_t c = 0; c < n_kernels; ++c) kappa[c] = 0.0f + std::fabs(w[c]);  // kr_kernel_l1 of one weight
+  } else if (len == 9) {
+    kernel_norms<9>(w, n_kernels, len, kappa);  // 3x3 kernels, unrolled
   } else {
-    for (int32_t c = 0; c < n_kernels; ++c) kappa[c] = kr_kernel_l1(w + static_cast<int64_t>(c) * len, len);
-    for (int32_t c = 0; c < n_kernels; ++c) max_key = std::max(max_key, static_cast<int32_t>(magnitude_key(kappa[c])));
+    kernel_norms<0>(w, n_kernels, len, kappa);
+  }
+  // kr_best_kernel: the first of the largest keys. Keys are below 2^31, so a signed maximum (a
+  // SIMD instruction) orders them.
+  int32_t max_key = 0;
+  for (int32_t c = 0; c < n_kernels; ++c) {
+    work[c] = magnitude_key(kappa[c]);
+    max_key = std::max(max_key, static_cast<int32_t>(work[c]));
   }
   int32_t best = 0;
-  while (magnitude_key(kappa[best]) != static_cast<uint32_t>(max_key)) ++best;
-  for (int32_t c = 0; c < best; ++c) work[c] = magnitude_key(kappa[c]);
-  for (int32_t c = best + 1; c < n_kernels; ++c) work[c - 1] = magnitude_key(kappa[c]);
+  while (work[best] != static_cast<uint32_t>(max_key)) ++best;
+  // The others' keys: the last in the best one's place (select_rank's answer does not depend on
+  // the keys' order).
+  work[best] = work[n_kernels - 1];
   // The first n_invalid of the others in the stable order: keys below the threshold, and those
   // equal to it before `cutoff`. The threshold is mostly one kernel's alone: then no scan for the
   // cutoff is needed.
@@ -171,8 +198,17 @@ void reactivate_filter(const FilterTable& table, float* arena, int32_t f, double
     return (c != best) & ((key < threshold) | ((key == threshold) & (c < cutoff)));
   };
   if (len > 1) {
-    for (int32_t c = 0; c < n_kernels; ++c)
-      if (selected(c)) kr_rescale_kernel(w + static_cast<int64_t>(c) * len, len, kappa[best], kappa[c], counts.rescale);
+    // The selected kernels' indices first, in a branch-free pass (which kernels are selected is
+    // unpredictable), then their rescales.
+    int32_t n_selected = 0;
+    for (int32_t c = 0; c < n_kernels; ++c) {
+      work[n_selected] = static_cast<uint32_t>(c);
+      n_selected += selected(c);
+    }
+    for (int32_t i = 0; i < n_selected; ++i) {
+      const int32_t c = static_cast<int32_t>(work[i]);
+      kr_rescale_kernel(w + static_cast<int64_t>(c) * len, len, kappa[best], kappa[c], counts.rescale);
+    }
     return;
   }
   // 1x1 kernels, four at a time: kr_rescale_kernel's arithmetic and statuses (kr_rescale_factor)
@@ -214,23 +250,17 @@ void reactivate_filter(const FilterTable& table, float* arena, int32_t f, double
 
 KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_numel, const KrOptions& o,
                       const ReactivationContext& ctx, KrState& state, KrScratch* scratch) {
-  StepClock clock;
+  CpuStep<KrScratch> step(scratch);
   KrReport report = kr_plan_step(table, arena, arena_numel, o, ctx, state);
-  KrScratch local;
-  KrScratch& s = scratch ? *scratch : local;
+  KrScratch& s = step.scratch();
   const FilterTableLayers& L = table.layers();
-  const int64_t n_filters = table.n_filters();
+  const auto end_stage = [&](size_t stage) { step.end_stage(report, stage); };
 
-  const auto end_stage = [&](size_t stage) { clock.end_stage(report.stage_us, stage); };
-
-  // (a) norms, and the dead-filter fractions from them.
-  s.l1.resize(static_cast<size_t>(n_filters));
-  s.importance.resize(static_cast<size_t>(n_filters));
-  filter_norm_l1_cpu(table, arena, s.l1.data(), s.importance.data());
+  step.norms(table, arena);  // (a), and the dead-filter fractions from it
   dead_fractions(table, s.importance.data(), report);
   end_stage(0);
   if (!report.applied) {
-    report.elapsed_us = clock.elapsed_us();
+    report.elapsed_us = step.elapsed_us();
     return report;
   }
 
@@ -245,55 +275,70 @@ KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
     max_filters = std::max(max_filters, L.n_filters[l]);
     max_kernels = std::max(max_kernels, L.n_slices[l]);
   }
-  const C1Keys c1_key{table.filters(), s.l1.data(), s.divisor.data()};
   const uint64_t c1_bound = o.alpha_mode == KrAlphaMode::kL1Threshold
                                 ? kr_c1_threshold_bound(o)
-                                : c1_rank_bound(table, c1_key, kr_c1_rank(o, report.filters), report.filters, s);
+                                : c1_rank_bound(table, s.l1.data(), kr_c1_rank(o, report.filters), report.filters, s);
   end_stage(1);
 
   // (c) C2 and the invalid filters, layer by layer; each layer lists its own from its first id on.
-  const int n_threads = report.filters > kParallelWork ? omp_get_max_threads() : 1;
-  s.work.resize(static_cast<size_t>(n_threads));
-  s.kappa.resize(static_cast<size_t>(n_threads));
+  const int max_threads = omp_get_max_threads();
+  const int c2_threads = report.filters > kParallelFilters ? max_threads : 1;
+  s.work.resize(static_cast<size_t>(max_threads));
+  s.kappa.resize(static_cast<size_t>(max_threads));
   const size_t n_keys = static_cast<size_t>(std::max(max_filters, max_kernels));
   for (auto& k : s.work) k.resize(std::max(k.size(), n_keys));
   for (auto& k : s.kappa) k.resize(std::max(k.size(), static_cast<size_t>(max_kernels)));
-  s.invalid_filters.resize(static_cast<size_t>(n_filters));
+  s.invalid_filters.resize(static_cast<size_t>(table.n_filters()));
   s.layer_invalid.assign(s.takes_part.size(), 0);
   int64_t n_s1 = 0, n_s2 = 0;
-#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1) reduction(+ : n_s1, n_s2)
+#pragma omp parallel for num_threads(c2_threads) schedule(dynamic, 1) reduction(+ : n_s1, n_s2)
   for (int r = 0; r < table.n_layers(); ++r) {
     const int l = table.n_layers() - 1 - r;  // wide layers first: they take longest
     if (!s.takes_part[l]) continue;
     n_s2 += kr_count(o.beta, L.n_filters[l], o.rounding);
-    s.layer_invalid[l] = flag_layer(table, l, o, c1_key, c1_bound, s.l1.data(),
+    s.layer_invalid[l] = flag_layer(table, l, o, C1Layer{s.l1.data(), s.divisor[l]}, c1_bound,
                                     s.work[static_cast<size_t>(omp_get_thread_num())].data(), n_s1,
                                     s.invalid_filters.data());
   }
   report.c1_filters = n_s1;
   report.c2_filters = n_s2;
   int32_t n_invalid = 0;  // the layers' lists made one, in module order
+  int64_t invalid_weights = 0;
   for (int l = 0; l < table.n_layers(); ++l) {
     std::memmove(s.invalid_filters.data() + n_invalid, s.invalid_filters.data() + L.first_filter[l],
                  static_cast<size_t>(s.layer_invalid[l]) * sizeof(int32_t));
     n_invalid += s.layer_invalid[l];
+    invalid_weights += static_cast<int64_t>(s.layer_invalid[l]) * L.filter_len[l];
   }
   report.invalid_filters = n_invalid;
   end_stage(2);
 
-  // (d) C3 and the rescale, filter by filter.
+  // (d) C3 and the rescale, filter by filter: each filter is its own, so any split over the
+  // threads writes the same bits. Chunks of consecutive invalid filters, about eight per thread,
+  // each thread taking those in its home range of the arena first (home_chunks.h): there the
+  // norm stage just read them into its core's caches.
+  const int c3_threads = invalid_weights > kParallelWeights ? max_threads : 1;
+  const int64_t n_chunks = std::min<int64_t>(n_invalid, 8 * c3_threads);
+  const auto chunk_begin = [&](int64_t c) { return n_chunks ? n_invalid * c / n_chunks : 0; };
+  const std::vector<int64_t> home = home_ranges(n_chunks, table.arena_numel(), c3_threads, [&](int64_t c) {
+    return table.filters().offset[s.invalid_filters[static_cast<size_t>(chunk_begin(c))]];
+  });
+  s.c3_counts.assign(static_cast<size_t>(c3_threads), {});
+  for_chunks_from_home(home, [&](int64_t c, int t) {
+    KernelCounts counts;
+    for (int64_t i = chunk_begin(c); i < chunk_begin(c + 1); ++i)
+      reactivate_filter(table, arena, s.invalid_filters[static_cast<size_t>(i)], report.gamma, o.rounding,
+                        s.kappa[static_cast<size_t>(t)].data(), s.work[static_cast<size_t>(t)].data(), counts);
+    std::array<int64_t, 8>& sum = s.c3_counts[static_cast<size_t>(t)];
+    sum[0] += counts.invalid;
+    for (int k = 0; k < 3; ++k) sum[k + 1] += counts.rescale[k];
+  });
   int64_t invalid = 0, rescaled = 0, zero_norm = 0, non_finite = 0;
-#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1) \
-    reduction(+ : invalid, rescaled, zero_norm, non_finite)
-  for (int32_t i = 0; i < n_invalid; ++i) {
-    const size_t t = static_cast<size_t>(omp_get_thread_num());
-    KernelCounts c;
-    reactivate_filter(table, arena, s.invalid_filters[i], report.gamma, o.rounding, s.kappa[t].data(), s.work[t].data(),
-                      c);
-    invalid += c.invalid;
-    rescaled += c.rescale[0];
-    zero_norm += c.rescale[1];
-    non_finite += c.rescale[2];
+  for (const auto& sum : s.c3_counts) {
+    invalid += sum[0];
+    rescaled += sum[1];
+    zero_norm += sum[2];
+    non_finite += sum[3];
   }
   report.invalid_kernels = invalid;
   report.rescaled_kernels = rescaled;
@@ -301,7 +346,7 @@ KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   report.skipped_non_finite = non_finite;
   end_stage(3);
   state.steps_applied = report.steps_applied;
-  report.elapsed_us = clock.elapsed_us();
+  report.elapsed_us = step.elapsed_us();
   return report;
 }
 

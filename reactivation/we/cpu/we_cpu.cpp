@@ -6,8 +6,7 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "reactivation/filter_norms.h"
-#include "reactivation/step_clock.h"
+#include "reactivation/cpu_step.h"
 #include "reactivation/we/we_math.h"
 #include "reactivation/we/we_rate.h"
 
@@ -191,19 +190,13 @@ double we_fallback_period(const FilterTable& table, const WeOptions& o) {
 
 WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_numel, const WeOptions& o, int epoch,
                       const std::vector<int>& stage_boundaries, WeState& state, WeScratch* scratch) {
-  StepClock clock;
+  CpuStep<WeScratch> step(scratch);
   WeReport report = we_plan_step(table, arena, arena_numel, o, epoch, stage_boundaries);
-  WeScratch local;
-  WeScratch& s = scratch ? *scratch : local;
+  WeScratch& s = step.scratch();
   const FilterTableLayers& L = table.layers();
-  const int64_t n_filters = table.n_filters();
+  const auto end_stage = [&](size_t stage) { step.end_stage(report, stage); };
 
-  const auto end_stage = [&](size_t stage) { clock.end_stage(report.stage_us, stage); };
-
-  // (a) norms.
-  s.l1.resize(static_cast<size_t>(n_filters));
-  s.importance.resize(static_cast<size_t>(n_filters));
-  filter_norm_l1_cpu(table, arena, s.l1.data(), s.importance.data());
+  step.norms(table, arena);  // (a)
   end_stage(0);
 
   // (b) one global threshold per pool (§1.3: three independent pools).
@@ -263,7 +256,7 @@ WeReport we_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
   for (int k = 0; k < kNumReactivatableKinds; ++k) report.pools[k].crossover = counts[k];
   end_stage(4);
 
-  report.elapsed_us = clock.elapsed_us();
+  report.elapsed_us = step.elapsed_us();
   return report;
 }
 

@@ -37,14 +37,20 @@ const Case kCases[] = {
     {2, 1, 7, 9, 8, 1, 1},   {2, 1, 8, 8, 16, 2, 0},  {2, 3, 9, 7, 16, 1, 0},  {2, 3, 10, 10, 24, 2, 1},
     {2, 16, 7, 7, 32, 1, 1}, {2, 32, 5, 9, 16, 1, 1}, {2, 24, 6, 5, 48, 1, 1}, {2, 16, 9, 9, 16, 2, 1},
     {1, 48, 3, 3, 48, 1, 0}, {2, 64, 1, 1, 64, 1, 1}, {2, 8, 5, 6, 8, 1, 1},   {3, 5, 6, 7, 10, 1, 1},
+    // The Winograd GEMMs' blockings: 64 tiles of F(4x4, 3x3) in blocks of 16 and of 8 (3 panels of
+    // output channels: 2 at once, then 1), images not a multiple of the tile; 4 tiles by 4 panels.
+    {1, 16, 30, 29, 48, 1, 1}, {2, 16, 8, 8, 64, 1, 1},
 };
 
 // How far a route may be from the double reference, as a fraction of the largest |reference|
 // value. Direct routes and revive's F(2x2, 3x3) tiles round like float sums of up to 64 x 9
 // products: the largest error over these cases was below 4e-7 for every one of them. oneDNN's
 // Winograd kernel is F(4x4, 3x3), whose transforms multiply by up to 8 before the products and
-// divide after: its largest error was about 3e-6. Each bound leaves a margin of five or more.
-double tolerance(ConvRoute r) { return r == ConvRoute::kOneDnnWinograd ? 2e-5 : 2e-6; }
+// divide after: its largest error was about 3e-6, and that of revive's F(4x4, 3x3) tiles about
+// 3.2e-6 in every pass. Each bound leaves a margin of five or more.
+double tolerance(ConvRoute r) {
+  return r == ConvRoute::kOneDnnWinograd || r == ConvRoute::kWinogradF4Avx512 ? 2e-5 : 2e-6;
+}
 
 Conv2dParams params_of(const Case& c) {
   Conv2dParams p;
@@ -67,7 +73,7 @@ double scaled_error(const Vec& ref, const Tensor& got) {
 std::set<ConvRoute> host_routes() {
   std::set<ConvRoute> r{ConvRoute::kOneDnnDirect, ConvRoute::kOneDnnDirectAsBackwardData};
   if (avx2::cpu_has_avx2_fma()) r.insert({ConvRoute::kWinogradAvx2, ConvRoute::kSingleChannel});
-  if (avx512::cpu_has_avx512()) r.insert(ConvRoute::kWinogradAvx512);
+  if (avx512::cpu_has_avx512()) r.insert({ConvRoute::kWinogradAvx512, ConvRoute::kWinogradF4Avx512});
   // oneDNN has Winograd kernels for AVX-512 hosts only.
   if (cpu_isa().rfind("avx512_core", 0) == 0) r.insert(ConvRoute::kOneDnnWinograd);
   return r;
@@ -184,8 +190,10 @@ TEST_F(ConvRoutes, MeasuredChoiceIsACandidateAndIsTheRouteThatRuns) {
   }
   // Each candidate ran for the timing (a warm-up and the rounds); the chosen one once more, for the
   // call itself.
+  EXPECT_GE(c.rounds, kRouteTimingRounds);
+  EXPECT_LE(c.rounds, kRouteTimingMaxRounds);
   for (size_t i = 0; i < sh.candidates.size(); ++i) {
-    const uint64_t expected = 1 + kRouteTimingRounds + (sh.candidates[i] == c.route ? 1 : 0);
+    const uint64_t expected = 1 + static_cast<uint64_t>(c.rounds) + (sh.candidates[i] == c.route ? 1 : 0);
     EXPECT_EQ(conv_route_runs(sh.candidates[i]) - before[i], expected) << route_name(sh.candidates[i]);
   }
   // From now on only the chosen route runs.

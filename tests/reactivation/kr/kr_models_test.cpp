@@ -1,8 +1,9 @@
 // Kernel Reactivation on real models' arenas: on ResNet-20, only the selected kernels change, and
 // each keeps its signs and in-kernel ratios and ends with its best kernel's L1 norm (§3.2);
 // on all nine models, under every option that changes a selection, the fast CPU path selects and
-// writes exactly what the reference does.
+// writes exactly what the reference does, on any number of threads.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <cmath>
 #include <set>
@@ -89,6 +90,34 @@ TEST(KrModels, FastPathEqualsReferenceMobileNetV2) { fast_equals_reference("mobi
 TEST(KrModels, FastPathEqualsReferenceShuffleNetV1) { fast_equals_reference("shufflenetv1"); }
 TEST(KrModels, FastPathEqualsReferenceDenseNet40) { fast_equals_reference("densenet40"); }
 TEST(KrModels, FastPathEqualsReferenceSmallCnn) { fast_equals_reference("cnn"); }
+
+// C2's layers and C3's invalid filters are split over the threads; every split writes the
+// reference's bits. One scratch serves every thread count, as a run's does when its threads change.
+// Five threads are more than the cores: the split is what is tested.
+TEST(KrModels, FastPathIsTheSameOnAnyNumberOfThreads) {
+  const int max_threads = omp_get_max_threads();
+  for (const std::string name : {"resnet56", "mobilenetv2"}) {
+    SCOPED_TRACE(name);
+    kr_test::ModelArena m = kr_test::model_arena(name);
+    const KrOptions o = kr_test::busy_options();
+    std::vector<float> ref = m.weights;
+    const int64_t n = static_cast<int64_t>(ref.size());
+    KrState ref_state;
+    const KrReport want = kr_reference_step(m.table, ref.data(), n, o, kr_test::first_epoch(), ref_state);
+    ASSERT_GT(want.invalid_filters, 100);  // several chunks for every thread
+    KrScratch scratch;
+    for (int threads : {1, 2, 3, 5}) {
+      SCOPED_TRACE(threads);
+      omp_set_num_threads(threads);
+      std::vector<float> fast = m.weights;
+      KrState fast_state;
+      const KrReport got = kr_apply_cpu(m.table, fast.data(), n, o, kr_test::first_epoch(), fast_state, &scratch);
+      kr_test::expect_same_counts(want, got);
+      kr_test::expect_same_bits(ref, fast);
+    }
+  }
+  omp_set_num_threads(max_threads);
+}
 
 TEST(KrModels, EveryModelIsCovered) { EXPECT_EQ(nn::models::model_names().size(), 9u); }
 
