@@ -15,8 +15,8 @@ namespace fg_cpu {
 constexpr int64_t kBlockElements = 2048;
 // A wave's data (N networks' share of its groups) per thread: what stays in a core's L2 cache
 // between the stages that read it, beside the next wave's, which stage (b) prefetches (two waves
-// fit a 1 MiB L2 with room to spare).
-constexpr int64_t kWaveBytesPerThread = int64_t{1} << 18;
+// fill a 1 MiB L2). Smaller waves would cost more barriers (three a wave).
+constexpr int64_t kWaveBytesPerThread = int64_t{1} << 19;
 
 struct Block {
   int64_t begin = 0, len = 0;  // arena elements
