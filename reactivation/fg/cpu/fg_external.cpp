@@ -142,16 +142,21 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
   // own cache. The split is by thread number, the same in (a), (b) and (d), for any thread count.
   const auto task_chunk = [&](const Wave& w, int t) { return static_cast<size_t>(w.chunk_begin + t / n); };
   const auto tasks_of = [&](const Wave& w) { return (w.chunk_end - w.chunk_begin) * n; };
-  // The first block of the arena range of thread `t` of `threads` in wave w (blocks ascend).
+  // The first block of the arena range of thread `t` of `threads` in wave w: the block where the
+  // thread's first chunk starts (blocks ascend in the arena). The running maximum over the threads
+  // before it keeps the ranges a partition of the wave's blocks whatever order the chunks' offsets
+  // take.
   const auto first_block = [&](const Wave& w, int threads, int t) {
-    const int task = share(tasks_of(w), threads, t).begin;
-    if (t == 0) return w.block_begin;
-    if (task >= tasks_of(w)) return w.block_end;
-    const Run run = chunk_run(L, nets[0], L.chunks()[task_chunk(w, task)]);
-    const int64_t begin = run.x - nets[0].arena;
-    const auto it = std::lower_bound(s.blocks.begin() + w.block_begin, s.blocks.begin() + w.block_end, begin,
-                                     [](const Block& b, int64_t at) { return b.begin < at; });
-    return static_cast<int>(it - s.blocks.begin());
+    int first = w.block_begin;
+    for (int u = 1; u <= t; ++u) {
+      const int task = share(tasks_of(w), threads, u).begin;
+      if (task >= tasks_of(w)) return w.block_end;
+      const int64_t begin = chunk_run(L, nets[0], L.chunks()[task_chunk(w, task)]).x - nets[0].arena;
+      const auto it = std::lower_bound(s.blocks.begin() + w.block_begin, s.blocks.begin() + w.block_end, begin,
+                                       [](const Block& b, int64_t at) { return b.begin < at; });
+      first = std::max(first, static_cast<int>(it - s.blocks.begin()));
+    }
+    return first;
   };
 #pragma omp parallel num_threads(s.n_threads)
   {
