@@ -2,14 +2,17 @@
 // buffers, fast, with the same bits.
 //
 // External scions run as a pipeline over "waves" of consecutive graft groups small enough to stay
-// in the caches, so the N arenas are read from memory about once and written once:
-//   (a) per (network, chunk of a group's conv filters): each filter's L1 norm (in the order of
-//       reactivation/filter_norms.h) and the chunk's min/max;
-//   (b) per (network, chunk): the chunk's counts of the group's 10 bins (entropy criterion only);
+// in the caches, so the N arenas are read from memory about once and written once. A thread takes
+// the same run of chunks of every network in (a), (b) and (d), so it blends what it has read:
+//   (a) per (network, chunk of a group's conv filters): the chunk's min/max (entropy criterion)
+//       or each filter's L1 norm (L1 criterion, in the order of reactivation/filter_norms.h);
+//   (b) per (network, chunk): the chunk's counts of the group's 10 bins (entropy criterion only),
+//       from the L2 cache, while the thread's share of the next wave is prefetched into it;
 //   (c) one thread: every group's entropy or L1 and alpha per network (fg_coefficient.h);
-//   (d) per block of the wave's arena range: all N networks blended at once, each element of
-//       network k from the pre-graft values of k and k-1, which the block reads before writing
-//       them (so the update is simultaneous with no snapshot of the arenas).
+//   (d) per block of the wave's arena range: all N networks blended at once, a vector of each
+//       network in turn from network N-1's vector, each element of network k from the pre-graft
+//       values of k and k-1, read before they are written (the predecessor's in a register), so
+//       the update is simultaneous with no copy of any arena.
 // Then the buffers (BN running statistics, num_batches_tracked) are blended the same way. The
 // variants (noise, internal, filter) are in cpu/fg_variants.cpp.
 #pragma once

@@ -1,4 +1,4 @@
-#include <set>
+#include <algorithm>
 
 #include "core/error.h"
 #include "reactivation/step_clock.h"
@@ -15,14 +15,19 @@ void fg_check_networks(const FgLayout& layout, const std::vector<FgNetwork>& net
   validate_fg_options(o);
   REVIVE_CHECK(static_cast<int>(nets.size()) == o.models,
                "FG was set up for " << o.models << " networks (--models) but the step got " << nets.size());
-  std::set<const void*> storage;
+  // Distinct storage: every pointer once, sorted (one allocation, not one per pointer).
+  std::vector<const void*> storage;
+  storage.reserve(nets.size() * (layout.buffers().size() + 1));
   for (const FgNetwork& net : nets) {
     REVIVE_CHECK(net.arena != nullptr && net.buffers.size() == layout.buffers().size(),
                  "FG: a network has " << net.buffers.size() << " buffers, the layout " << layout.buffers().size());
-    REVIVE_CHECK(storage.insert(net.arena).second, "FG: two networks share one parameter arena");
+    storage.push_back(net.arena);
     for (const void* b : net.buffers)
-      REVIVE_CHECK(b == nullptr || storage.insert(b).second, "FG: two networks share a buffer");
+      if (b != nullptr) storage.push_back(b);
   }
+  std::sort(storage.begin(), storage.end());
+  REVIVE_CHECK(std::adjacent_find(storage.begin(), storage.end()) == storage.end(),
+               "FG: two networks share storage (a parameter arena or a buffer)");
 }
 
 FgReport fg_apply_cpu(const FgLayout& layout, const std::vector<FgNetwork>& nets, const FgOptions& o, int epoch,

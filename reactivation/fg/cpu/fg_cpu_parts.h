@@ -11,12 +11,12 @@
 namespace revive {
 namespace fg_cpu {
 
-// Elements of a block of the arena in stage (d) (the layout's chunks are stages (a)-(b)'s units):
-// each network's block is blended through a per-thread buffer of this many floats, in L1.
+// Elements of a block of the arena in stage (d) (the layout's chunks are stages (a)-(b)'s units).
 constexpr int64_t kBlockElements = 2048;
 // A wave's data (N networks' share of its groups) per thread: what stays in a core's L2 cache
-// between the stages that read it.
-constexpr int64_t kWaveBytesPerThread = int64_t{1} << 20;
+// between the stages that read it, beside the next wave's, which stage (b) prefetches (two waves
+// fill a 1 MiB L2). Smaller waves would cost more barriers (three a wave).
+constexpr int64_t kWaveBytesPerThread = int64_t{1} << 19;
 
 struct Block {
   int64_t begin = 0, len = 0;  // arena elements
@@ -34,10 +34,12 @@ struct ChunkStats {
   int64_t counts[kEntropyBins] = {};
 };
 
-enum class FgIsa { kBest, kPortable };
+// kBest takes the AVX-512 loops where the CPU has them, else the AVX2 ones, else the portable ones;
+// kAvx2 the AVX2 ones where the CPU has them; kPortable the portable ones (for tests: all give the
+// same values).
+enum class FgIsa { kBest, kAvx2, kPortable };
 
-// nan_min/nan_max over x[0, n), n >= 1: NaN when any element is NaN. kBest takes the AVX2 loop where
-// the CPU has it, kPortable the portable one (for tests: both give the same values).
+// nan_min/nan_max over x[0, n), n >= 1: NaN when any element is NaN.
 struct MinMax {
   float lo, hi;
 };
@@ -45,16 +47,19 @@ MinMax min_max(const float* x, int64_t n, FgIsa isa = FgIsa::kBest);
 
 // counts[b] += the number of x[i] whose entropy_bin is b, for b < kEntropyBins. Counted as the number of
 // elements at or above each edge (C_j), hist_b = C_b - C_{b+1}: the same comparisons entropy_bin makes
-// (with a NaN first edge nothing is counted, as entropy_bin puts nothing in a bin then). Either loop
-// gives the same counts.
-void bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, FgIsa isa = FgIsa::kBest);
+// (with a NaN first edge nothing is counted, as entropy_bin puts nothing in a bin then); the AVX-512
+// loop estimates each element's bin from its offset and keeps it where the bin's two edges agree,
+// so every loop gives entropy_bin's counts. The AVX-512 loop also prefetches ahead[0, ahead_n) into
+// L2 as it goes (the pipeline's next wave: its loads overlap this compute-bound pass).
+void bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, FgIsa isa = FgIsa::kBest,
+                const float* ahead = nullptr, int64_t ahead_n = 0);
 
-// Elements [begin, begin + len) of every network's arena: network k <- fg_blend(k, k-1, w[k]),
-// all from pre-graft values; `prev` holds len floats.
-void blend_ring(const std::vector<float*>& arenas, int64_t begin, int64_t len, const FgBlendWeights* w, float* prev);
+// Runs x[0..n) of len floats, one per network (the same elements of each arena): run k <-
+// fg_blend(k, k-1, w[k]) (run n-1 for k = 0), all from pre-graft values.
+void blend_ring(float* const* x, int n, int64_t len, const FgBlendWeights* w, FgIsa isa = FgIsa::kBest);
 
 // The same for one buffer of every network, float or integer (grafting.py's truncating blend).
-void blend_buffer_ring(const std::vector<void*>& buffers, DType dtype, int64_t numel, const FgBlendWeights* w);
+void blend_buffer_ring(void* const* buffers, int n, DType dtype, int64_t numel, const FgBlendWeights* w);
 
 // Every conv filter's plain L1 norm of every network into l1[m * n_filters + f] (the variants'
 // first pass; the external pipeline computes them in its stage (a)).
@@ -74,7 +79,11 @@ struct FgCpuScratch::Impl {
   std::vector<float> l1;                    // [model][filter]
   std::vector<fg_cpu::ChunkStats> stats;    // [model][chunk]
   std::vector<FgBlendWeights> weights;      // [model][group]
-  std::vector<float> prev;                  // n_threads * kBlockElements
+  std::vector<int64_t> bins;                // [model][bin]: stage (c)'s counts of one group
+  // Each thread's row pointers and weights of the N networks: [thread][model].
+  std::vector<float*> rows;
+  std::vector<void*> buffers;
+  std::vector<FgBlendWeights> thread_weights;
 };
 
 namespace fg_cpu {

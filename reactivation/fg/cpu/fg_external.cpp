@@ -50,28 +50,59 @@ void plan(const FgLayout& L, int n_models, FgCpuScratch::Impl& s) {
   }
   s.stats.assign(L.chunks().size() * static_cast<size_t>(n_models), ChunkStats{});
   s.weights.assign(static_cast<size_t>(L.n_groups()) * static_cast<size_t>(n_models), FgBlendWeights{});
+  s.bins.assign(static_cast<size_t>(n_models) * kEntropyBins, 0);
   s.l1.assign(static_cast<size_t>(L.n_filters()) * static_cast<size_t>(n_models), 0.0f);
-  s.prev.assign(static_cast<size_t>(s.n_threads) * kBlockElements, 0.0f);
+  const size_t per_thread = static_cast<size_t>(s.n_threads) * static_cast<size_t>(n_models);
+  s.rows.assign(per_thread, nullptr);
+  s.buffers.assign(per_thread, nullptr);
+  s.thread_weights.assign(per_thread, FgBlendWeights{});
 }
 
 namespace {
 
-// Stage (a): the chunk's filters' L1 norms and its min/max.
-void chunk_stats(const FgLayout& L, const FgNetwork& net, const FgChunk& c, float* l1, ChunkStats& out) {
+// Thread t's share [begin, end) of `count` tasks split evenly over `threads` (the first ones take
+// one more).
+struct Range {
+  int begin, end;
+};
+Range share(int count, int threads, int t) {
+  const int base = count / threads, extra = count % threads;
+  const int begin = t * base + std::min(t, extra);
+  return {begin, begin + base + (t < extra ? 1 : 0)};
+}
+
+// A chunk's conv weights in one network's arena.
+struct Run {
+  const float* x;
+  int64_t n;
+};
+Run chunk_run(const FgLayout& L, const FgNetwork& net, const FgChunk& c) {
   const FgGroup& g = L.groups()[static_cast<size_t>(c.group)];
-  const float* p = net.arena + g.offset + static_cast<int64_t>(c.filter_begin) * g.filter_len;
-  const int64_t n_filters = c.filter_end - c.filter_begin;
-  float* dst = l1 + g.first_filter + c.filter_begin;
-  filter_norm_l1_rows_cpu(p, n_filters, g.filter_len, 1.0f, net.arena + L.arena_numel(), dst, dst);
-  const MinMax mm = min_max(p, n_filters * g.filter_len);
+  return {net.arena + g.offset + static_cast<int64_t>(c.filter_begin) * g.filter_len,
+          static_cast<int64_t>(c.filter_end - c.filter_begin) * g.filter_len};
+}
+
+// Stage (a): what the criterion needs of the chunk, its filters' L1 norms or its min/max.
+void chunk_stats(const FgLayout& L, const FgNetwork& net, const FgChunk& c, bool entropy, float* l1,
+                 ChunkStats& out) {
+  const Run run = chunk_run(L, net, c);
+  if (!entropy) {
+    const FgGroup& g = L.groups()[static_cast<size_t>(c.group)];
+    float* dst = l1 + g.first_filter + c.filter_begin;
+    filter_norm_l1_rows_cpu(run.x, c.filter_end - c.filter_begin, g.filter_len, 1.0f, net.arena + L.arena_numel(),
+                            dst, dst);
+    return;
+  }
+  const MinMax mm = min_max(run.x, run.n);
   out.lo = mm.lo;
   out.hi = mm.hi;
   std::fill(out.counts, out.counts + kEntropyBins, int64_t{0});
 }
 
-// Stage (b): the chunk's bin counts under its group's range (folded from the group's chunks).
+// Stage (b): the chunk's bin counts under its group's range (folded from the group's chunks), with
+// `ahead` prefetched meanwhile.
 void chunk_bins(const FgLayout& L, const FgNetwork& net, const FgChunk& c, const ChunkStats* group_stats,
-                int n_group_chunks, ChunkStats& out) {
+                int n_group_chunks, Run ahead, ChunkStats& out) {
   float lo = group_stats[0].lo, hi = group_stats[0].hi;
   for (int i = 1; i < n_group_chunks; ++i) {
     lo = nan_min(lo, group_stats[i].lo);
@@ -79,16 +110,15 @@ void chunk_bins(const FgLayout& L, const FgNetwork& net, const FgChunk& c, const
   }
   float edges[kEntropyBins + 1];
   entropy_bin_edges(lo, hi, edges);
-  const FgGroup& g = L.groups()[static_cast<size_t>(c.group)];
-  const float* p = net.arena + g.offset + static_cast<int64_t>(c.filter_begin) * g.filter_len;
-  bin_counts(p, static_cast<int64_t>(c.filter_end - c.filter_begin) * g.filter_len, edges, out.counts);
+  const Run run = chunk_run(L, net, c);
+  bin_counts(run.x, run.n, edges, out.counts, FgIsa::kBest, ahead.x, ahead.n);
 }
 
 // Stage (c) for groups [begin, end): criteria, alphas and blend weights of every network.
 void coefficients(const FgLayout& L, const FgOptions& o, int group_begin, int group_end, FgCpuScratch::Impl& s,
                   FgReport& r) {
   const size_t n_chunks = L.chunks().size();
-  std::vector<int64_t> bins(static_cast<size_t>(s.n_models) * kEntropyBins);
+  std::vector<int64_t>& bins = s.bins;
   for (int g = group_begin; g < group_end; ++g) {
     std::fill(bins.begin(), bins.end(), int64_t{0});
     for (size_t m = 0; m < static_cast<size_t>(s.n_models); ++m)
@@ -105,55 +135,84 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
   plan(L, o.models, s);
   const int n = o.models;
   const size_t n_chunks = L.chunks().size(), n_groups = static_cast<size_t>(L.n_groups());
-  std::vector<float*> arenas(nets.size());
-  for (size_t m = 0; m < nets.size(); ++m) arenas[m] = nets[m].arena;
   const bool entropy = o.criterion == FgCriterion::kEntropy;
   const int n_buffers = static_cast<int>(L.buffers().size());
+  // Task t of a wave is network t % n of the wave's chunk t / n: chunk-major, so a thread's share of
+  // the tasks is a run of chunks of every network, the arena range it then blends in (d) from its
+  // own cache. The split is by thread number, the same in (a), (b) and (d), for any thread count.
+  const auto task_chunk = [&](const Wave& w, int t) { return static_cast<size_t>(w.chunk_begin + t / n); };
+  const auto tasks_of = [&](const Wave& w) { return (w.chunk_end - w.chunk_begin) * n; };
+  // The first block of the arena range of thread `t` of `threads` in wave w: the block where the
+  // thread's first chunk starts (blocks ascend in the arena). The running maximum over the threads
+  // before it keeps the ranges a partition of the wave's blocks whatever order the chunks' offsets
+  // take.
+  const auto first_block = [&](const Wave& w, int threads, int t) {
+    int first = w.block_begin;
+    for (int u = 1; u <= t; ++u) {
+      const int task = share(tasks_of(w), threads, u).begin;
+      if (task >= tasks_of(w)) return w.block_end;
+      const int64_t begin = chunk_run(L, nets[0], L.chunks()[task_chunk(w, task)]).x - nets[0].arena;
+      const auto it = std::lower_bound(s.blocks.begin() + w.block_begin, s.blocks.begin() + w.block_end, begin,
+                                       [](const Block& b, int64_t at) { return b.begin < at; });
+      first = std::max(first, static_cast<int>(it - s.blocks.begin()));
+    }
+    return first;
+  };
 #pragma omp parallel num_threads(s.n_threads)
   {
-    float* prev = s.prev.data() + static_cast<size_t>(omp_get_thread_num()) * kBlockElements;
-    std::vector<FgBlendWeights> w(static_cast<size_t>(n));
-    for (const Wave& wave : s.waves) {
-      const int span = wave.chunk_end - wave.chunk_begin, tasks = span * n;
-      // The same static split in (a) and (b): a thread bins the chunks it just read.
-#pragma omp for schedule(static)
-      for (int t = 0; t < tasks; ++t) {
-        const size_t m = static_cast<size_t>(t / span), c = static_cast<size_t>(wave.chunk_begin + t % span);
+    const int threads = omp_get_num_threads(), self = omp_get_thread_num();
+    float** rows = s.rows.data() + static_cast<size_t>(self) * static_cast<size_t>(n);
+    FgBlendWeights* w = s.thread_weights.data() + static_cast<size_t>(self) * static_cast<size_t>(n);
+    for (size_t wi = 0; wi < s.waves.size(); ++wi) {
+      const Wave& wave = s.waves[wi];
+      const Range mine = share(tasks_of(wave), threads, self);
+      for (int t = mine.begin; t < mine.end; ++t) {
+        const size_t m = static_cast<size_t>(t % n), c = task_chunk(wave, t);
         float* l1 = s.l1.data() + m * static_cast<size_t>(L.n_filters());
-        chunk_stats(L, nets[m], L.chunks()[c], l1, s.stats[m * n_chunks + c]);
+        chunk_stats(L, nets[m], L.chunks()[c], entropy, l1, s.stats[m * n_chunks + c]);
       }
+#pragma omp barrier
       if (entropy) {
-#pragma omp for schedule(static)
-        for (int t = 0; t < tasks; ++t) {
-          const size_t m = static_cast<size_t>(t / span), c = static_cast<size_t>(wave.chunk_begin + t % span);
+        // While binning the chunks it read in (a), a thread prefetches its share of the next wave,
+        // task for task.
+        const Wave* next = wi + 1 < s.waves.size() ? &s.waves[wi + 1] : nullptr;
+        const Range ahead = next ? share(tasks_of(*next), threads, self) : Range{0, 0};
+        for (int t = mine.begin; t < mine.end; ++t) {
+          const size_t m = static_cast<size_t>(t % n), c = task_chunk(wave, t);
           const int g = L.chunks()[c].group;
           const int first = L.group_chunk_begin()[static_cast<size_t>(g)];
+          const int a = ahead.begin + (t - mine.begin);
+          const Run prefetch = a < ahead.end ? chunk_run(L, nets[static_cast<size_t>(a % n)], L.chunks()[task_chunk(*next, a)])
+                                             : Run{nullptr, 0};
           chunk_bins(L, nets[m], L.chunks()[c], s.stats.data() + m * n_chunks + static_cast<size_t>(first),
-                     L.group_chunk_begin()[static_cast<size_t>(g) + 1] - first, s.stats[m * n_chunks + c]);
+                     L.group_chunk_begin()[static_cast<size_t>(g) + 1] - first, prefetch, s.stats[m * n_chunks + c]);
         }
+#pragma omp barrier
       }
 #pragma omp single
       coefficients(L, o, wave.group_begin, wave.group_end, s, r);
       // No barrier after (d): the next wave reads other groups' weights.
-#pragma omp for schedule(static) nowait
-      for (int b = wave.block_begin; b < wave.block_end; ++b) {
+      const int block_end = first_block(wave, threads, self + 1);
+      for (int b = first_block(wave, threads, self); b < block_end; ++b) {
         const Block& block = s.blocks[static_cast<size_t>(b)];
-        for (size_t m = 0; m < static_cast<size_t>(n); ++m)
+        for (size_t m = 0; m < static_cast<size_t>(n); ++m) {
           w[m] = s.weights[m * n_groups + static_cast<size_t>(block.group)];
-        blend_ring(arenas, block.begin, block.len, w.data(), prev);
+          rows[m] = nets[m].arena + block.begin;
+        }
+        blend_ring(rows, n, block.len, w);
       }
     }
     // The buffers after every wave's coefficients (the last single's barrier).
-    std::vector<void*> buffers(nets.size());
+    void** buffers = s.buffers.data() + static_cast<size_t>(self) * static_cast<size_t>(n);
 #pragma omp for schedule(dynamic)
     for (int b = 0; b < n_buffers; ++b) {
       const FgTensor& t = L.tensors()[static_cast<size_t>(L.buffers()[static_cast<size_t>(b)])];
       if (t.group < 0 || t.numel == 0) continue;
       for (int m = 0; m < n; ++m) {
-        buffers[static_cast<size_t>(m)] = nets[static_cast<size_t>(m)].buffers[static_cast<size_t>(b)];
-        w[static_cast<size_t>(m)] = s.weights[static_cast<size_t>(m) * n_groups + static_cast<size_t>(t.group)];
+        buffers[m] = nets[static_cast<size_t>(m)].buffers[static_cast<size_t>(b)];
+        w[m] = s.weights[static_cast<size_t>(m) * n_groups + static_cast<size_t>(t.group)];
       }
-      blend_buffer_ring(buffers, t.dtype, t.numel, w.data());
+      blend_buffer_ring(buffers, n, t.dtype, t.numel, w);
     }
   }
 }

@@ -6,7 +6,9 @@
 #include <limits>
 
 #include "kernels/cpu/avx2/cpu_features.h"
+#include "kernels/cpu/avx512/cpu_features.h"
 #include "reactivation/fg/cpu/avx2/fg_rows_avx2.h"
+#include "reactivation/fg/cpu/avx512/fg_rows_avx512.h"
 #include "reactivation/fg/cpu/fg_cpu_parts.h"
 #include "reactivation/filter_norms.h"
 
@@ -22,13 +24,21 @@ inline Float4 load4(const float* p) {
   return v;
 }
 
+bool use_avx512(FgIsa isa) { return isa == FgIsa::kBest && kernels::cpu::avx512::cpu_has_avx512(); }
+bool use_avx2(FgIsa isa) { return isa != FgIsa::kPortable && kernels::cpu::avx2::cpu_has_avx2_fma(); }
+
 }  // namespace
 
 MinMax min_max(const float* x, int64_t n, FgIsa isa) {
   constexpr float kNan = std::numeric_limits<float>::quiet_NaN();
   MinMax r{x[0], x[0]};
   int64_t i = 0;
-  if (isa == FgIsa::kBest && n >= 8 && kernels::cpu::avx2::cpu_has_avx2_fma()) {
+  if (use_avx512(isa) && n >= 16) {
+    bool nan = false;
+    i = n / 16 * 16;
+    kernels::cpu::avx512::fg_min_max(x, i, &r.lo, &r.hi, &nan);
+    if (nan) return {kNan, kNan};
+  } else if (use_avx2(isa) && n >= 8) {
     bool nan = false;
     i = n / 8 * 8;
     kernels::cpu::avx2::fg_min_max(x, i, &r.lo, &r.hi, &nan);
@@ -55,45 +65,62 @@ MinMax min_max(const float* x, int64_t n, FgIsa isa) {
   return r;
 }
 
-void bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, FgIsa isa) {
+void bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, FgIsa isa, const float* ahead,
+                int64_t ahead_n) {
   if (!(edges[0] == edges[0])) return;
-  int64_t c[kEntropyBins + 1] = {};  // c[j]: elements at or above edge j
   int64_t i = 0;
-  if (isa == FgIsa::kBest && kernels::cpu::avx2::cpu_has_avx2_fma()) {
-    i = n / 8 * 8;
-    kernels::cpu::avx2::fg_edge_counts(x, i, edges, c);
+  if (use_avx512(isa)) {
+    i = n / 16 * 16;
+    kernels::cpu::avx512::fg_bin_counts(x, i, edges, counts, ahead, ahead_n);
   } else {
-    Float4 e[kEntropyBins + 1];
-    for (int j = 0; j <= kEntropyBins; ++j) e[j] = Float4{} + edges[j];
-    Int4 at_or_above[kEntropyBins + 1] = {};  // lane sums of -[x >= edge j]
-    for (; i + 4 <= n; i += 4) {
-      const Float4 v = load4(x + i);
-      for (int j = 0; j <= kEntropyBins; ++j) at_or_above[j] += v >= e[j];
+    int64_t c[kEntropyBins + 1] = {};  // c[j]: elements at or above edge j
+    if (use_avx2(isa)) {
+      i = n / 8 * 8;
+      kernels::cpu::avx2::fg_edge_counts(x, i, edges, c);
+    } else {
+      Float4 e[kEntropyBins + 1];
+      for (int j = 0; j <= kEntropyBins; ++j) e[j] = Float4{} + edges[j];
+      Int4 at_or_above[kEntropyBins + 1] = {};  // lane sums of -[x >= edge j]
+      for (; i + 4 <= n; i += 4) {
+        const Float4 v = load4(x + i);
+        for (int j = 0; j <= kEntropyBins; ++j) at_or_above[j] += v >= e[j];
+      }
+      for (int j = 0; j <= kEntropyBins; ++j)
+        for (int l = 0; l < 4; ++l) c[j] -= at_or_above[j][l];
     }
-    for (int j = 0; j <= kEntropyBins; ++j)
-      for (int l = 0; l < 4; ++l) c[j] -= at_or_above[j][l];
+    for (int b = 0; b < kEntropyBins; ++b) counts[b] += c[b] - c[b + 1];
   }
-  for (int b = 0; b < kEntropyBins; ++b) counts[b] += c[b] - c[b + 1];
   for (; i < n; ++i) {
     const int b = entropy_bin(x[i], edges);
     if (b < kEntropyBins) ++counts[b];
   }
 }
 
-void blend_ring(const std::vector<float*>& arenas, int64_t begin, int64_t len, const FgBlendWeights* w, float* prev) {
-  const size_t n = arenas.size();
-  std::memcpy(prev, arenas[n - 1] + begin, static_cast<size_t>(len) * sizeof(float));
-  for (size_t k = 0; k < n; ++k) {
-    float* x = arenas[k] + begin;
-    const FgBlendWeights wk = w[k];
-    if (wk.scion == 0.0f) {  // fg_blend keeps x; prev moves on to x
-      std::memcpy(prev, x, static_cast<size_t>(len) * sizeof(float));
-      continue;
+void blend_ring(float* const* x, int n, int64_t len, const FgBlendWeights* w, FgIsa isa) {
+  static_assert(sizeof(FgBlendWeights) == 2 * sizeof(float), "the AVX-512 loop reads {self, scion} pairs");
+  int64_t i = 0;
+  if (use_avx512(isa)) {
+    kernels::cpu::avx512::fg_blend_ring(x, n, len, &w[0].self);
+    return;
+  }
+  // Every network's vector is read before it is written, its predecessor's carried in a register.
+  for (; i + 4 <= len; i += 4) {
+    Float4 prev = load4(x[n - 1] + i);
+    for (int k = 0; k < n; ++k) {
+      const Float4 cur = load4(x[k] + i);
+      if (w[k].scion != 0.0f) {  // else fg_blend keeps x
+        const Float4 y = cur * w[k].self + prev * w[k].scion;
+        std::memcpy(x[k] + i, &y, sizeof y);
+      }
+      prev = cur;
     }
-    for (int64_t i = 0; i < len; ++i) {
-      const float cur = x[i];
-      x[i] = fg_blend(cur, prev[i], wk);
-      prev[i] = cur;
+  }
+  for (; i < len; ++i) {
+    float prev = x[n - 1][i];
+    for (int k = 0; k < n; ++k) {
+      const float cur = x[k][i];
+      x[k][i] = fg_blend(cur, prev, w[k]);
+      prev = cur;
     }
   }
 }
@@ -101,11 +128,10 @@ void blend_ring(const std::vector<float*>& arenas, int64_t begin, int64_t len, c
 namespace {
 
 template <class T, class Blend>
-void buffer_ring(const std::vector<void*>& buffers, int64_t numel, const FgBlendWeights* w, Blend blend) {
-  const size_t n = buffers.size();
+void buffer_ring(void* const* buffers, int n, int64_t numel, const FgBlendWeights* w, Blend blend) {
   for (int64_t i = 0; i < numel; ++i) {
     T prev = static_cast<T*>(buffers[n - 1])[i];
-    for (size_t k = 0; k < n; ++k) {
+    for (int k = 0; k < n; ++k) {
       T& x = static_cast<T*>(buffers[k])[i];
       const T cur = x;
       x = blend(cur, prev, w[k]);
@@ -116,12 +142,12 @@ void buffer_ring(const std::vector<void*>& buffers, int64_t numel, const FgBlend
 
 }  // namespace
 
-void blend_buffer_ring(const std::vector<void*>& buffers, DType dtype, int64_t numel, const FgBlendWeights* w) {
+void blend_buffer_ring(void* const* buffers, int n, DType dtype, int64_t numel, const FgBlendWeights* w) {
   switch (dtype) {
-    case DType::kFloat32: buffer_ring<float>(buffers, numel, w, fg_blend); break;
-    case DType::kInt64: buffer_ring<int64_t>(buffers, numel, w, fg_blend_counter); break;
+    case DType::kFloat32: buffer_ring<float>(buffers, n, numel, w, fg_blend); break;
+    case DType::kInt64: buffer_ring<int64_t>(buffers, n, numel, w, fg_blend_counter); break;
     case DType::kInt32:
-      buffer_ring<int32_t>(buffers, numel, w, [](int32_t x, int32_t s, FgBlendWeights wk) {
+      buffer_ring<int32_t>(buffers, n, numel, w, [](int32_t x, int32_t s, FgBlendWeights wk) {
         return static_cast<int32_t>(fg_blend_counter(x, s, wk));
       });
       break;

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "reactivation/step_clock.h"
 #include "reactivation/cuda/device_arrays.h"
+#include "reactivation/cuda/device_columns.h"
 #include "kernels/cuda/runtime.h"
 #include "reactivation/fg/cuda/fg_device.h"
 #include "reactivation/fg/fg_coefficient.h"
@@ -52,84 +53,68 @@ FgCudaWorkspace::FgCudaWorkspace(const FgLayout& L, int n_models) : impl_(std::m
   d.n_groups = L.n_groups();
   d.n_filters = L.n_filters();
   d.n_chunks = static_cast<int32_t>(L.chunks().size());
-  std::vector<int64_t> g_offset, g_first;
-  std::vector<int32_t> g_filters, g_len, g_own, g_input, g_in, g_out, g_ks, filter_group;
-  for (int gi = 0; gi < L.n_groups(); ++gi) {
-    const FgGroup& g = L.groups()[static_cast<size_t>(gi)];
-    g_offset.push_back(g.offset);
-    g_first.push_back(g.first_filter);
-    g_filters.push_back(g.n_filters);
-    g_len.push_back(g.filter_len);
-    g_own.push_back(g.own_bn);
-    g_input.push_back(g.input_bn);
-    g_in.push_back(g.in_per_group);
-    g_out.push_back(g.out_per_group);
-    g_ks.push_back(g.kernel_size);
-    filter_group.insert(filter_group.end(), static_cast<size_t>(g.n_filters), gi);
-  }
-  d.group_offset = w.arrays.upload(g_offset, stream);
-  d.group_first_filter = w.arrays.upload(g_first, stream);
-  d.group_filters = w.arrays.upload(g_filters, stream);
-  d.group_filter_len = w.arrays.upload(g_len, stream);
-  d.group_own_bn = w.arrays.upload(g_own, stream);
-  d.group_input_bn = w.arrays.upload(g_input, stream);
-  d.group_in_per_group = w.arrays.upload(g_in, stream);
-  d.group_out_per_group = w.arrays.upload(g_out, stream);
-  d.group_kernel_size = w.arrays.upload(g_ks, stream);
-  d.filter_group = w.arrays.upload(filter_group, stream);
-  std::vector<int32_t> c_group, c_begin, c_end;
-  for (const FgChunk& c : L.chunks()) {
-    c_group.push_back(c.group);
-    c_begin.push_back(c.filter_begin);
-    c_end.push_back(c.filter_end);
-  }
-  d.chunk_group = w.arrays.upload(c_group, stream);
-  d.chunk_filter_begin = w.arrays.upload(c_begin, stream);
-  d.chunk_filter_end = w.arrays.upload(c_end, stream);
+  // The layout's tables, column by column, in one copy.
+  reactivation_cuda::DeviceColumns columns;
+  const std::vector<FgGroup>& groups = L.groups();
+  columns.add(&d.group_offset, groups, [](const FgGroup& g) { return g.offset; });
+  columns.add(&d.group_first_filter, groups, [](const FgGroup& g) { return g.first_filter; });
+  columns.add(&d.group_filters, groups, [](const FgGroup& g) { return g.n_filters; });
+  columns.add(&d.group_filter_len, groups, [](const FgGroup& g) { return g.filter_len; });
+  columns.add(&d.group_own_bn, groups, [](const FgGroup& g) { return g.own_bn; });
+  columns.add(&d.group_input_bn, groups, [](const FgGroup& g) { return g.input_bn; });
+  columns.add(&d.group_in_per_group, groups, [](const FgGroup& g) { return g.in_per_group; });
+  columns.add(&d.group_out_per_group, groups, [](const FgGroup& g) { return g.out_per_group; });
+  columns.add(&d.group_kernel_size, groups, [](const FgGroup& g) { return g.kernel_size; });
+  std::vector<int32_t> filter_group;
+  for (int gi = 0; gi < L.n_groups(); ++gi)
+    filter_group.insert(filter_group.end(), static_cast<size_t>(groups[static_cast<size_t>(gi)].n_filters), gi);
+  columns.add(&d.filter_group, filter_group);
+  columns.add(&d.chunk_group, L.chunks(), [](const FgChunk& c) { return c.group; });
+  columns.add(&d.chunk_filter_begin, L.chunks(), [](const FgChunk& c) { return c.filter_begin; });
+  columns.add(&d.chunk_filter_end, L.chunks(), [](const FgChunk& c) { return c.filter_end; });
 
   // External blend: tiles of the segments, then the buffers of a group.
-  std::vector<int64_t> t_begin;
-  std::vector<int32_t> t_len, t_group;
-  for (const FgSegment& s : L.segments()) {
-    for (int64_t b = s.begin; b < s.end; b += kTileElements) {
-      t_begin.push_back(b);
-      t_len.push_back(static_cast<int32_t>(std::min(kTileElements, s.end - b)));
-      t_group.push_back(s.group);
-    }
-  }
-  d.n_tiles = static_cast<int32_t>(t_begin.size());
-  d.tile_begin = w.arrays.upload(t_begin, stream);
-  d.tile_len = w.arrays.upload(t_len, stream);
-  d.tile_group = w.arrays.upload(t_group, stream);
-  std::vector<int32_t> bb, bb_group;
-  std::vector<int64_t> bb_numel;
-  std::vector<uint8_t> bb_dtype;
+  struct Tile {
+    int64_t begin;
+    int32_t len, group;
+  };
+  std::vector<Tile> tiles;
+  for (const FgSegment& seg : L.segments())
+    for (int64_t b = seg.begin; b < seg.end; b += kTileElements)
+      tiles.push_back({b, static_cast<int32_t>(std::min(kTileElements, seg.end - b)), seg.group});
+  d.n_tiles = static_cast<int32_t>(tiles.size());
+  columns.add(&d.tile_begin, tiles, [](const Tile& t) { return t.begin; });
+  columns.add(&d.tile_len, tiles, [](const Tile& t) { return t.len; });
+  columns.add(&d.tile_group, tiles, [](const Tile& t) { return t.group; });
+  struct BlendBuffer {
+    int32_t buffer, group;
+    int64_t numel;
+    DType dtype;
+  };
+  std::vector<BlendBuffer> blend_buffers;
   for (size_t b = 0; b < L.buffers().size(); ++b) {
     const FgTensor& t = L.tensors()[static_cast<size_t>(L.buffers()[b])];
-    if (t.group < 0 || t.numel == 0) continue;
-    bb.push_back(static_cast<int32_t>(b));
-    bb_group.push_back(t.group);
-    bb_numel.push_back(t.numel);
-    bb_dtype.push_back(static_cast<uint8_t>(t.dtype));
+    if (t.group >= 0 && t.numel > 0) blend_buffers.push_back({static_cast<int32_t>(b), t.group, t.numel, t.dtype});
   }
-  d.n_blend_buffers = static_cast<int32_t>(bb.size());
-  d.blend_buffer = w.arrays.upload(bb, stream);
-  d.blend_buffer_group = w.arrays.upload(bb_group, stream);
-  d.blend_buffer_numel = w.arrays.upload(bb_numel, stream);
-  d.blend_buffer_dtype = w.arrays.upload(bb_dtype, stream);
+  d.n_blend_buffers = static_cast<int32_t>(blend_buffers.size());
+  columns.add(&d.blend_buffer, blend_buffers, [](const BlendBuffer& b) { return b.buffer; });
+  columns.add(&d.blend_buffer_group, blend_buffers, [](const BlendBuffer& b) { return b.group; });
+  columns.add(&d.blend_buffer_numel, blend_buffers, [](const BlendBuffer& b) { return b.numel; });
+  columns.add(&d.blend_buffer_dtype, blend_buffers, [](const BlendBuffer& b) { return static_cast<uint8_t>(b.dtype); });
 
   // Filter-level grafting: the BN channels, then tiles over the BN tensors and the conv weights.
-  std::vector<int64_t> first_channel{0}, gamma, f_offset, f_begin;
-  std::vector<int32_t> f_group, f_bn, f_buffer, f_len;
+  struct FilterTile {
+    int32_t group, bn;
+    int64_t offset;
+    int32_t buffer;
+    int64_t begin;
+    int32_t len;
+  };
+  std::vector<FilterTile> filter_tiles;
+  std::vector<int64_t> first_channel{0}, gamma;
   const auto add_tiles = [&](int32_t group, int32_t bn, const FgTensor& t) {
-    for (int64_t b = 0; b < t.numel; b += kTileElements) {
-      f_group.push_back(group);
-      f_bn.push_back(bn);
-      f_offset.push_back(t.offset);
-      f_buffer.push_back(t.buffer);
-      f_begin.push_back(b);
-      f_len.push_back(static_cast<int32_t>(std::min(kTileElements, t.numel - b)));
-    }
+    for (int64_t b = 0; b < t.numel; b += kTileElements)
+      filter_tiles.push_back({group, bn, t.offset, t.buffer, b, static_cast<int32_t>(std::min(kTileElements, t.numel - b))});
   };
   for (size_t l = 0; l < L.bns().size(); ++l) {
     const FgBn& bn = L.bns()[l];
@@ -139,18 +124,18 @@ FgCudaWorkspace::FgCudaWorkspace(const FgLayout& L, int n_models) : impl_(std::m
     for (int member : {bn.weight, bn.bias, bn.running_mean, bn.running_var})
       add_tiles(-1, static_cast<int32_t>(l), L.tensors()[static_cast<size_t>(member)]);
   }
-  for (int gi = 0; gi < L.n_groups(); ++gi)
-    add_tiles(gi, -1, L.tensors()[static_cast<size_t>(L.groups()[static_cast<size_t>(gi)].conv)]);
+  for (const FgGroup& g : groups) add_tiles(static_cast<int32_t>(&g - groups.data()), -1, L.tensors()[static_cast<size_t>(g.conv)]);
   d.n_channels = first_channel.back();
-  d.bn_first_channel = w.arrays.upload(first_channel, stream);
-  d.channel_gamma = w.arrays.upload(gamma, stream);
-  d.n_filter_tiles = static_cast<int32_t>(f_group.size());
-  d.ftile_group = w.arrays.upload(f_group, stream);
-  d.ftile_bn = w.arrays.upload(f_bn, stream);
-  d.ftile_offset = w.arrays.upload(f_offset, stream);
-  d.ftile_buffer = w.arrays.upload(f_buffer, stream);
-  d.ftile_begin = w.arrays.upload(f_begin, stream);
-  d.ftile_len = w.arrays.upload(f_len, stream);
+  columns.add(&d.bn_first_channel, first_channel);
+  columns.add(&d.channel_gamma, gamma);
+  d.n_filter_tiles = static_cast<int32_t>(filter_tiles.size());
+  columns.add(&d.ftile_group, filter_tiles, [](const FilterTile& t) { return t.group; });
+  columns.add(&d.ftile_bn, filter_tiles, [](const FilterTile& t) { return t.bn; });
+  columns.add(&d.ftile_offset, filter_tiles, [](const FilterTile& t) { return t.offset; });
+  columns.add(&d.ftile_buffer, filter_tiles, [](const FilterTile& t) { return t.buffer; });
+  columns.add(&d.ftile_begin, filter_tiles, [](const FilterTile& t) { return t.begin; });
+  columns.add(&d.ftile_len, filter_tiles, [](const FilterTile& t) { return t.len; });
+  columns.upload(w.arrays, stream);
 
   // Storage pointers (uploaded by each step when they change) and scratch.
   w.d_arenas = w.arrays.allocate<float*>(static_cast<size_t>(n_models));
@@ -171,8 +156,6 @@ FgCudaWorkspace::FgCudaWorkspace(const FgLayout& L, int n_models) : impl_(std::m
   s.weights = w.arrays.allocate<FgBlendWeights>(static_cast<size_t>(n_models) * static_cast<size_t>(L.n_groups()));
   s.channel_w = w.arrays.allocate<float>(static_cast<size_t>(d.n_channels) * static_cast<size_t>(n_models));
   s.channel_ok = w.arrays.allocate<uint8_t>(static_cast<size_t>(d.n_channels) * static_cast<size_t>(n_models));
-  // The uploads read host vectors that die with this constructor.
-  REVIVE_CUDA_CHECK(cudaStreamSynchronize(stream));
 }
 
 FgCudaWorkspace::~FgCudaWorkspace() = default;

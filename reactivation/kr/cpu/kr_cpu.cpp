@@ -9,6 +9,7 @@
 
 #include "reactivation/cpu_step.h"
 #include "reactivation/home_chunks.h"
+#include "reactivation/kr/cpu/kr_filter_1x1.h"
 #include "reactivation/kr/kr_math.h"
 #include "reactivation/order_keys.h"
 #include "reactivation/select_keys.h"
@@ -17,10 +18,6 @@ namespace revive {
 namespace {
 
 constexpr uint64_t kAllBelow = std::numeric_limits<uint64_t>::max();  // above every order key
-
-// GCC vector extensions: SSE on x86-64, NEON elsewhere.
-using F4 = float __attribute__((vector_size(16)));
-using I4 = int32_t __attribute__((vector_size(16)));
 
 // Below this much work a stage runs on one thread, where a parallel region costs more than it
 // saves: C2's filters taking part (a few selections per layer), C3's weights of invalid filters.
@@ -161,8 +158,10 @@ void reactivate_filter(const FilterTable& table, float* arena, int32_t f, double
   if (n_invalid == 0) return;
   float* w = arena + table.filters().offset[f];
   if (len == 1) {
-    for (int32_t c = 0; c < n_kernels; ++c) kappa[c] = 0.0f + std::fabs(w[c]);  // kr_kernel_l1 of one weight
-  } else if (len == 9) {
+    kr_reactivate_1x1(w, n_kernels, n_invalid, work, counts.rescale);
+    return;
+  }
+  if (len == 9) {
     kernel_norms<9>(w, n_kernels, len, kappa);  // 3x3 kernels, unrolled
   } else {
     kernel_norms<0>(w, n_kernels, len, kappa);
@@ -197,53 +196,17 @@ void reactivate_filter(const FilterTable& table, float* arena, int32_t f, double
     const uint32_t key = magnitude_key(kappa[c]);
     return (c != best) & ((key < threshold) | ((key == threshold) & (c < cutoff)));
   };
-  if (len > 1) {
-    // The selected kernels' indices first, in a branch-free pass (which kernels are selected is
-    // unpredictable), then their rescales.
-    int32_t n_selected = 0;
-    for (int32_t c = 0; c < n_kernels; ++c) {
-      work[n_selected] = static_cast<uint32_t>(c);
-      n_selected += selected(c);
-    }
-    for (int32_t i = 0; i < n_selected; ++i) {
-      const int32_t c = static_cast<int32_t>(work[i]);
-      kr_rescale_kernel(w + static_cast<int64_t>(c) * len, len, kappa[best], kappa[c], counts.rescale);
-    }
-    return;
+  // The selected kernels' indices first, in a branch-free pass (which kernels are selected is
+  // unpredictable), then their rescales.
+  int32_t n_selected = 0;
+  for (int32_t c = 0; c < n_kernels; ++c) {
+    work[n_selected] = static_cast<uint32_t>(c);
+    n_selected += selected(c);
   }
-  // 1x1 kernels, four at a time: kr_rescale_kernel's arithmetic and statuses (kr_rescale_factor)
-  // on 4-float vectors, then the rest one by one. Scalar, the division and the unpredictable
-  // selection cost MobileNetV2's step most of its time. Keys are below 2^31: signed compares
-  // (SSE2 has no unsigned ones).
-  const float best_l1 = kappa[best];
-  const I4 best_ok = I4{} - static_cast<int32_t>(best_l1 <= kKrMaxBestL1);
-  const int32_t t = static_cast<int32_t>(threshold), nan_key = static_cast<int32_t>(kNanMagnitudeKey);
-  I4 rescaled{}, zero_norm{}, non_finite{};
-  int32_t c = 0;
-  for (; c + 4 <= n_kernels; c += 4) {
-    F4 k, x;
-    std::memcpy(&k, kappa + c, sizeof k);
-    std::memcpy(&x, w + c, sizeof x);
-    const I4 bits = reinterpret_cast<I4>(k) & 0x7fffffff;
-    const I4 key = bits < nan_key ? bits : I4{} + nan_key;  // magnitude_key
-    const I4 index = I4{0, 1, 2, 3} + c;
-    const I4 in = (index != best) & ((key < t) | ((key == t) & (index < cutoff)));
-    const F4 r = best_l1 / k;
-    const I4 zero = k == 0.0f;
-    const I4 ok = ((reinterpret_cast<I4>(r) & 0x7f800000) != 0x7f800000) & best_ok & ~zero;
-    x = (in & ok) != 0 ? x * r : x;
-    std::memcpy(w + c, &x, sizeof x);
-    rescaled -= in & ok;
-    zero_norm -= in & zero;
-    non_finite -= in & ~zero & ~ok;
+  for (int32_t i = 0; i < n_selected; ++i) {
+    const int32_t c = static_cast<int32_t>(work[i]);
+    kr_rescale_kernel(w + static_cast<int64_t>(c) * len, len, kappa[best], kappa[c], counts.rescale);
   }
-  for (int i = 0; i < 4; ++i) {
-    counts.rescale[0] += rescaled[i];
-    counts.rescale[1] += zero_norm[i];
-    counts.rescale[2] += non_finite[i];
-  }
-  for (; c < n_kernels; ++c)
-    if (selected(c)) kr_rescale_kernel(w + c, 1, best_l1, kappa[c], counts.rescale);
 }
 
 }  // namespace

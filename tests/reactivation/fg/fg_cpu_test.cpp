@@ -99,5 +99,21 @@ TEST(FgCpu, ScratchFollowsTheLayoutAndNetworkCount) {
   }
 }
 
+TEST(FgCpu, RefusesNetworksThatShareStorage) {
+  FgOptions o = fg_preset("reference");
+  o.models = 2;
+  auto a = make_fg_nets("resnet20", 2, 12);
+  const FgLayout L = fg_layout(*a[0].model, *a[0].arena, o.scope);
+  FgCpuScratch scratch;
+  std::vector<FgNetwork> nets = fg_networks(a);
+  nets[1].buffers[3] = nets[0].buffers[3];
+  EXPECT_THROW(fg_apply_cpu(L, nets, o, 0, 0, scratch), Error);
+  nets = fg_networks(a);
+  nets[1].arena = nets[0].arena;
+  EXPECT_THROW(fg_apply_cpu(L, nets, o, 0, 0, scratch), Error);
+  nets = fg_networks(a);
+  EXPECT_NO_THROW(fg_apply_cpu(L, nets, o, 0, 0, scratch));
+}
+
 }  // namespace
 }  // namespace revive

@@ -1,9 +1,11 @@
 // FG's bin counts (the shared bins of reactivation/tensor_entropy.h, §2.4) on edge values of
-// inexact widths in both CPU loops, the coefficient of §2.5 at known dH with numpy's rounding,
-// the truncating counter blend, and the noise scions' normal draws.
+// inexact widths and collapsed edges in every CPU loop, the ring blend of every loop, the
+// coefficient of §2.5 at known dH with numpy's rounding, the truncating counter blend, and the
+// noise scions' normal draws.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -44,7 +46,7 @@ TEST(FgBins, EdgeValuesOfInexactWidthsGoWhereTheFloatEdgesPutThem) {
       }
     }
     // The CPU path's vector counts of the same values, with either loop.
-    for (fg_cpu::FgIsa isa : {fg_cpu::FgIsa::kBest, fg_cpu::FgIsa::kPortable}) {
+    for (fg_cpu::FgIsa isa : {fg_cpu::FgIsa::kBest, fg_cpu::FgIsa::kAvx2, fg_cpu::FgIsa::kPortable}) {
       int64_t counts[kEntropyBins] = {};
       fg_cpu::bin_counts(xs.data(), static_cast<int64_t>(xs.size()), edges, counts, isa);
       for (int k = 0; k < kEntropyBins; ++k) {
@@ -66,7 +68,7 @@ TEST(FgBins, NanAndInfiniteRangesCountNothing) {
   EXPECT_EQ(entropy_bin(0.0f, edges), kEntropyBins);
   const std::vector<float> x{-3e38f, 0.0f, 1.0f, 3e38f};
   EXPECT_EQ(tensor_entropy(x.data(), 4), 0.0f);
-  for (fg_cpu::FgIsa isa : {fg_cpu::FgIsa::kBest, fg_cpu::FgIsa::kPortable}) {
+  for (fg_cpu::FgIsa isa : {fg_cpu::FgIsa::kBest, fg_cpu::FgIsa::kAvx2, fg_cpu::FgIsa::kPortable}) {
     int64_t counts[kEntropyBins] = {};
     fg_cpu::bin_counts(x.data(), 4, edges, counts, isa);
     for (int64_t c : counts) EXPECT_EQ(c, 0);
@@ -88,7 +90,7 @@ TEST(FgBins, VectorCountsEqualPerElementBinsOnRandomRuns) {
   float edges[kEntropyBins + 1];
   entropy_bin_edges(mm.lo, mm.hi, edges);
   x[500] = std::numeric_limits<float>::quiet_NaN();  // in no bin, whichever loop meets it
-  for (fg_cpu::FgIsa isa : {fg_cpu::FgIsa::kBest, fg_cpu::FgIsa::kPortable}) {
+  for (fg_cpu::FgIsa isa : {fg_cpu::FgIsa::kBest, fg_cpu::FgIsa::kAvx2, fg_cpu::FgIsa::kPortable}) {
     for (int64_t n : {int64_t{1}, int64_t{3}, int64_t{4}, int64_t{8}, int64_t{17}, int64_t{1003}}) {
       int64_t fast[kEntropyBins] = {}, slow[kEntropyBins] = {};
       fg_cpu::bin_counts(x.data(), n, edges, fast, isa);
@@ -99,10 +101,36 @@ TEST(FgBins, VectorCountsEqualPerElementBinsOnRandomRuns) {
   }
 }
 
+TEST(FgBins, CollapsedEdgesAndConstantRunsInEveryLoop) {
+  // Near 1e6 floats are 0.0625 apart, so the edges of a range 0.5 wide (s = 0.05) round onto that
+  // grid and some coincide: their bins are empty, and an estimate from the offset is often off.
+  const float lo = 1e6f, hi = 1e6f + 0.5f;
+  float edges[kEntropyBins + 1];
+  entropy_bin_edges(lo, hi, edges);
+  std::vector<float> x;
+  for (int i = 0; i < 77; ++i) x.push_back(lo + 0.0625f * static_cast<float>((i * 5) % 9));
+  const std::vector<float> constant(37, 0.25f);
+  float constant_edges[kEntropyBins + 1];
+  entropy_bin_edges(0.25f, 0.25f, constant_edges);
+  for (fg_cpu::FgIsa isa : {fg_cpu::FgIsa::kBest, fg_cpu::FgIsa::kAvx2, fg_cpu::FgIsa::kPortable}) {
+    int64_t counts[kEntropyBins] = {}, expected[kEntropyBins] = {};
+    fg_cpu::bin_counts(x.data(), static_cast<int64_t>(x.size()), edges, counts, isa);
+    for (float v : x)
+      if (literal_bin(v, edges) < kEntropyBins) ++expected[literal_bin(v, edges)];
+    for (int b = 0; b < kEntropyBins; ++b) EXPECT_EQ(counts[b], expected[b]) << "bin " << b;
+    int64_t none[kEntropyBins] = {};
+    fg_cpu::bin_counts(constant.data(), static_cast<int64_t>(constant.size()), constant_edges, none, isa);
+    for (int64_t c : none) EXPECT_EQ(c, 0);
+  }
+  int empty = 0;
+  for (int b = 0; b < kEntropyBins; ++b) empty += edges[b] == edges[b + 1] ? 1 : 0;
+  EXPECT_GT(empty, 0) << "the range should collapse some bins";
+}
+
 TEST(FgBins, MinMaxOfBothLoopsPropagateNan) {
   std::vector<float> x(203);
   for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<float>(i) * 0.37f) * 3.0f;
-  for (fg_cpu::FgIsa isa : {fg_cpu::FgIsa::kBest, fg_cpu::FgIsa::kPortable}) {
+  for (fg_cpu::FgIsa isa : {fg_cpu::FgIsa::kBest, fg_cpu::FgIsa::kAvx2, fg_cpu::FgIsa::kPortable}) {
     for (int64_t n : {int64_t{1}, int64_t{7}, int64_t{8}, int64_t{9}, int64_t{64}, int64_t{203}}) {
       float lo = x[0], hi = x[0];
       for (int64_t i = 0; i < n; ++i) {
@@ -149,6 +177,39 @@ TEST(FgAlpha, FollowsTheFormulaAndRoundsAsNumpy) {
   EXPECT_TRUE(fg_skipped(fg_alpha(std::nan(""), paper)));
   const FgBlendWeights keep = fg_blend_weights(std::nan(""));
   EXPECT_EQ(fg_blend(-2.0f, INFINITY, keep), -2.0f);
+}
+
+TEST(FgBlend, RingOfEveryLoopEqualsPerElementBlends) {
+  // Runs of several lengths (vector bodies and tails) of 2, 3 and 5 networks, one of them skipped
+  // (weights {1, 0}) and holding an infinity, which the skip must keep and its successor take.
+  for (int n : {2, 3, 5}) {
+    for (int64_t len : {int64_t{1}, int64_t{5}, int64_t{16}, int64_t{37}, int64_t{100}}) {
+      std::vector<std::vector<float>> before(static_cast<size_t>(n));
+      std::vector<FgBlendWeights> w;
+      for (int k = 0; k < n; ++k) {
+        for (int64_t i = 0; i < len; ++i)
+          before[static_cast<size_t>(k)].push_back(std::sin(static_cast<float>(k * 131 + i) * 0.7f) * 2.0f);
+        w.push_back(k == 1 ? fg_blend_weights(std::nan("")) : fg_blend_weights(0.3 + 0.1 * k));
+      }
+      before[1][static_cast<size_t>(len / 2)] = INFINITY;
+      for (fg_cpu::FgIsa isa : {fg_cpu::FgIsa::kBest, fg_cpu::FgIsa::kAvx2, fg_cpu::FgIsa::kPortable}) {
+        std::vector<std::vector<float>> x = before;
+        std::vector<float*> rows;
+        for (auto& r : x) rows.push_back(r.data());
+        fg_cpu::blend_ring(rows.data(), n, len, w.data(), isa);
+        for (int k = 0; k < n; ++k) {
+          const auto& self = before[static_cast<size_t>(k)];
+          const auto& scion = before[static_cast<size_t>((k + n - 1) % n)];
+          for (int64_t i = 0; i < len; ++i) {
+            const float expected = fg_blend(self[static_cast<size_t>(i)], scion[static_cast<size_t>(i)], w[static_cast<size_t>(k)]);
+            const float got = x[static_cast<size_t>(k)][static_cast<size_t>(i)];
+            ASSERT_EQ(std::memcmp(&got, &expected, sizeof got), 0)
+                << "n " << n << " len " << len << " network " << k << " element " << i << ": " << got << " vs " << expected;
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST(FgBlend, CounterIsBlendedInFloatAndTruncated) {

@@ -1,0 +1,137 @@
+#include "reactivation/kr/cpu/avx512/kr_1x1_passes.h"
+
+#include <immintrin.h>
+
+namespace revive::kr_avx512 {
+namespace {
+
+// kNanMagnitudeKey (order_keys.h): the smallest NaN's bits, the key of every NaN.
+constexpr int32_t kNanKey = 0x7f800001;
+
+// The lanes of w[c, n) at most 16.
+__mmask16 lanes(int32_t c, int32_t n) {
+  return n - c >= 16 ? __mmask16(0xffff) : static_cast<__mmask16>((1u << (n - c)) - 1);
+}
+
+// magnitude_key of the weights in the mask's lanes (0 in the others): |w|'s bits, NaNs as one.
+__m512i keys16(const float* w, __mmask16 m) {
+  const __m512i bits = _mm512_and_si512(_mm512_castps_si512(_mm512_maskz_loadu_ps(m, w)),
+                                        _mm512_set1_epi32(0x7fffffff));
+  const __m512i nan = _mm512_set1_epi32(kNanKey);
+  return _mm512_mask_mov_epi32(bits, _mm512_cmpgt_epi32_mask(bits, nan), nan);
+}
+
+// The indices c, c + 1, ..., c + 15 (a function: a vector at namespace scope would be initialised
+// with AVX-512 instructions at start-up, on any CPU).
+__m512i indices(int32_t c) {
+  return _mm512_add_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                          _mm512_set1_epi32(c));
+}
+
+}  // namespace
+
+int32_t keys_and_best(const float* w, int32_t n, uint32_t* work) {
+  // Per lane the largest key (keys are below 2^31: signed compares) and its first index.
+  __m512i max_key = _mm512_set1_epi32(-1), max_at = _mm512_setzero_si512();
+  for (int32_t c = 0; c < n; c += 16) {
+    const __mmask16 m = lanes(c, n);
+    const __m512i key = keys16(w + c, m);
+    _mm512_mask_storeu_epi32(work + c, m, key);
+    const __mmask16 more = _mm512_mask_cmpgt_epi32_mask(m, key, max_key);
+    max_key = _mm512_mask_mov_epi32(max_key, more, key);
+    max_at = _mm512_mask_mov_epi32(max_at, more, indices(c));
+  }
+  // The lanes' largest, by a scalar loop (GCC 12's reduction intrinsics warn of uninitialised
+  // vectors inside its own headers).
+  alignas(64) int32_t lane_key[16], lane_at[16];
+  _mm512_store_si512(lane_key, max_key);
+  _mm512_store_si512(lane_at, max_at);
+  int32_t best_key = -1, best = n;
+  for (int i = 0; i < 16; ++i)
+    if (lane_key[i] > best_key || (lane_key[i] == best_key && lane_at[i] < best)) {
+      best_key = lane_key[i];
+      best = lane_at[i];
+    }
+  return best;
+}
+
+SelectRank select_rank_compress(uint32_t* keys, int32_t n, int32_t rank) {
+  // Below 256 keys, select_rank's first digit has fewer bits and its skipped blocks are few.
+  if (n < 256 || rank == 0) return select_rank(keys, n, rank);
+  __m512i any = _mm512_setzero_si512(), all = _mm512_set1_epi32(-1);
+  for (int32_t c = 0; c < n; c += 16) {
+    const __mmask16 m = lanes(c, n);
+    const __m512i k = _mm512_maskz_loadu_epi32(m, keys + c);
+    any = _mm512_or_si512(any, k);
+    all = _mm512_mask_and_epi32(all, m, all, k);
+  }
+  alignas(64) uint32_t lane_any[16], lane_all[16];
+  _mm512_store_si512(lane_any, any);
+  _mm512_store_si512(lane_all, all);
+  uint32_t total_any = 0, total_all = UINT32_MAX;
+  for (int i = 0; i < 16; ++i) {
+    total_any |= lane_any[i];
+    total_all &= lane_all[i];
+  }
+  if (total_any == total_all) return {total_all, rank};  // one value only
+  // The digit: 8 bits from the highest in which the keys differ (select_rank's first digit).
+  const int top = 31 - __builtin_clz(total_any ^ total_all);
+  const int shift = top >= 7 ? top - 7 : 0;
+  uint32_t hist[256] = {};
+  for (int32_t c = 0; c < n; ++c) ++hist[(keys[c] >> shift) & 0xff];
+  int32_t bucket = 0;
+  for (; static_cast<int32_t>(hist[bucket]) <= rank; ++bucket) rank -= static_cast<int32_t>(hist[bucket]);
+  const __m512i b = _mm512_set1_epi32(bucket), mask = _mm512_set1_epi32(0xff);
+  int32_t kept = 0;
+  for (int32_t c = 0; c < n; c += 16) {  // each store lands at or before its loads
+    const __mmask16 m = lanes(c, n);
+    const __m512i k = _mm512_maskz_loadu_epi32(m, keys + c);
+    const __mmask16 in = _mm512_mask_cmpeq_epi32_mask(m, _mm512_and_si512(_mm512_maskz_srli_epi32(m, k, static_cast<unsigned>(shift)), mask), b);
+    _mm512_mask_compressstoreu_epi32(keys + kept, in, k);
+    kept += __builtin_popcount(in);
+  }
+  return select_rank(keys, kept, rank);
+}
+
+int32_t count_key(const float* w, int32_t n, uint32_t key) {
+  const __m512i k = _mm512_set1_epi32(static_cast<int32_t>(key));
+  int32_t count = 0;
+  for (int32_t c = 0; c < n; c += 16) {
+    const __mmask16 m = lanes(c, n);
+    count += __builtin_popcount(_mm512_mask_cmpeq_epi32_mask(m, keys16(w + c, m), k));
+  }
+  return count;
+}
+
+void rescale(float* w, int32_t n, int32_t best, uint32_t threshold, int32_t cutoff, float best_l1, bool best_ok,
+             int64_t* counts) {
+  const __m512i t = _mm512_set1_epi32(static_cast<int32_t>(threshold));
+  const __m512i best_v = _mm512_set1_epi32(best), cutoff_v = _mm512_set1_epi32(cutoff);
+  const __m512 b = _mm512_set1_ps(best_l1);
+  const __m512i exponent = _mm512_set1_epi32(0x7f800000);
+  int64_t rescaled = 0, zero_norm = 0, non_finite = 0;
+  for (int32_t c = 0; c < n; c += 16) {
+    const __mmask16 m = lanes(c, n);
+    const __m512 x = _mm512_maskz_loadu_ps(m, w + c);
+    const __m512i key = keys16(w + c, m);
+    const __m512i index = indices(c);
+    const __mmask16 below = _mm512_cmplt_epi32_mask(key, t);
+    const __mmask16 tie = _mm512_cmpeq_epi32_mask(key, t) & _mm512_cmplt_epi32_mask(index, cutoff_v);
+    const __mmask16 in = m & _mm512_cmpneq_epi32_mask(index, best_v) & (below | tie);
+    const __m512 k = _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7fffffff)));
+    const __m512 r = _mm512_div_ps(b, k);
+    const __mmask16 zero = _mm512_cmp_ps_mask(k, _mm512_setzero_ps(), _CMP_EQ_OQ);
+    const __mmask16 finite =
+        _mm512_cmpneq_epi32_mask(_mm512_and_si512(_mm512_castps_si512(r), exponent), exponent);
+    const __mmask16 ok = best_ok ? static_cast<__mmask16>(finite & ~zero) : __mmask16(0);
+    _mm512_mask_storeu_ps(w + c, in & ok, _mm512_mul_ps(x, r));
+    rescaled += __builtin_popcount(in & ok);
+    zero_norm += __builtin_popcount(in & zero);
+    non_finite += __builtin_popcount(in & ~zero & ~ok);
+  }
+  counts[0] += rescaled;
+  counts[1] += zero_norm;
+  counts[2] += non_finite;
+}
+
+}  // namespace revive::kr_avx512

@@ -1,0 +1,32 @@
+// The passes over a filter of 1x1 kernels that reactivation/kr/cpu/kr_filter_1x1.cpp runs for C3
+// and the rescale (§3.2), in AVX-512: 16 kernels at a time, with masks where the portable loops
+// need three logic operations per blend, and masked loads for the last ones. The only file built
+// with -mavx512f for KR (CMakeLists.txt); raw-pointer functions, no shared inline code; callers
+// check kernels::cpu::avx512::cpu_has_avx512() first. Each gives the portable pass's bits.
+#pragma once
+
+#include <cstdint>
+
+#include "reactivation/select_keys.h"
+
+namespace revive::kr_avx512 {
+
+// work[c] = magnitude_key(w[c]) for c < n; returns the first index of the largest key.
+int32_t keys_and_best(const float* w, int32_t n, uint32_t* work);
+
+// select_rank(keys, n, rank) (keys clobbered), its first radix round here: the 8-bit digit below
+// the bits all keys share, a histogram, and the kept bucket's keys moved to the front by compress
+// stores, where select_rank's portable pass goes key by key; select_rank on those then. Keys are
+// below 2^31.
+SelectRank select_rank_compress(uint32_t* keys, int32_t n, int32_t rank);
+
+// How many of w[0, n) have magnitude_key == key.
+int32_t count_key(const float* w, int32_t n, uint32_t key);
+
+// w[c] *= best_l1 / |w[c]| for the selected kernels (c != best, key below threshold or equal to
+// it before cutoff) whose factor kr_rescale_factor accepts (best_ok: best_l1 <= kKrMaxBestL1);
+// counts[0..2] += rescaled, zero norm, non-finite, as kr_rescale_kernel counts them.
+void rescale(float* w, int32_t n, int32_t best, uint32_t threshold, int32_t cutoff, float best_l1, bool best_ok,
+             int64_t* counts);
+
+}  // namespace revive::kr_avx512
