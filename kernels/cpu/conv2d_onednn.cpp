@@ -10,7 +10,7 @@
 // post-op, which gives the += the API promises without a separate pass.
 //
 // Plans (primitive descriptors, primitives, reorders) are cached per operation, algorithm, shapes,
-// parameters, layouts and team (onednn::plan_team); temporary buffers come from the caching
+// parameters and layouts, and per team (onednn::PlanCache); temporary buffers come from the caching
 // allocator (onednn_context.h).
 #include <algorithm>
 
@@ -72,7 +72,7 @@ onednn::PlanKey plan_key(ConvOp op, OneDnnAlgorithm alg, const Conv2dShape& s, c
                          Layout b, bool bias) {
   return {static_cast<int64_t>(op), static_cast<int64_t>(alg), s.N, s.C, s.H, s.W, s.K, s.R, s.S,
           p.stride_h, p.stride_w, p.pad_h, p.pad_w, p.dilation_h, p.dilation_w, p.groups,
-          static_cast<int64_t>(a), static_cast<int64_t>(b), bias ? 1 : 0, onednn::plan_team()};
+          static_cast<int64_t>(a), static_cast<int64_t>(b), bias ? 1 : 0};
 }
 
 struct ForwardPlan {
@@ -156,20 +156,14 @@ std::shared_ptr<const ForwardPlan> forward_plan(const Conv2dShape& s, const Conv
                                                 Layout y_layout, bool bias, OneDnnAlgorithm alg) {
   static onednn::PlanCache<ForwardPlan> cache;
   return cache.get(plan_key(ConvOp::kForward, alg, s, p, x_layout, y_layout, bias),
-                   [&] {
-                     const onednn::TeamScope team;
-                     return make_forward_plan(s, p, x_layout, y_layout, bias, alg);
-                   });
+                   [&] { return make_forward_plan(s, p, x_layout, y_layout, bias, alg); });
 }
 
 std::shared_ptr<const BackwardDataPlan> backward_data_plan(const Conv2dShape& s, const Conv2dParams& p,
                                                            Layout dy_layout, Layout dx_layout, OneDnnAlgorithm alg) {
   static onednn::PlanCache<BackwardDataPlan> cache;
   return cache.get(plan_key(ConvOp::kBackwardData, alg, s, p, dy_layout, dx_layout, false),
-                   [&] {
-                     const onednn::TeamScope team;
-                     return make_backward_data_plan(s, p, dy_layout, dx_layout, alg);
-                   });
+                   [&] { return make_backward_data_plan(s, p, dy_layout, dx_layout, alg); });
 }
 
 std::shared_ptr<const BackwardWeightsPlan> backward_weights_plan(const Conv2dShape& s, const Conv2dParams& p,
@@ -177,10 +171,7 @@ std::shared_ptr<const BackwardWeightsPlan> backward_weights_plan(const Conv2dSha
                                                                  OneDnnAlgorithm alg) {
   static onednn::PlanCache<BackwardWeightsPlan> cache;
   return cache.get(plan_key(ConvOp::kBackwardWeights, alg, s, p, x_layout, dy_layout, bias),
-                   [&] {
-                     const onednn::TeamScope team;
-                     return make_backward_weights_plan(s, p, x_layout, dy_layout, bias, alg);
-                   });
+                   [&] { return make_backward_weights_plan(s, p, x_layout, dy_layout, bias, alg); });
 }
 
 }  // namespace

@@ -37,8 +37,7 @@ enum class LinearOp : int64_t { kForward, kBackwardData, kBackwardWeights };
 
 std::shared_ptr<const MatmulPlan> plan_for(LinearOp op, int64_t N, int64_t IN, int64_t OUT, bool bias) {
   static onednn::PlanCache<MatmulPlan> cache;
-  return cache.get({static_cast<int64_t>(op), N, IN, OUT, bias ? 1 : 0, onednn::plan_team()}, [&] {
-    const onednn::TeamScope team;
+  return cache.get({static_cast<int64_t>(op), N, IN, OUT, bias ? 1 : 0}, [&] {
     switch (op) {
       case LinearOp::kForward:  // y[N, OUT] = x[N, IN] w^T[IN, OUT] + b[1, OUT]
         return make_plan(onednn::plain_desc({N, IN}), transposed_desc(OUT, IN),

@@ -46,10 +46,11 @@ Tensor buffer_for(const memory::desc& md);
 
 // oneDNN splits a primitive's work for the threads OpenMP reports when the primitive is made and
 // waits for all of them at its barriers; inside a parallel region (where a nested region gets one
-// thread) a primitive made at top level waits forever. So plans are made and cached per team:
-// plan_team() is part of their keys (1 inside a parallel region, 0 outside: the process's
-// threads), and a TeamScope around making and running one tells oneDNN of a team of one there.
+// thread) a primitive made at top level waits forever. So plans are made and cached per team
+// (PlanCache below) and run in their team's scope (execute); callers use neither of these two.
+// The team of the calling thread: 1 inside a parallel region, 0 outside (the process's threads).
 int64_t plan_team();
+// Tells oneDNN of a team of one while it lives inside a parallel region; does nothing outside.
 class TeamScope {
  public:
   TeamScope();
@@ -99,9 +100,25 @@ auto guarded(const char* what, Fn&& fn) -> decltype(fn()) {
   }
 }
 
-// Primitives and their reorders are built once per key (shape, parameters, layouts) and shared
-// by all threads (kernels/plan_cache.h).
-using kernels::PlanCache;
 using kernels::PlanKey;
+
+// Primitives and their reorders are built once per key (shape, parameters, layouts) and shared
+// by all threads (kernels/plan_cache.h). The team (plan_team) joins every key and the plan is
+// made in that team's scope, so a plan made at top level is never run inside a parallel region.
+template <class Plan>
+class PlanCache {
+ public:
+  template <class Make>
+  std::shared_ptr<const Plan> get(PlanKey key, Make&& make) {
+    key.push_back(plan_team());
+    return plans_.get(key, [&] {
+      const TeamScope team;
+      return make();
+    });
+  }
+
+ private:
+  kernels::PlanCache<Plan> plans_;
+};
 
 }  // namespace revive::kernels::onednn

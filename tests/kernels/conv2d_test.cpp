@@ -276,7 +276,7 @@ TEST(ConvOnednnThreads, WeightGradientInsideAParallelRegionMatchesReference) {
 TEST(ConvOnednnThreads, OnednnPlansMadeAtTopLevelAreNotRunInsideAParallelRegion) {
   // oneDNN's weight gradient splits its work for the threads there are when its plan is made and
   // waits for all of them: run inside a parallel region (one thread per nested team) with the plan
-  // made at top level, it waited forever. Plans are per team (onednn::plan_team), so this ends.
+  // made at top level, it waited forever. Plans are per team (onednn::PlanCache), so this ends.
   kernels::cpu::reset_conv_routes();
   kernels::cpu::set_conv_route_mode(kernels::cpu::ConvRouteMode::kDirect);  // oneDNN direct everywhere
   const ConvCase c{"inner", 3, 16, 6, 6, 16, 3, 3, make_params(1, 1), false};

@@ -4,6 +4,7 @@
 // named_modules() order, it must give, bit for bit, what the same weights give under --model cnn;
 // the order used is said; groups are asked for where a method's options read them.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string>
 
 #include "core/safetensors.h"
 #include "tools/plain_net_fixture.h"
@@ -28,10 +30,19 @@ using testing::step_line;
 using testing::untimed;
 using testing::zoo_name;
 
+// One folder per process: ctest runs this file's tests side by side, each in a process of its own,
+// and they write files of the same names.
 fs::path work_dir() {
-  const fs::path d = fs::temp_directory_path() / "revive_reactivate_model_free";
-  fs::create_directories(d);
-  return d;
+  struct Folder {
+    fs::path path = fs::temp_directory_path() / ("revive_reactivate_model_free_" + std::to_string(::getpid()));
+    Folder() { fs::create_directories(path); }
+    ~Folder() {
+      std::error_code ignored;
+      fs::remove_all(path, ignored);
+    }
+  };
+  static const Folder folder;
+  return folder.path;
 }
 
 // The fixture saved under the zoo's names.

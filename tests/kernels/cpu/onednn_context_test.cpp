@@ -2,8 +2,12 @@
 // identity), error translation and the plan cache.
 #include <gtest/gtest.h>
 
+#include <omp.h>
+
 #include <cstring>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "kernels/cpu/onednn_context.h"
 #include "kernels/layout.h"
@@ -69,6 +73,36 @@ TEST(OnednnContext, PlanCacheBuildsOncePerKey) {
   EXPECT_EQ(a.get(), b.get());
   EXPECT_EQ(*c, 2);
   EXPECT_EQ(builds, 2);
+}
+
+TEST(OnednnContext, PlanCacheMakesPlansPerTeamInTheTeamsScope) {
+  // A plan for the process's threads must not be run inside a parallel region, where oneDNN would
+  // wait at its barriers for threads that never come: the cache keeps a plan per team and makes
+  // the inner one while OpenMP tells of a team of one.
+  PlanCache<int> cache;
+  int builds = 0;
+  auto make = [&] {
+    ++builds;
+    return omp_get_max_threads();
+  };
+  const auto top = cache.get({7}, make);
+  std::vector<std::shared_ptr<const int>> inner(2);
+  std::vector<int> threads_before(2, 0), threads_after(2, 0);
+  int team_size = 0;
+#pragma omp parallel num_threads(2)
+  {
+    const int t = omp_get_thread_num();
+    if (t == 0) team_size = omp_get_num_threads();
+    threads_before[t] = omp_get_max_threads();
+    inner[t] = cache.get({7}, make);
+    threads_after[t] = omp_get_max_threads();
+  }
+  if (team_size < 2) GTEST_SKIP() << "OpenMP gave the region one thread";
+  EXPECT_EQ(builds, 2);
+  EXPECT_NE(top.get(), inner[0].get());
+  EXPECT_EQ(inner[1].get(), inner[0].get());
+  EXPECT_EQ(*inner[0], 1);
+  EXPECT_EQ(threads_after, threads_before);  // the scope gave back the thread's setting
 }
 
 }  // namespace
