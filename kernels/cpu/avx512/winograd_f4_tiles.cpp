@@ -2,7 +2,7 @@
 
 #include <immintrin.h>
 
-#include "kernels/cpu/avx512/winograd_gemm.h"
+#include "kernels/cpu/avx512/winograd_image.h"
 
 namespace revive::kernels::cpu::avx512 {
 namespace {
@@ -106,65 +106,29 @@ void output_grad_tile(const float* dy, int64_t H, int64_t W, int64_t r0, int64_t
   }
 }
 
-// input_strip's column buffer: 6 vectors for each of the 4 TW + 2 columns a strip's tiles cover.
-int64_t column_floats(int64_t W) { return (4 * ((W + 3) / 4) + 2) * 6 * kBlock; }
 
-int64_t work_floats(int64_t W) { return column_floats(W) + W * kBlock; }
-
-int64_t tiles(int64_t H, int64_t W) { return ((H + 3) / 4) * ((W + 3) / 4); }
-
-// V [36][T][C] from one image. `work` holds the column buffer of input_strip and a zero row.
-void transform_input(const float* x, int64_t C, int64_t H, int64_t W, float* V, float* work) {
-  const int64_t TH = (H + 3) / 4, TW = (W + 3) / 4;
-  float* cols = work;
-  float* zeros = work + column_floats(W);
-  for (int64_t i = 0; i < W * kBlock; ++i) zeros[i] = 0.0f;
-  for (int64_t cb = 0; cb < C / kBlock; ++cb) {
-    const float* xb = x + cb * H * W * kBlock;
-    for (int64_t i = 0; i < TH; ++i) {
-      const float* strip[6];
-      for (int r = 0; r < 6; ++r) {
-        const int64_t h = 4 * i - 1 + r;
-        strip[r] = h >= 0 && h < H ? xb + h * W * kBlock : zeros;
-      }
-      input_strip(strip, W, TW, cols, V + i * TW * C + cb * kBlock, C, TH * TW * C);
-    }
-  }
-}
+// The transforms WinogradImage (winograd_image.h) drives.
+struct F4 {
+  static constexpr int64_t kOut = 4;
+  static constexpr auto strip = input_strip;
+  static constexpr auto output = output_tile;
+  static constexpr auto output_grad = output_grad_tile;
+};
 
 }  // namespace
 
 int64_t winograd_f4_scratch_floats(int64_t C, int64_t K, int64_t H, int64_t W) {
-  return 36 * tiles(H, W) * (C + K) + work_floats(W);
+  return WinogradImage<F4>::scratch_floats(C, K, H, W);
 }
 
 void winograd_f4_image(const float* x, const float* U, float* y, int64_t C, int64_t K, int64_t H, int64_t W,
                        float* scratch) {
-  const int64_t TH = (H + 3) / 4, TW = (W + 3) / 4, T = TH * TW;
-  float* V = scratch;               // [36][T][C]
-  float* M = scratch + 36 * T * C;  // [36][T][K]
-  transform_input(x, C, H, W, V, M + 36 * T * K);
-  transformed_products(V, U, M, 36, T, C, K);
-  for (int64_t kb = 0; kb < K / kBlock; ++kb) {
-    float* yb = y + kb * H * W * kBlock;
-    for (int64_t i = 0; i < TH; ++i)
-      for (int64_t j = 0; j < TW; ++j) output_tile(M + (i * TW + j) * K + kb * kBlock, T * K, yb, H, W, 4 * i, 4 * j);
-  }
+  WinogradImage<F4>::image(x, U, y, C, K, H, W, scratch);
 }
 
 void winograd_f4_weight_grad_image(const float* x, const float* dy, float* dU, int64_t C, int64_t K, int64_t H,
-                                   int64_t W, float* scratch) {
-  const int64_t TH = (H + 3) / 4, TW = (W + 3) / 4, T = TH * TW;
-  float* V = scratch;               // [36][T][C]
-  float* D = scratch + 36 * T * C;  // [36][T][K]
-  transform_input(x, C, H, W, V, D + 36 * T * K);
-  for (int64_t kb = 0; kb < K / kBlock; ++kb) {
-    const float* g = dy + kb * H * W * kBlock;
-    for (int64_t i = 0; i < TH; ++i)
-      for (int64_t j = 0; j < TW; ++j)
-        output_grad_tile(g, H, W, 4 * i, 4 * j, D + (i * TW + j) * K + kb * kBlock, T * K);
-  }
-  transformed_weight_grads(V, D, dU, 36, T, C, K);
+                                    int64_t W, float* scratch) {
+  WinogradImage<F4>::weight_grad_image(x, dy, dU, C, K, H, W, scratch);
 }
 
 }  // namespace revive::kernels::cpu::avx512

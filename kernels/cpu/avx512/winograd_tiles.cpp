@@ -2,7 +2,7 @@
 
 #include <immintrin.h>
 
-#include "kernels/cpu/avx512/winograd_gemm.h"
+#include "kernels/cpu/avx512/winograd_image.h"
 
 namespace revive::kernels::cpu::avx512 {
 namespace {
@@ -79,65 +79,29 @@ void output_grad_tile(const float* dy, int64_t H, int64_t W, int64_t r0, int64_t
   }
 }
 
-// input_strip's column buffer: 4 vectors for each of the 2 TW + 2 columns a strip's tiles cover.
-int64_t column_floats(int64_t W) { return (2 * ((W + 1) / 2) + 2) * 4 * kBlock; }
 
-int64_t work_floats(int64_t W) { return column_floats(W) + W * kBlock; }
-
-// V [16][T][C] from one image. `work` holds the column buffer of input_strip and a zero row.
-void transform_input(const float* x, int64_t C, int64_t H, int64_t W, float* V, float* work) {
-  const int64_t TH = (H + 1) / 2, TW = (W + 1) / 2;
-  float* cols = work;
-  float* zeros = work + column_floats(W);
-  for (int64_t i = 0; i < W * kBlock; ++i) zeros[i] = 0.0f;
-  for (int64_t cb = 0; cb < C / kBlock; ++cb) {
-    const float* xb = x + cb * H * W * kBlock;
-    for (int64_t i = 0; i < TH; ++i) {
-      const float* strip[4];
-      for (int r = 0; r < 4; ++r) {
-        const int64_t h = 2 * i - 1 + r;
-        strip[r] = h >= 0 && h < H ? xb + h * W * kBlock : zeros;
-      }
-      input_strip(strip, W, TW, cols, V + i * TW * C + cb * kBlock, C, TH * TW * C);
-    }
-  }
-}
-
-int64_t tiles(int64_t H, int64_t W) { return ((H + 1) / 2) * ((W + 1) / 2); }
+// The transforms WinogradImage (winograd_image.h) drives.
+struct F2 {
+  static constexpr int64_t kOut = 2;
+  static constexpr auto strip = input_strip;
+  static constexpr auto output = output_tile;
+  static constexpr auto output_grad = output_grad_tile;
+};
 
 }  // namespace
 
 int64_t winograd_scratch_floats(int64_t C, int64_t K, int64_t H, int64_t W) {
-  return 16 * tiles(H, W) * (C + K) + work_floats(W);
+  return WinogradImage<F2>::scratch_floats(C, K, H, W);
 }
 
 void winograd_image(const float* x, const float* U, float* y, int64_t C, int64_t K, int64_t H, int64_t W,
                     float* scratch) {
-  const int64_t TH = (H + 1) / 2, TW = (W + 1) / 2, T = TH * TW;
-  float* V = scratch;               // [16][T][C]
-  float* M = scratch + 16 * T * C;  // [16][T][K]
-  transform_input(x, C, H, W, V, M + 16 * T * K);
-  transformed_products(V, U, M, 16, T, C, K);
-  for (int64_t kb = 0; kb < K / kBlock; ++kb) {
-    float* yb = y + kb * H * W * kBlock;
-    for (int64_t i = 0; i < TH; ++i)
-      for (int64_t j = 0; j < TW; ++j) output_tile(M + (i * TW + j) * K + kb * kBlock, T * K, yb, H, W, 2 * i, 2 * j);
-  }
+  WinogradImage<F2>::image(x, U, y, C, K, H, W, scratch);
 }
 
-void winograd_weight_grad_image(const float* x, const float* dy, float* dU, int64_t C, int64_t K, int64_t H, int64_t W,
-                                float* scratch) {
-  const int64_t TH = (H + 1) / 2, TW = (W + 1) / 2, T = TH * TW;
-  float* V = scratch;               // [16][T][C]
-  float* D = scratch + 16 * T * C;  // [16][T][K]
-  transform_input(x, C, H, W, V, D + 16 * T * K);
-  for (int64_t kb = 0; kb < K / kBlock; ++kb) {
-    const float* g = dy + kb * H * W * kBlock;
-    for (int64_t i = 0; i < TH; ++i)
-      for (int64_t j = 0; j < TW; ++j)
-        output_grad_tile(g, H, W, 2 * i, 2 * j, D + (i * TW + j) * K + kb * kBlock, T * K);
-  }
-  transformed_weight_grads(V, D, dU, 16, T, C, K);
+void winograd_weight_grad_image(const float* x, const float* dy, float* dU, int64_t C, int64_t K, int64_t H,
+                                 int64_t W, float* scratch) {
+  WinogradImage<F2>::weight_grad_image(x, dy, dU, C, K, H, W, scratch);
 }
 
 }  // namespace revive::kernels::cpu::avx512
