@@ -50,7 +50,7 @@ RouteChoice measure(const ConvRouteKey& key, const std::vector<ConvRoute>& candi
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
   for (ConvRoute r : candidates) run_once(r);
-  std::vector<double> best(candidates.size(), std::numeric_limits<double>::infinity());
+  std::vector<std::vector<double>> runs(candidates.size());
   const auto rounds0 = Clock::now();
   int rounds = 0;
   for (; rounds < kRouteTimingMaxRounds; ++rounds) {
@@ -61,8 +61,14 @@ RouteChoice measure(const ConvRouteKey& key, const std::vector<ConvRoute>& candi
     for (size_t i = 0; i < candidates.size(); ++i) {
       const auto a = Clock::now();
       run_once(candidates[i]);
-      best[i] = std::min(best[i], std::chrono::duration<double, std::milli>(Clock::now() - a).count());
+      runs[i].push_back(std::chrono::duration<double, std::milli>(Clock::now() - a).count());
     }
+  }
+  std::vector<double> best(candidates.size());
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    std::vector<double>& r = runs[i];
+    std::nth_element(r.begin(), r.begin() + r.size() / 2, r.end());
+    best[i] = r[r.size() / 2];
   }
   RouteChoice c;
   c.key = key;

@@ -1,7 +1,7 @@
 // The process's choice of route for every convolution key (conv_routes.h), the way cuDNN's
 // benchmark mode chooses algorithms: the first call of a key lists the routes that apply, and in
 // `auto` mode takes the one this host's route cache names (conv_route_cache.h) or else times each
-// candidate on the real sizes (a warm-up call, then interleaved rounds; the fastest run counts)
+// candidate on the real sizes (a warm-up call, then interleaved rounds; the median run counts)
 // and keeps the fastest. Once chosen, a key's route never changes in the process: the routes
 // round differently, and a run's numerics must not depend on when a choice was made.
 //
@@ -22,9 +22,10 @@ namespace revive::kernels::cpu {
 
 // Timing runs each candidate once to warm it up (oneDNN builds its primitives, the allocator
 // fills its cache), then interleaved rounds: at least kRouteTimingRounds, and more, up to
-// kRouteTimingMaxRounds, until the rounds have taken kRouteTimingBudgetMs. The fastest run of each
-// candidate counts: on a shared machine other work only ever adds time, and a burst of it that
-// spans a few short rounds can make the slower route look faster, which more rounds outlast.
+// kRouteTimingMaxRounds, until the rounds have taken kRouteTimingBudgetMs. The median run of each
+// candidate counts, not the fastest: oneDNN's direct kernel on some layers runs most calls at one
+// speed and a few at a much higher one, and the fastest run then picked it over a route that is
+// faster on most calls (benchmarks/RESULTS.md, "F(4x4, 3x3) tiles").
 constexpr int kRouteTimingRounds = 5;
 constexpr int kRouteTimingMaxRounds = 25;
 constexpr double kRouteTimingBudgetMs = 60;
@@ -42,7 +43,7 @@ struct RouteChoice {
   ConvRouteKey key;
   ConvRoute route = ConvRoute::kOneDnnDirect;
   RouteSource source = RouteSource::kRule;
-  // Measured choices: the fastest run of each candidate, in ms, in candidate order, and the number
+  // Measured choices: the median run of each candidate, in ms, in candidate order, and the number
   // of timed rounds (each ran every candidate once).
   std::vector<std::pair<ConvRoute, double>> ms;
   int rounds = 0;
