@@ -25,7 +25,7 @@ constexpr int64_t kMaxScratchFloats = int64_t{1} << 22;
 struct Tiles {
   bool (*supported)();
   int64_t block;                  // channels per pixel of the blocked layout
-  const double (*G)[3];           // the weight transform G, `positions` x 3
+  const double (*G)[3];           // the weight transform G, `side` x 3
   int64_t side;                   // of a transformed tile: `side` x `side` positions
   int64_t (*scratch_floats)(int64_t C, int64_t K, int64_t H, int64_t W);
   void (*image)(const float* x, const float* U, float* y, int64_t C, int64_t K, int64_t H, int64_t W, float* scratch);
