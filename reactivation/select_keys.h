@@ -34,11 +34,14 @@ void select_pool_thresholds(SelectPool* pools, int n_pools);
 // The key at position `rank` of keys[0, n) sorted ascending (0 <= rank < n), and how many keys
 // equal to it precede that position, as SelectPool reports them: on the calling thread and without
 // allocating, for the many small selections of a step (a layer's, a filter's). Clobbers keys.
+// kBest: by pivots in AVX-512 (reactivation/cpu/avx512/) where the CPU has it; kPortable: the
+// portable radix select (the same answer, for tests).
 struct SelectRank {
   uint32_t threshold;
   int64_t equal_before;
 };
-SelectRank select_rank(uint32_t* keys, int64_t n, int64_t rank);
+enum class SelectIsa { kBest, kPortable };
+SelectRank select_rank(uint32_t* keys, int64_t n, int64_t rank, SelectIsa isa = SelectIsa::kBest);
 
 // Moves the k smallest of the unique keys[0, n) to keys[0, k), ascending (0 <= k <= n); clobbers
 // the rest and spare[0, n).

@@ -112,8 +112,8 @@ void kr_reactivate_1x1(float* w, int32_t n_kernels, int32_t n_invalid, uint32_t*
   // threshold, and those equal to it before `cutoff`. The threshold is mostly one kernel's alone:
   // then no scan for the cutoff is needed.
   work[best] = work[n_kernels - 1];
-  const SelectRank rank = avx512 ? kr_avx512::select_rank_compress(work, n_kernels - 1, n_invalid - 1)
-                                 : select_rank(work, n_kernels - 1, n_invalid - 1);
+  const SelectRank rank =
+      select_rank(work, n_kernels - 1, n_invalid - 1, avx512 ? SelectIsa::kBest : SelectIsa::kPortable);
   int32_t n_equal = avx512 ? kr_avx512::count_key(w, n_kernels, rank.threshold)
                            : count_key(w, n_kernels, rank.threshold);
   n_equal -= best_key == rank.threshold;  // the best kernel is not among the others

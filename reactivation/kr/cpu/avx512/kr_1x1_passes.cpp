@@ -55,44 +55,6 @@ int32_t keys_and_best(const float* w, int32_t n, uint32_t* work) {
   return best;
 }
 
-SelectRank select_rank_compress(uint32_t* keys, int32_t n, int32_t rank) {
-  // Below 256 keys, select_rank's first digit has fewer bits and its skipped blocks are few.
-  if (n < 256 || rank == 0) return select_rank(keys, n, rank);
-  __m512i any = _mm512_setzero_si512(), all = _mm512_set1_epi32(-1);
-  for (int32_t c = 0; c < n; c += 16) {
-    const __mmask16 m = lanes(c, n);
-    const __m512i k = _mm512_maskz_loadu_epi32(m, keys + c);
-    any = _mm512_or_si512(any, k);
-    all = _mm512_mask_and_epi32(all, m, all, k);
-  }
-  alignas(64) uint32_t lane_any[16], lane_all[16];
-  _mm512_store_si512(lane_any, any);
-  _mm512_store_si512(lane_all, all);
-  uint32_t total_any = 0, total_all = UINT32_MAX;
-  for (int i = 0; i < 16; ++i) {
-    total_any |= lane_any[i];
-    total_all &= lane_all[i];
-  }
-  if (total_any == total_all) return {total_all, rank};  // one value only
-  // The digit: 8 bits from the highest in which the keys differ (select_rank's first digit).
-  const int top = 31 - __builtin_clz(total_any ^ total_all);
-  const int shift = top >= 7 ? top - 7 : 0;
-  uint32_t hist[256] = {};
-  for (int32_t c = 0; c < n; ++c) ++hist[(keys[c] >> shift) & 0xff];
-  int32_t bucket = 0;
-  for (; static_cast<int32_t>(hist[bucket]) <= rank; ++bucket) rank -= static_cast<int32_t>(hist[bucket]);
-  const __m512i b = _mm512_set1_epi32(bucket), mask = _mm512_set1_epi32(0xff);
-  int32_t kept = 0;
-  for (int32_t c = 0; c < n; c += 16) {  // each store lands at or before its loads
-    const __mmask16 m = lanes(c, n);
-    const __m512i k = _mm512_maskz_loadu_epi32(m, keys + c);
-    const __mmask16 in = _mm512_mask_cmpeq_epi32_mask(m, _mm512_and_si512(_mm512_maskz_srli_epi32(m, k, static_cast<unsigned>(shift)), mask), b);
-    _mm512_mask_compressstoreu_epi32(keys + kept, in, k);
-    kept += __builtin_popcount(in);
-  }
-  return select_rank(keys, kept, rank);
-}
-
 int32_t count_key(const float* w, int32_t n, uint32_t key) {
   const __m512i k = _mm512_set1_epi32(static_cast<int32_t>(key));
   int32_t count = 0;

@@ -7,18 +7,10 @@
 
 #include <cstdint>
 
-#include "reactivation/select_keys.h"
-
 namespace revive::kr_avx512 {
 
 // work[c] = magnitude_key(w[c]) for c < n; returns the first index of the largest key.
 int32_t keys_and_best(const float* w, int32_t n, uint32_t* work);
-
-// select_rank(keys, n, rank) (keys clobbered), its first radix round here: the 8-bit digit below
-// the bits all keys share, a histogram, and the kept bucket's keys moved to the front by compress
-// stores, where select_rank's portable pass goes key by key; select_rank on those then. Keys are
-// below 2^31.
-SelectRank select_rank_compress(uint32_t* keys, int32_t n, int32_t rank);
 
 // How many of w[0, n) have magnitude_key == key.
 int32_t count_key(const float* w, int32_t n, uint32_t key);
