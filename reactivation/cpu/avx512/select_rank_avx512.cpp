@@ -3,7 +3,7 @@
 // histogram key by key, a scan over up to 256 bins) costs more than a pass. Each round picks two
 // pivots from a sample of the keys, counts the keys below and at them in one pass, and keeps
 // (compressed to the front, in order) the side that holds the rank; at most 16 keys are then
-// ranked among themselves in registers. Only integer compares of the keys, so the answer is the
+// sorted in a register. Only integer compares of the keys, so the answer is the
 // portable one whatever pivots are drawn.
 #include "reactivation/cpu/avx512/select_rank_avx512.h"
 
@@ -46,11 +46,6 @@ int32_t sum_lanes(__m512i v) {
   return _mm_cvtsi128_si32(t);
 }
 
-// The value in the first lane of `at` (a lane is set).
-uint32_t lane_value(__m512i v, __mmask16 at) {
-  return static_cast<uint32_t>(first_lane(_mm512_maskz_compress_epi32(at, v)));
-}
-
 // The smallest of keys[0, n).
 uint32_t min_key(const uint32_t* keys, int32_t n) {
   __m512i m = _mm512_set1_epi32(-1);
@@ -63,47 +58,61 @@ uint32_t min_key(const uint32_t* keys, int32_t n) {
   return static_cast<uint32_t>(_mm_cvtsi128_si32(t));
 }
 
-// For each lane L of s: below[L], the lanes holding a smaller key, and order[L], L's position in
-// the stable ascending order of the 16 (below[L] plus the lanes before L holding an equal key).
-// Each lane meets every other once, the vector rotated by 1..15 lanes.
-void stable_order(__m512i s, __m512i& below, __m512i& order) {
-  const __m512i ids = lane_ids(), fifteen = _mm512_set1_epi32(15), minus_one = _mm512_set1_epi32(-1);
-  below = _mm512_setzero_si512();
-  order = _mm512_setzero_si512();
-  for (int i = 1; i < kLanes; ++i) {
-    const __m512i rotate = _mm512_and_si512(_mm512_add_epi32(ids, _mm512_set1_epi32(i)), fifteen);
-    const __m512i t = _mm512_mask_permutexvar_epi32(s, kAll, rotate, s);
-    const __mmask16 less = _mm512_cmplt_epu32_mask(t, s);
-    // Lane L meets lane (L + i) mod 16, which comes before it when L + i >= 16.
-    const __mmask16 earlier = static_cast<__mmask16>(0xffffu << (kLanes - i));
-    const __mmask16 tie = _mm512_mask_cmpeq_epi32_mask(earlier, t, s);
-    below = _mm512_mask_sub_epi32(below, less, below, minus_one);
-    order = _mm512_mask_sub_epi32(order, less | tie, order, minus_one);
+// The steps of a bitonic network sorting 16 lanes: for lane distances j = k/2 .. 1 within blocks
+// of k = 2 .. 16 lanes, each lane meets lane ^ j and keeps the smaller key, or the larger one (the
+// lanes in `larger`) as its block sorts up or down.
+struct SortStep {
+  int j;
+  __mmask16 larger;
+};
+constexpr __mmask16 keeps_larger(int k, int j) {
+  uint32_t m = 0;
+  for (int i = 0; i < kLanes; ++i) m |= static_cast<uint32_t>(((i & j) != 0) != ((i & k) != 0)) << i;
+  return static_cast<__mmask16>(m);
+}
+constexpr SortStep kSortSteps[] = {
+    {1, keeps_larger(2, 1)},  {2, keeps_larger(4, 2)},  {1, keeps_larger(4, 1)},   {4, keeps_larger(8, 4)},
+    {2, keeps_larger(8, 2)},  {1, keeps_larger(8, 1)},  {8, keeps_larger(16, 8)},  {4, keeps_larger(16, 4)},
+    {2, keeps_larger(16, 2)}, {1, keeps_larger(16, 1)}};
+
+// The 16 lanes of s sorted ascending (only the keys' values matter here, not which lane held one).
+__m512i sort_lanes(__m512i s) {
+  const __m512i ids = lane_ids();
+  for (const SortStep& step : kSortSteps) {
+    const __m512i t = _mm512_mask_permutexvar_epi32(s, kAll, _mm512_xor_si512(ids, _mm512_set1_epi32(step.j)), s);
+    s = _mm512_mask_blend_epi32(step.larger, _mm512_mask_min_epu32(s, kAll, s, t), _mm512_mask_max_epu32(s, kAll, s, t));
   }
+  return s;
 }
 
-// The answer for n <= 16 keys: the lanes past n hold UINT32_MAX, which come after every key in
-// the stable order (equal or larger, and later), so the keys take positions 0..n-1.
+// Lane i of v.
+uint32_t lane(__m512i v, int32_t i) {
+  return static_cast<uint32_t>(first_lane(_mm512_mask_permutexvar_epi32(v, kAll, _mm512_set1_epi32(i), v)));
+}
+
+// The answer for n <= 16 keys: the lanes past n hold UINT32_MAX, which sort after the keys (or
+// equal the largest), so lane `rank` of the sorted lanes is the threshold.
 SelectRank select_few(const uint32_t* keys, int32_t n, int32_t rank) {
   const __m512i s = _mm512_mask_loadu_epi32(_mm512_set1_epi32(-1), lanes(0, n), keys);
-  __m512i below, order;
-  stable_order(s, below, order);
-  const __mmask16 at = _mm512_cmpeq_epi32_mask(order, _mm512_set1_epi32(rank));
-  return {lane_value(s, at), rank - static_cast<int32_t>(lane_value(below, at))};
+  const uint32_t threshold = lane(sort_lanes(s), rank);
+  const int below = __builtin_popcount(_mm512_cmplt_epu32_mask(s, _mm512_set1_epi32(static_cast<int32_t>(threshold))));
+  return {threshold, rank - below};
 }
 
-// Two keys of the set that likely bracket the one at `rank`: 16 keys spread over the set, ordered
-// among themselves; about 16 rank / n of them lie below the answer, give or take two (the
-// binomial's spread), so the pivots are the sample's keys some positions either side.
+// Two keys of the set that likely bracket the one at `rank`: a sample of 16 keys, four runs of
+// four at the set's quarters (plain loads: a gather waits longer for the keys just stored),
+// sorted; about 16 rank / n of them lie below the answer, give or take (the binomial's spread),
+// so the pivots are the sample's keys some positions either side. n > 16.
 void pick_pivots(const uint32_t* keys, int32_t n, int32_t rank, uint32_t& lo, uint32_t& hi) {
-  alignas(64) int32_t at[kLanes];
-  for (int i = 0; i < kLanes; ++i) at[i] = static_cast<int32_t>(int64_t{2 * i + 1} * n / (2 * kLanes));
-  const __m512i sample = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), kAll, _mm512_load_si512(at), keys, 4);
-  __m512i below, order;
-  stable_order(sample, below, order);
+  const int32_t q = (n - 4) / 3;  // runs at 0, q, 2q, 3q end by n
+  const auto run = [&](int32_t i) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(keys + i * q)); };
+  __m512i sample = _mm512_castsi128_si512(run(0));
+  sample = _mm512_inserti32x4(sample, run(1), 1);
+  sample = _mm512_inserti32x4(sample, run(2), 2);
+  sample = sort_lanes(_mm512_inserti32x4(sample, run(3), 3));
   const int32_t m = static_cast<int32_t>((int64_t{2 * kLanes} * rank + n) / (2 * int64_t{n}));
-  lo = lane_value(sample, _mm512_cmpeq_epi32_mask(order, _mm512_set1_epi32(std::max(m - 3, 0))));
-  hi = lane_value(sample, _mm512_cmpeq_epi32_mask(order, _mm512_set1_epi32(std::min(m + 2, kLanes - 1))));
+  lo = lane(sample, std::max(m - 2, 0));
+  hi = lane(sample, std::min(m + 1, kLanes - 1));
 }
 
 // Moves the keys of keys[0, n) within [a, b] to the front, in order; returns their count. Each
