@@ -23,13 +23,13 @@ namespace revive {
 struct KrScratch {
   std::vector<float> l1;          // per filter
   std::vector<float> importance;  // per filter: L1 / I_g
-  std::vector<uint32_t> c1_keys;  // per taking-part filter
+  std::vector<uint32_t> c1_magnitude;  // per filter of a taking-part layer: C1's magnitude key
+  std::vector<uint32_t> c1_keys;       // per taking-part filter
   // F in ascending ids: the first report.invalid_filters entries after an applied step (sized by
   // the table).
   std::vector<int32_t> invalid_filters;
   std::vector<int32_t> layer_invalid;  // per layer: its count in F
   std::vector<uint8_t> takes_part;     // per layer: kr_layer_takes_part
-  std::vector<float> divisor;          // per layer: kr_average_l1_divisor
   std::vector<std::vector<float>> kappa;    // per thread: an invalid filter's kernel norms
   std::vector<std::vector<uint32_t>> work;  // per thread: a layer's or a filter's keys
   // Per thread: stage (d)'s counts (invalid, rescaled, zero norm, non-finite), 64 bytes each so

@@ -46,13 +46,31 @@ void dead_fractions(const FilterTable& table, const float* importance, KrReport&
     report.conv_fraction_below[i] = n_conv ? static_cast<double>(n_below[i]) / static_cast<double>(n_conv) : 0.0;
 }
 
-// C1's order keys (kr_c1_threshold_bound) of one layer's filters: kr_order_key of a filter's
-// average L1, its L1 over the layer's divisor, and its id. One divisor per layer, so that the
-// loops over a layer's filters vectorise.
+// C1's value of a layer's filters f in [first, end): magnitude_key of the average L1, a filter's
+// L1 over the layer's divisor (kr_order_key's first half), into c1_magnitude[f]. Once per step, as
+// C1's bound and the flags of stage (c) read them again; four filters at a time in GCC vector
+// extensions (SSE on x86-64, NEON elsewhere), as a scalar division costs a few cycles each. Keys
+// are below 2^31, so signed compares order them.
+void c1_magnitudes(const float* l1, int32_t first, int32_t end, float divisor, uint32_t* c1_magnitude) {
+  using F4 = float __attribute__((vector_size(16)));
+  using I4 = int32_t __attribute__((vector_size(16)));
+  constexpr int32_t kNanKey = static_cast<int32_t>(kNanMagnitudeKey);
+  int32_t f = first;
+  for (; f + 4 <= end; f += 4) {
+    F4 x;
+    std::memcpy(&x, l1 + f, sizeof x);
+    I4 key = reinterpret_cast<I4>(x / divisor) & 0x7fffffff;
+    key = key < kNanKey ? key : I4{} + kNanKey;
+    std::memcpy(c1_magnitude + f, &key, sizeof key);
+  }
+  for (; f < end; ++f) c1_magnitude[f] = magnitude_key(l1[f] / divisor);
+}
+
+// C1's order keys (kr_c1_threshold_bound) of the filters: kr_order_key of a filter's average L1
+// (c1_magnitudes) and its id.
 struct C1Layer {
-  const float* l1;  // per filter
-  float divisor;    // kr_average_l1_divisor
-  uint32_t magnitude(int32_t f) const { return magnitude_key(l1[f] / divisor); }
+  const uint32_t* c1_magnitude;  // per filter
+  uint32_t magnitude(int32_t f) const { return c1_magnitude[f]; }
   uint64_t key(int32_t f) const { return ascending_order_key(magnitude(f), static_cast<uint32_t>(f)); }
   // key(f) < bound, compared as 32-bit halves.
   bool below(int32_t f, uint64_t bound) const {
@@ -64,22 +82,21 @@ struct C1Layer {
 // Stage (b), C1 with a fraction: the key at rank floor(alpha N) of the taking-part filters' keys.
 // The radix select gives its magnitude and how many equal ones precede it; the filter itself is
 // the next equal one in id order, found by a scan (equal magnitudes are rare).
-uint64_t c1_rank_bound(const FilterTable& table, const float* l1, int64_t rank, int64_t n, KrScratch& s) {
+uint64_t c1_rank_bound(const FilterTable& table, int64_t rank, int64_t n, KrScratch& s) {
   if (rank >= n) return kAllBelow;
   const FilterTableLayers& L = table.layers();
   s.c1_keys.resize(static_cast<size_t>(n));
   uint32_t* keys = s.c1_keys.data();
   for (int l = 0; l < table.n_layers(); ++l) {
     if (!s.takes_part[l]) continue;
-    const C1Layer c1{l1, s.divisor[l]};
-    for (int32_t f = L.first_filter[l]; f < L.first_filter[l + 1]; ++f) *keys++ = c1.magnitude(f);
+    keys = std::copy(s.c1_magnitude.data() + L.first_filter[l], s.c1_magnitude.data() + L.first_filter[l + 1], keys);
   }
   SelectPool pool{s.c1_keys.data(), n, rank};
   select_pool_thresholds(&pool, 1);
   int64_t equal = pool.equal_before;
+  const C1Layer c1{s.c1_magnitude.data()};
   for (int l = 0; l < table.n_layers(); ++l) {
     if (!s.takes_part[l]) continue;
-    const C1Layer c1{l1, s.divisor[l]};
     for (int32_t f = L.first_filter[l]; f < L.first_filter[l + 1]; ++f)
       if (c1.magnitude(f) == pool.threshold && equal-- == 0) return c1.key(f);
   }
@@ -89,8 +106,8 @@ uint64_t c1_rank_bound(const FilterTable& table, const float* l1, int64_t rank, 
 // Stage (c) for one layer: C2, the first floor(beta O) by L1 in the stable ascending order,
 // flagged when also in S1; the layer's invalid filters go to invalid_list[first, first + count).
 // Returns that count. Branch-free loops: which filters are in S1 and S2 is unpredictable.
-int32_t flag_layer(const FilterTable& table, int l, const KrOptions& o, const C1Layer& c1, uint64_t c1_bound,
-                   uint32_t* work, int64_t& n_s1, int32_t* invalid_list) {
+int32_t flag_layer(const FilterTable& table, int l, const KrOptions& o, const float* l1, const C1Layer& c1,
+                   uint64_t c1_bound, uint32_t* work, int64_t& n_s1, int32_t* invalid_list) {
   const FilterTableLayers& L = table.layers();
   const int32_t first = L.first_filter[l], end = first + L.n_filters[l];
   int32_t in_s1 = 0;
@@ -98,14 +115,14 @@ int32_t flag_layer(const FilterTable& table, int l, const KrOptions& o, const C1
   n_s1 += in_s1;
   const int32_t n_s2 = static_cast<int32_t>(kr_count(o.beta, end - first, o.rounding));
   if (in_s1 == 0 || n_s2 == 0) return 0;
-  for (int32_t f = first; f < end; ++f) work[f - first] = magnitude_key(c1.l1[f]);
+  for (int32_t f = first; f < end; ++f) work[f - first] = magnitude_key(l1[f]);
   // S2: the keys below the threshold and the first `ties` equal to it (select_rank: O(n), where
   // sorting would cost O(n log n)). `work` is clobbered.
   const SelectRank r = select_rank(work, end - first, n_s2 - 1);
   int64_t ties = r.equal_before + 1;
   int32_t count = 0;
   for (int32_t f = first; f < end; ++f) {
-    const uint32_t key = magnitude_key(c1.l1[f]);
+    const uint32_t key = magnitude_key(l1[f]);
     const bool tie = key == r.threshold;
     const bool in_s2 = (key < r.threshold) | (tie & (ties > 0));
     ties -= tie;
@@ -229,18 +246,19 @@ KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
 
   // (b) C1's bound.
   s.takes_part.resize(static_cast<size_t>(table.n_layers()));
-  s.divisor.resize(s.takes_part.size());
+  s.c1_magnitude.resize(static_cast<size_t>(table.n_filters()));
   int32_t max_filters = 0, max_kernels = 0;
   for (int l = 0; l < table.n_layers(); ++l) {
     s.takes_part[l] = kr_layer_takes_part(table, l, o);
     if (!s.takes_part[l]) continue;
-    s.divisor[l] = kr_average_l1_divisor(table, l, o);
+    c1_magnitudes(s.l1.data(), L.first_filter[l], L.first_filter[l + 1], kr_average_l1_divisor(table, l, o),
+                  s.c1_magnitude.data());
     max_filters = std::max(max_filters, L.n_filters[l]);
     max_kernels = std::max(max_kernels, L.n_slices[l]);
   }
   const uint64_t c1_bound = o.alpha_mode == KrAlphaMode::kL1Threshold
                                 ? kr_c1_threshold_bound(o)
-                                : c1_rank_bound(table, s.l1.data(), kr_c1_rank(o, report.filters), report.filters, s);
+                                : c1_rank_bound(table, kr_c1_rank(o, report.filters), report.filters, s);
   end_stage(1);
 
   // (c) C2 and the invalid filters, layer by layer; each layer lists its own from its first id on.
@@ -259,7 +277,7 @@ KrReport kr_apply_cpu(const FilterTable& table, float* arena, int64_t arena_nume
     const int l = table.n_layers() - 1 - r;  // wide layers first: they take longest
     if (!s.takes_part[l]) continue;
     n_s2 += kr_count(o.beta, L.n_filters[l], o.rounding);
-    s.layer_invalid[l] = flag_layer(table, l, o, C1Layer{s.l1.data(), s.divisor[l]}, c1_bound,
+    s.layer_invalid[l] = flag_layer(table, l, o, s.l1.data(), C1Layer{s.c1_magnitude.data()}, c1_bound,
                                     s.work[static_cast<size_t>(omp_get_thread_num())].data(), n_s1,
                                     s.invalid_filters.data());
   }
