@@ -3,59 +3,31 @@
 // histogram key by key, a scan over up to 256 bins) costs more than a pass. Each round picks two
 // pivots from a sample of the keys, counts the keys below and at them in one pass, and keeps
 // (compressed to the front, in order) the side that holds the rank; at most 16 keys are then
-// sorted in a register. Only integer compares of the keys, so the answer is the
-// portable one whatever pivots are drawn.
+// sorted in a register. Only integer compares of the keys, so the answer is the portable one
+// whatever pivots are drawn.
 #include "reactivation/cpu/avx512/select_rank_avx512.h"
 
-#include <immintrin.h>
-
 #include <algorithm>
+
+#include "reactivation/cpu/avx512/lanes_avx512.h"
 
 namespace revive::select_avx512 {
 namespace {
 
-constexpr int32_t kLanes = 16;
-
-// The lanes of keys[c, n) at most 16.
-__mmask16 lanes(int32_t c, int32_t n) {
-  return n - c >= kLanes ? __mmask16(0xffff) : static_cast<__mmask16>((1u << (n - c)) - 1);
-}
-
-// 0, 1, ..., 15 (a function: a vector at namespace scope would be initialised with AVX-512
-// instructions at start-up, on any CPU).
-__m512i lane_ids() { return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); }
-
-// GCC 12 warns of uninitialised vectors inside its own headers where an intrinsic passes an
-// undefined vector through the lanes it leaves (reductions, extracts, permutes, gathers, unsigned
-// min): the masked forms below name every lane's source instead.
-constexpr __mmask16 kAll = 0xffff;
-
-// The lower and upper 256 bits of v, its lowest lane.
-__m256i lower_half(__m512i v) { return _mm512_mask_extracti64x4_epi64(_mm256_setzero_si256(), 0xff, v, 0); }
-__m256i upper_half(__m512i v) { return _mm512_mask_extracti64x4_epi64(_mm256_setzero_si256(), 0xff, v, 1); }
-int32_t first_lane(__m512i v) {
-  return _mm_cvtsi128_si32(_mm512_mask_extracti32x4_epi32(_mm_setzero_si128(), 0xf, v, 0));
-}
-
-// The sum of the 16 lanes.
-int32_t sum_lanes(__m512i v) {
-  const __m256i s = _mm256_add_epi32(lower_half(v), upper_half(v));
-  __m128i t = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
-  t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0x4e));
-  t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0xb1));
-  return _mm_cvtsi128_si32(t);
-}
+using avx512_lanes::first_lane;
+using avx512_lanes::kAll;
+using avx512_lanes::kLanes;
+using avx512_lanes::lane_ids;
+using avx512_lanes::lanes;
+using avx512_lanes::min_lanes_epu32;
+using avx512_lanes::sum_lanes;
 
 // The smallest of keys[0, n).
 uint32_t min_key(const uint32_t* keys, int32_t n) {
   __m512i m = _mm512_set1_epi32(-1);
   for (int32_t c = 0; c < n; c += kLanes)
     m = _mm512_mask_min_epu32(m, kAll, m, _mm512_mask_loadu_epi32(m, lanes(c, n), keys + c));
-  const __m256i h = _mm256_min_epu32(lower_half(m), upper_half(m));
-  __m128i t = _mm_min_epu32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
-  t = _mm_min_epu32(t, _mm_shuffle_epi32(t, 0x4e));
-  t = _mm_min_epu32(t, _mm_shuffle_epi32(t, 0xb1));
-  return static_cast<uint32_t>(_mm_cvtsi128_si32(t));
+  return min_lanes_epu32(m);
 }
 
 // The steps of a bitonic network sorting 16 lanes: for lane distances j = k/2 .. 1 within blocks

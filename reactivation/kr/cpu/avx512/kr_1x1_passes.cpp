@@ -1,6 +1,6 @@
 #include "reactivation/kr/cpu/avx512/kr_1x1_passes.h"
 
-#include <immintrin.h>
+#include "reactivation/cpu/avx512/lanes_avx512.h"
 
 namespace revive::kr_avx512 {
 namespace {
@@ -8,10 +8,8 @@ namespace {
 // kNanMagnitudeKey (order_keys.h): the smallest NaN's bits, the key of every NaN.
 constexpr int32_t kNanKey = 0x7f800001;
 
-// The lanes of w[c, n) at most 16.
-__mmask16 lanes(int32_t c, int32_t n) {
-  return n - c >= 16 ? __mmask16(0xffff) : static_cast<__mmask16>((1u << (n - c)) - 1);
-}
+using avx512_lanes::lane_ids;
+using avx512_lanes::lanes;
 
 // magnitude_key of the weights in the mask's lanes (0 in the others): |w|'s bits, NaNs as one.
 __m512i keys16(const float* w, __mmask16 m) {
@@ -21,12 +19,8 @@ __m512i keys16(const float* w, __mmask16 m) {
   return _mm512_mask_mov_epi32(bits, _mm512_cmpgt_epi32_mask(bits, nan), nan);
 }
 
-// The indices c, c + 1, ..., c + 15 (a function: a vector at namespace scope would be initialised
-// with AVX-512 instructions at start-up, on any CPU).
-__m512i indices(int32_t c) {
-  return _mm512_add_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                          _mm512_set1_epi32(c));
-}
+// The indices c, c + 1, ..., c + 15.
+__m512i indices(int32_t c) { return _mm512_add_epi32(lane_ids(), _mm512_set1_epi32(c)); }
 
 }  // namespace
 
@@ -41,18 +35,10 @@ int32_t keys_and_best(const float* w, int32_t n, uint32_t* work) {
     max_key = _mm512_mask_mov_epi32(max_key, more, key);
     max_at = _mm512_mask_mov_epi32(max_at, more, indices(c));
   }
-  // The lanes' largest, by a scalar loop (GCC 12's reduction intrinsics warn of uninitialised
-  // vectors inside its own headers).
-  alignas(64) int32_t lane_key[16], lane_at[16];
-  _mm512_store_si512(lane_key, max_key);
-  _mm512_store_si512(lane_at, max_at);
-  int32_t best_key = -1, best = n;
-  for (int i = 0; i < 16; ++i)
-    if (lane_key[i] > best_key || (lane_key[i] == best_key && lane_at[i] < best)) {
-      best_key = lane_key[i];
-      best = lane_at[i];
-    }
-  return best;
+  // The largest key, and the first index among the lanes holding it (branch-free reductions:
+  // which lane wins is unpredictable).
+  const __mmask16 top = _mm512_cmpeq_epi32_mask(max_key, _mm512_set1_epi32(avx512_lanes::max_lanes_epi32(max_key)));
+  return avx512_lanes::min_lanes_epi32(_mm512_mask_mov_epi32(_mm512_set1_epi32(n), top, max_at));
 }
 
 int32_t count_key(const float* w, int32_t n, uint32_t key) {
