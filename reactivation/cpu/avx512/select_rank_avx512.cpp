@@ -2,8 +2,8 @@
 // thousand keys sits in L1, so a pass over it costs little, and what a radix round adds (a
 // histogram key by key, a scan over up to 256 bins) costs more than a pass. Each round picks two
 // pivots from a sample of the keys, counts the keys below and at them in one pass, and keeps
-// (compressed to the front, in order) the side that holds the rank; at most 16 keys are then
-// sorted in a register. Only integer compares of the keys, so the answer is the portable one
+// (compressed to the front, in order) the side that holds the rank; at most 32 keys are then
+// sorted in registers. Only integer compares of the keys, so the answer is the portable one
 // whatever pivots are drawn.
 #include "reactivation/cpu/avx512/select_rank_avx512.h"
 
@@ -47,27 +47,47 @@ constexpr SortStep kSortSteps[] = {
     {2, keeps_larger(8, 2)},  {1, keeps_larger(8, 1)},  {8, keeps_larger(16, 8)},  {4, keeps_larger(16, 4)},
     {2, keeps_larger(16, 2)}, {1, keeps_larger(16, 1)}};
 
-// The 16 lanes of s sorted ascending (only the keys' values matter here, not which lane held one).
-__m512i sort_lanes(__m512i s) {
+constexpr int kSortSteps16 = 6;  // kSortSteps[6..9]: the last block's, which sort a bitonic s
+
+// Steps [first, 10) of the network on the 16 lanes of s.
+__m512i sort_steps(__m512i s, int first) {
   const __m512i ids = lane_ids();
-  for (const SortStep& step : kSortSteps) {
+  for (int i = first; i < 10; ++i) {
+    const SortStep& step = kSortSteps[i];
     const __m512i t = _mm512_mask_permutexvar_epi32(s, kAll, _mm512_xor_si512(ids, _mm512_set1_epi32(step.j)), s);
     s = _mm512_mask_blend_epi32(step.larger, _mm512_mask_min_epu32(s, kAll, s, t), _mm512_mask_max_epu32(s, kAll, s, t));
   }
   return s;
 }
 
+// The 16 lanes of s sorted ascending (only the keys' values matter here, not which lane held one).
+__m512i sort_lanes(__m512i s) { return sort_steps(s, 0); }
+
 // Lane i of v.
 uint32_t lane(__m512i v, int32_t i) {
   return static_cast<uint32_t>(first_lane(_mm512_mask_permutexvar_epi32(v, kAll, _mm512_set1_epi32(i), v)));
 }
 
-// The answer for n <= 16 keys: the lanes past n hold UINT32_MAX, which sort after the keys (or
-// equal the largest), so lane `rank` of the sorted lanes is the threshold.
+// The answer for n <= 32 keys, sorted in two registers: the lanes past n hold UINT32_MAX, which
+// sort after the keys (or equal the largest), so position `rank` of the sorted lanes is the
+// threshold. Past 16 keys, the two sorted halves are merged: the second reversed, the lanes'
+// minima are the 16 smallest and their maxima the 16 largest, each a bitonic sequence that the
+// network's last block sorts.
 SelectRank select_few(const uint32_t* keys, int32_t n, int32_t rank) {
-  const __m512i s = _mm512_mask_loadu_epi32(_mm512_set1_epi32(-1), lanes(0, n), keys);
-  const uint32_t threshold = lane(sort_lanes(s), rank);
-  const int below = __builtin_popcount(_mm512_cmplt_epu32_mask(s, _mm512_set1_epi32(static_cast<int32_t>(threshold))));
+  const __m512i none = _mm512_set1_epi32(-1);
+  const __m512i a = _mm512_mask_loadu_epi32(none, lanes(0, n), keys);
+  const __m512i b = n > kLanes ? _mm512_mask_loadu_epi32(none, lanes(kLanes, n), keys + kLanes) : none;
+  uint32_t threshold;
+  if (n <= kLanes) {
+    threshold = lane(sort_lanes(a), rank);
+  } else {
+    const __m512i sorted_a = sort_lanes(a), sorted_b = sort_lanes(b);
+    const __m512i reversed_b = _mm512_mask_permutexvar_epi32(sorted_b, kAll, _mm512_sub_epi32(_mm512_set1_epi32(kLanes - 1), lane_ids()), sorted_b);
+    threshold = rank < kLanes ? lane(sort_steps(_mm512_mask_min_epu32(a, kAll, sorted_a, reversed_b), kSortSteps16), rank)
+                              : lane(sort_steps(_mm512_mask_max_epu32(a, kAll, sorted_a, reversed_b), kSortSteps16), rank - kLanes);
+  }
+  const __m512i t = _mm512_set1_epi32(static_cast<int32_t>(threshold));
+  const int below = __builtin_popcount(_mm512_cmplt_epu32_mask(a, t)) + __builtin_popcount(_mm512_cmplt_epu32_mask(b, t));
   return {threshold, rank - below};
 }
 
@@ -110,7 +130,7 @@ SelectRank select_rank(uint32_t* keys, int64_t n64, int64_t rank64) {
   // A layer's filters or a filter's kernels: int32 counts.
   int32_t n = static_cast<int32_t>(n64), rank = static_cast<int32_t>(rank64);
   if (rank == 0) return {min_key(keys, n), 0};
-  while (n > kLanes) {
+  while (n > 2 * kLanes) {
     uint32_t lo, hi;
     pick_pivots(keys, n, rank, lo, hi);
     const __m512i lo_v = _mm512_set1_epi32(static_cast<int32_t>(lo)), hi_v = _mm512_set1_epi32(static_cast<int32_t>(hi));
@@ -125,18 +145,15 @@ SelectRank select_rank(uint32_t* keys, int64_t n64, int64_t rank64) {
     }
     const int32_t n_below_lo = sum_lanes(below_lo), n_below_hi = sum_lanes(below_hi);
     const int32_t n_at_most_hi = sum_lanes(at_most_hi);
-    // Every branch shrinks the set: lo and hi are keys of it, so some key is not below lo, some
-    // key is at most hi, and the keys equal to hi leave [lo, hi).
     if (rank >= n_below_hi && rank < n_at_most_hi) return {hi, rank - n_below_hi};
-    if (rank < n_below_lo) {
-      n = keep_range(keys, n, 0, lo - 1);
-    } else if (rank >= n_at_most_hi) {
-      n = keep_range(keys, n, hi + 1, UINT32_MAX);
-      rank -= n_at_most_hi;
-    } else {
-      n = keep_range(keys, n, lo, hi - 1);
-      rank -= n_below_lo;
-    }
+    // The keys below lo, above hi, or in [lo, hi): every choice shrinks the set, as lo and hi are
+    // keys of it (some key is not below lo, some key is at most hi, and the keys equal to hi
+    // leave [lo, hi)). Chosen by conditional moves: which one holds the rank is unpredictable.
+    const bool below = rank < n_below_lo, above = rank >= n_at_most_hi;
+    const uint32_t a = below ? 0u : above ? hi + 1 : lo;
+    const uint32_t b = below ? lo - 1 : above ? UINT32_MAX : hi - 1;
+    rank -= below ? 0 : above ? n_at_most_hi : n_below_lo;
+    n = keep_range(keys, n, a, b);
   }
   return select_few(keys, n, rank);
 }
