@@ -109,27 +109,27 @@ void kr_reactivate_1x1(float* w, int32_t n_kernels, int32_t n_invalid, uint32_t*
   const uint32_t best_key = work[best];
   // The others' keys: the last in the best one's place (select_rank's answer does not depend on
   // the keys' order). The first n_invalid of the others in the stable order: keys below the
-  // threshold, and those equal to it before `cutoff`. The threshold is mostly one kernel's alone:
-  // then no scan for the cutoff is needed.
+  // threshold, and the first equal_before + 1 equal to it.
   work[best] = work[n_kernels - 1];
   const SelectRank rank =
       select_rank(work, n_kernels - 1, n_invalid - 1, avx512 ? SelectIsa::kBest : SelectIsa::kPortable);
-  int32_t n_equal = avx512 ? kr_avx512::count_key(w, n_kernels, rank.threshold)
-                           : count_key(w, n_kernels, rank.threshold);
-  n_equal -= best_key == rank.threshold;  // the best kernel is not among the others
+  const float best_l1 = std::fabs(w[best]);
+  const bool best_ok = best_l1 <= kKrMaxBestL1;
+  if (avx512) {
+    kr_avx512::rescale(w, n_kernels, best, rank.threshold, static_cast<int32_t>(rank.equal_before + 1), best_l1,
+                       best_ok, rescale_counts);
+    return;
+  }
+  // Those ties end before `cutoff`. The threshold is mostly one kernel's alone: then no scan for
+  // the cutoff is needed.
+  const int32_t n_equal = count_key(w, n_kernels, rank.threshold) - (best_key == rank.threshold);
   int32_t cutoff = n_kernels;
   if (n_equal > rank.equal_before + 1) {
     cutoff = 0;
     for (int64_t ties = rank.equal_before + 1; ties > 0; ++cutoff)
       ties -= cutoff != best && magnitude_key(w[cutoff]) == rank.threshold;
   }
-  const float best_l1 = std::fabs(w[best]);
-  const bool best_ok = best_l1 <= kKrMaxBestL1;
-  if (avx512) {
-    kr_avx512::rescale(w, n_kernels, best, rank.threshold, cutoff, best_l1, best_ok, rescale_counts);
-  } else {
-    rescale(w, n_kernels, best, rank.threshold, cutoff, best_l1, best_ok, rescale_counts);
-  }
+  rescale(w, n_kernels, best, rank.threshold, cutoff, best_l1, best_ok, rescale_counts);
 }
 
 }  // namespace revive

@@ -1,5 +1,7 @@
 #include "reactivation/kr/cpu/avx512/kr_1x1_passes.h"
 
+#include <algorithm>
+
 #include "reactivation/cpu/avx512/lanes_avx512.h"
 
 namespace revive::kr_avx512 {
@@ -41,31 +43,35 @@ int32_t keys_and_best(const float* w, int32_t n, uint32_t* work) {
   return avx512_lanes::min_lanes_epi32(_mm512_mask_mov_epi32(_mm512_set1_epi32(n), top, max_at));
 }
 
-int32_t count_key(const float* w, int32_t n, uint32_t key) {
-  const __m512i k = _mm512_set1_epi32(static_cast<int32_t>(key));
-  int32_t count = 0;
-  for (int32_t c = 0; c < n; c += 16) {
-    const __mmask16 m = lanes(c, n);
-    count += __builtin_popcount(_mm512_mask_cmpeq_epi32_mask(m, keys16(w + c, m), k));
+// The lowest `keep` set bits of m (keep < popcount(m)).
+__mmask16 lowest_bits(__mmask16 m, int32_t keep) {
+  uint32_t out = 0, rest = m;
+  for (; keep > 0; --keep) {
+    out |= rest & (0u - rest);
+    rest &= rest - 1;
   }
-  return count;
+  return static_cast<__mmask16>(out);
 }
 
-void rescale(float* w, int32_t n, int32_t best, uint32_t threshold, int32_t cutoff, float best_l1, bool best_ok,
+void rescale(float* w, int32_t n, int32_t best, uint32_t threshold, int32_t ties, float best_l1, bool best_ok,
              int64_t* counts) {
   const __m512i t = _mm512_set1_epi32(static_cast<int32_t>(threshold));
-  const __m512i best_v = _mm512_set1_epi32(best), cutoff_v = _mm512_set1_epi32(cutoff);
+  const __m512i best_v = _mm512_set1_epi32(best), minus_one = _mm512_set1_epi32(-1);
   const __m512 b = _mm512_set1_ps(best_l1);
   const __m512i exponent = _mm512_set1_epi32(0x7f800000);
-  int64_t rescaled = 0, zero_norm = 0, non_finite = 0;
+  __m512i rescaled = _mm512_setzero_si512(), zero_norm = rescaled, non_finite = rescaled;
   for (int32_t c = 0; c < n; c += 16) {
     const __mmask16 m = lanes(c, n);
     const __m512 x = _mm512_maskz_loadu_ps(m, w + c);
     const __m512i key = keys16(w + c, m);
-    const __m512i index = indices(c);
-    const __mmask16 below = _mm512_cmplt_epi32_mask(key, t);
-    const __mmask16 tie = _mm512_cmpeq_epi32_mask(key, t) & _mm512_cmplt_epi32_mask(index, cutoff_v);
-    const __mmask16 in = m & _mm512_cmpneq_epi32_mask(index, best_v) & (below | tie);
+    const __mmask16 other = _mm512_mask_cmpneq_epi32_mask(m, indices(c), best_v);
+    // The ties taken are the first `ties` others equal to the threshold, in index order: mostly
+    // all or none of a vector's, so the branch is seldom taken.
+    __mmask16 tie = _mm512_mask_cmpeq_epi32_mask(other, key, t);
+    const int32_t n_tie = __builtin_popcount(tie);
+    if (n_tie > ties) tie = lowest_bits(tie, ties);
+    ties -= std::min(n_tie, ties);
+    const __mmask16 in = _mm512_mask_cmplt_epi32_mask(other, key, t) | tie;
     const __m512 k = _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7fffffff)));
     const __m512 r = _mm512_div_ps(b, k);
     const __mmask16 zero = _mm512_cmp_ps_mask(k, _mm512_setzero_ps(), _CMP_EQ_OQ);
@@ -73,13 +79,13 @@ void rescale(float* w, int32_t n, int32_t best, uint32_t threshold, int32_t cuto
         _mm512_cmpneq_epi32_mask(_mm512_and_si512(_mm512_castps_si512(r), exponent), exponent);
     const __mmask16 ok = best_ok ? static_cast<__mmask16>(finite & ~zero) : __mmask16(0);
     _mm512_mask_storeu_ps(w + c, in & ok, _mm512_mul_ps(x, r));
-    rescaled += __builtin_popcount(in & ok);
-    zero_norm += __builtin_popcount(in & zero);
-    non_finite += __builtin_popcount(in & ~zero & ~ok);
+    rescaled = _mm512_mask_sub_epi32(rescaled, in & ok, rescaled, minus_one);
+    zero_norm = _mm512_mask_sub_epi32(zero_norm, in & zero, zero_norm, minus_one);
+    non_finite = _mm512_mask_sub_epi32(non_finite, in & ~zero & ~ok, non_finite, minus_one);
   }
-  counts[0] += rescaled;
-  counts[1] += zero_norm;
-  counts[2] += non_finite;
+  counts[0] += avx512_lanes::sum_lanes(rescaled);
+  counts[1] += avx512_lanes::sum_lanes(zero_norm);
+  counts[2] += avx512_lanes::sum_lanes(non_finite);
 }
 
 }  // namespace revive::kr_avx512

@@ -12,13 +12,12 @@ namespace revive::kr_avx512 {
 // work[c] = magnitude_key(w[c]) for c < n; returns the first index of the largest key.
 int32_t keys_and_best(const float* w, int32_t n, uint32_t* work);
 
-// How many of w[0, n) have magnitude_key == key.
-int32_t count_key(const float* w, int32_t n, uint32_t key);
-
-// w[c] *= best_l1 / |w[c]| for the selected kernels (c != best, key below threshold or equal to
-// it before cutoff) whose factor kr_rescale_factor accepts (best_ok: best_l1 <= kKrMaxBestL1);
-// counts[0..2] += rescaled, zero norm, non-finite, as kr_rescale_kernel counts them.
-void rescale(float* w, int32_t n, int32_t best, uint32_t threshold, int32_t cutoff, float best_l1, bool best_ok,
+// w[c] *= best_l1 / |w[c]| for the selected kernels (c != best, key below threshold, or equal to
+// it and among the first `ties` such in index order) whose factor kr_rescale_factor accepts
+// (best_ok: best_l1 <= kKrMaxBestL1); counts[0..2] += rescaled, zero norm, non-finite, as
+// kr_rescale_kernel counts them. The ties are counted in the same pass, where the portable path
+// counts them first to find the cutoff.
+void rescale(float* w, int32_t n, int32_t best, uint32_t threshold, int32_t ties, float best_l1, bool best_ok,
              int64_t* counts);
 
 }  // namespace revive::kr_avx512
