@@ -126,7 +126,8 @@ SelectRank select_rank_by_counting(const uint32_t* keys, int64_t n, int64_t rank
 }  // namespace
 
 SelectRank select_rank(uint32_t* keys, int64_t n, int64_t rank, SelectIsa isa) {
-  if (isa == SelectIsa::kBest && kernels::cpu::avx512::cpu_has_avx512()) return select_avx512::select_rank(keys, n, rank);
+  if (isa == SelectIsa::kBest && n <= INT32_MAX && kernels::cpu::avx512::cpu_has_avx512())
+    return select_avx512::select_rank(keys, n, rank);
   // A radix select as select_pool_thresholds', on one thread, until few keys are left, which are
   // then counted. Digits have at most 8 bits, and no more bins than keys; one histogram table, as
   // there are few keys to count.

@@ -23,6 +23,7 @@ constexpr uint64_t kAllBelow = std::numeric_limits<uint64_t>::max();  // above e
 // saves: C2's filters taking part (a few selections per layer), C3's weights of invalid filters.
 constexpr int64_t kParallelFilters = 1024;
 constexpr int64_t kParallelWeights = 16384;
+constexpr int64_t kOneThreadC1 = 1 << 18;  // C1's filters selected on one thread (c1_rank_bound)
 
 // The fractions of conv filters below kDeadFilterThresholds, from the average L1 of stage (a).
 void dead_fractions(const FilterTable& table, const float* importance, KrReport& report) {
@@ -80,8 +81,11 @@ struct C1Layer {
 };
 
 // Stage (b), C1 with a fraction: the key at rank floor(alpha N) of the taking-part filters' keys.
-// The radix select gives its magnitude and how many equal ones precede it; the filter itself is
-// the next equal one in id order, found by a scan (equal magnitudes are rare).
+// The select gives its magnitude and how many equal ones precede it; the filter itself is the next
+// equal one in id order, found by a scan (equal magnitudes are rare). A model's filters are a few
+// thousand to tens of thousands: select_rank on this thread, where the threads' radix select
+// (select_pool_thresholds) would spend more on its parallel region and barriers; past
+// kOneThreadC1 filters, that one.
 uint64_t c1_rank_bound(const FilterTable& table, int64_t rank, int64_t n, KrScratch& s) {
   if (rank >= n) return kAllBelow;
   const FilterTableLayers& L = table.layers();
@@ -92,7 +96,13 @@ uint64_t c1_rank_bound(const FilterTable& table, int64_t rank, int64_t n, KrScra
     keys = std::copy(s.c1_magnitude.data() + L.first_filter[l], s.c1_magnitude.data() + L.first_filter[l + 1], keys);
   }
   SelectPool pool{s.c1_keys.data(), n, rank};
-  select_pool_thresholds(&pool, 1);
+  if (n <= kOneThreadC1) {
+    const SelectRank r = select_rank(pool.keys, n, rank);
+    pool.threshold = r.threshold;
+    pool.equal_before = r.equal_before;
+  } else {
+    select_pool_thresholds(&pool, 1);
+  }
   int64_t equal = pool.equal_before;
   const C1Layer c1{s.c1_magnitude.data()};
   for (int l = 0; l < table.n_layers(); ++l) {
