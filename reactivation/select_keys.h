@@ -2,7 +2,7 @@
 // reactivation/order_keys.h, so that they equal a stable sort of the values (§0.2):
 //   select_pool_thresholds: the value at rank k of one or more pools (WE's global thresholds,
 //     §1.3; KR's model-level condition C1, §3.2), a radix select split over the threads;
-//   select_rank: the same for one small set on the calling thread (KR's C2 and C3, §3.2);
+//   select_rank: the same for one set on the calling thread (KR's C1, C2 and C3, §3.2);
 //   select_smallest_sorted: the k smallest of a layer's unique 64-bit order keys, sorted (WE's
 //     per-layer order, §1.5).
 #pragma once

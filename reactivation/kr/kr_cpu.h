@@ -1,8 +1,8 @@
 // Kernel Reactivation on the CPU (docs/kernel-reactivation.md), as a pipeline over the filter
 // table (ARCHITECTURE.md decision 4) that reads the conv weights once and the invalid filters again:
 //   (a) filter_norm_l1_cpu: every filter's L1 and average L1, one pass over the arena;
-//   (b) C1: the model-level bound, a radix select over the taking-part filters' keys
-//       (select_pool_thresholds), ties at the boundary broken by filter id;
+//   (b) C1: the model-level bound, a select over the taking-part filters' keys (select_rank, or
+//       select_pool_thresholds past 2^18 filters), ties at the boundary broken by filter id;
 //   (c) C2 in parallel over layers (select_rank of each layer's L1 keys, ties by index), which
 //       flags the invalid filters F = S1 n S2;
 //   (d) C3 and the rescale in parallel over the invalid filters, each thread first taking those
