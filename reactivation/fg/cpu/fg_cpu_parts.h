@@ -23,10 +23,15 @@ struct Block {
   int32_t group = 0;
 };
 
+// A wave's stages (a)-(b) read every network's share of its groups, chunk-major, unless the wave is
+// one network's part of a group larger than a wave (`model` >= 0): that group's N networks would not
+// stay in L2 between the stages, one network's part may, so its min/max and bin passes run one network
+// at a time (only (a) and (d) then read the group from L3), and the last network's wave blends it.
 struct Wave {
   int group_begin = 0, group_end = 0;
   int chunk_begin = 0, chunk_end = 0;
   int block_begin = 0, block_end = 0;
+  int model = -1;
 };
 
 struct ChunkStats {

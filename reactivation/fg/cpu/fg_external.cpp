@@ -30,21 +30,35 @@ void plan(const FgLayout& L, int n_models, FgCpuScratch::Impl& s) {
   s.n_threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(L.chunks().size())));
   const int64_t budget = kWaveBytesPerThread * s.n_threads;
   s.waves.clear();
-  Wave w;
+  const auto push_wave = [&](int group_begin, int group_end, int model) {
+    Wave w;
+    w.group_begin = group_begin;
+    w.group_end = group_end;
+    w.chunk_begin = L.group_chunk_begin()[static_cast<size_t>(group_begin)];
+    w.chunk_end = L.group_chunk_begin()[static_cast<size_t>(group_end)];
+    w.block_begin = group_block_begin[static_cast<size_t>(group_begin)];
+    w.block_end = group_block_begin[static_cast<size_t>(group_end)];
+    w.model = model;
+    s.waves.push_back(w);
+  };
+  int begin = 0;
   int64_t bytes = 0;
   for (int g = 0; g < L.n_groups(); ++g) {
     int64_t elements = 0;
     for (int b = group_block_begin[static_cast<size_t>(g)]; b < group_block_begin[static_cast<size_t>(g) + 1]; ++b)
       elements += s.blocks[static_cast<size_t>(b)].len;
-    bytes += elements * n_models * static_cast<int64_t>(sizeof(float));
-    w.group_end = g + 1;
+    const int64_t group_bytes = elements * n_models * static_cast<int64_t>(sizeof(float));
+    if (n_models > 1 && group_bytes > budget) {  // one wave per network (Wave)
+      if (begin < g) push_wave(begin, g, -1);
+      for (int m = 0; m < n_models; ++m) push_wave(g, g + 1, m);
+      begin = g + 1;
+      bytes = 0;
+      continue;
+    }
+    bytes += group_bytes;
     if (bytes >= budget || g + 1 == L.n_groups()) {
-      w.chunk_begin = L.group_chunk_begin()[static_cast<size_t>(w.group_begin)];
-      w.chunk_end = L.group_chunk_begin()[static_cast<size_t>(w.group_end)];
-      w.block_begin = group_block_begin[static_cast<size_t>(w.group_begin)];
-      w.block_end = group_block_begin[static_cast<size_t>(w.group_end)];
-      s.waves.push_back(w);
-      w.group_begin = g + 1;
+      push_wave(begin, g + 1, -1);
+      begin = g + 1;
       bytes = 0;
     }
   }
@@ -140,8 +154,12 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
   // Task t of a wave is network t % n of the wave's chunk t / n: chunk-major, so a thread's share of
   // the tasks is a run of chunks of every network, the arena range it then blends in (d) from its
   // own cache. The split is by thread number, the same in (a), (b) and (d), for any thread count.
-  const auto task_chunk = [&](const Wave& w, int t) { return static_cast<size_t>(w.chunk_begin + t / n); };
-  const auto tasks_of = [&](const Wave& w) { return (w.chunk_end - w.chunk_begin) * n; };
+  // A one-network wave's task t is its chunk t.
+  const auto task_chunk = [&](const Wave& w, int t) {
+    return static_cast<size_t>(w.chunk_begin + (w.model < 0 ? t / n : t));
+  };
+  const auto task_model = [&](const Wave& w, int t) { return static_cast<size_t>(w.model < 0 ? t % n : w.model); };
+  const auto tasks_of = [&](const Wave& w) { return (w.chunk_end - w.chunk_begin) * (w.model < 0 ? n : 1); };
   // The first block of the arena range of thread `t` of `threads` in wave w: the block where the
   // thread's first chunk starts (blocks ascend in the arena). The running maximum over the threads
   // before it keeps the ranges a partition of the wave's blocks whatever order the chunks' offsets
@@ -167,7 +185,7 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
       const Wave& wave = s.waves[wi];
       const Range mine = share(tasks_of(wave), threads, self);
       for (int t = mine.begin; t < mine.end; ++t) {
-        const size_t m = static_cast<size_t>(t % n), c = task_chunk(wave, t);
+        const size_t m = task_model(wave, t), c = task_chunk(wave, t);
         float* l1 = s.l1.data() + m * static_cast<size_t>(L.n_filters());
         chunk_stats(L, nets[m], L.chunks()[c], entropy, l1, s.stats[m * n_chunks + c]);
       }
@@ -178,17 +196,18 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
         const Wave* next = wi + 1 < s.waves.size() ? &s.waves[wi + 1] : nullptr;
         const Range ahead = next ? share(tasks_of(*next), threads, self) : Range{0, 0};
         for (int t = mine.begin; t < mine.end; ++t) {
-          const size_t m = static_cast<size_t>(t % n), c = task_chunk(wave, t);
+          const size_t m = task_model(wave, t), c = task_chunk(wave, t);
           const int g = L.chunks()[c].group;
           const int first = L.group_chunk_begin()[static_cast<size_t>(g)];
           const int a = ahead.begin + (t - mine.begin);
-          const Run prefetch = a < ahead.end ? chunk_run(L, nets[static_cast<size_t>(a % n)], L.chunks()[task_chunk(*next, a)])
+          const Run prefetch = a < ahead.end ? chunk_run(L, nets[task_model(*next, a)], L.chunks()[task_chunk(*next, a)])
                                              : Run{nullptr, 0};
           chunk_bins(L, nets[m], L.chunks()[c], s.stats.data() + m * n_chunks + static_cast<size_t>(first),
                      L.group_chunk_begin()[static_cast<size_t>(g) + 1] - first, prefetch, s.stats[m * n_chunks + c]);
         }
 #pragma omp barrier
       }
+      if (wave.model >= 0 && wave.model + 1 < n) continue;  // the group's last network blends it
 #pragma omp single
       coefficients(L, o, wave.group_begin, wave.group_end, s, r);
       // No barrier after (d): the next wave reads other groups' weights.
