@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "kernels/cpu/avx512/batch_norm_planes.h"
+#include "kernels/cpu/avx512/cpu_features.h"
 #include "kernels/cpu/channel_blocks.h"
 #include "kernels/layout.h"
 
@@ -57,6 +59,26 @@ Mask<T> plane_mask(const Mask<T>& k, int64_t base, int64_t c0) {
   }
 }
 
+// The 16-channel float planes run in AVX-512 where the CPU has it (same bits:
+// avx512/batch_norm_planes.h).
+template <class T, int B>
+bool planes_in_avx512() {
+  if constexpr (B == 16 && std::is_same_v<T, float>) {
+    return cpu::avx512::cpu_has_avx512();
+  } else {
+    return false;
+  }
+}
+
+template <BnActivation A, class T>
+cpu::avx512::PlaneMask avx512_mask(const Mask<T>& pk) {
+  if constexpr (A == BnActivation::kNone || !std::is_same_v<T, float>) {
+    return {};
+  } else {
+    return {static_cast<int>(A), pk.m, pk.ms, pk.md};
+  }
+}
+
 // s1[c] = sum (u - su[c]), s2[c] = sum (u - su[c]) (v - sv[c]) over (n, h, w), u masked as above.
 // Shifts keep the sums small: the forward passes u = v = x and su = sv = a sample of each channel,
 // so that var = s2/M - (s1/M)^2 does not cancel catastrophically when |mean| >> std. Runs of kRun
@@ -70,6 +92,7 @@ void reduce_channels(double* s1, double* s2, const T* u, const T* v, const T* su
   const int64_t n_channels = g.n_blocks * B;
   const int n_threads = omp_get_max_threads();
   std::vector<double> partial(static_cast<size_t>(n_threads) * 2 * n_channels, 0.0);
+  const bool avx512 = planes_in_avx512<T, B>();
 #pragma omp parallel num_threads(n_threads)
   {
     double* p1 = partial.data() + static_cast<size_t>(omp_get_thread_num()) * 2 * n_channels;
@@ -80,6 +103,12 @@ void reduce_channels(double* s1, double* s2, const T* u, const T* v, const T* su
       const T* pu = u + plane * g.HW * B;
       const T* pv = v + plane * g.HW * B;
       const Mask<T> pk = plane_mask<A>(mask, plane * g.HW * B, c0);
+      if constexpr (std::is_same_v<T, float>) {
+        if (avx512) {
+          cpu::avx512::bn_reduce_plane16(p1 + c0, p2 + c0, pu, pv, su + c0, sv + c0, g.HW, avx512_mask<A>(pk));
+          continue;
+        }
+      }
       T mu[B], mv[B];
       for (int j = 0; j < B; ++j) {
         mu[j] = su[c0 + j];
@@ -131,12 +160,21 @@ void reduce_channels(double* s1, double* s2, const T* u, const T* v, const T* su
 template <class T, int B, BnActivation OutA, BnActivation InA>
 void combine_channels(T* out, const T* u, const T* v, const T* a, const T* b, const T* d, const ChannelBlocks& g,
                       const Mask<T>& mask) {
+  const bool avx512 = planes_in_avx512<T, B>();
 #pragma omp parallel for schedule(static)
   for (int64_t plane = 0; plane < g.n_planes(); ++plane) {
     const int64_t c0 = (plane % g.n_blocks) * B, base = plane * g.HW * B;
     T* po = out + base;
     const T* pu = u + base;
     const Mask<T> pk = plane_mask<InA>(mask, base, c0);
+    if constexpr (std::is_same_v<T, float>) {
+      if (avx512) {
+        cpu::avx512::bn_combine_plane16(po, pu, v == nullptr ? nullptr : v + base, a + c0,
+                                        v == nullptr ? nullptr : b + c0, d + c0, g.HW, static_cast<int>(OutA),
+                                        avx512_mask<InA>(pk));
+        continue;
+      }
+    }
     if (v == nullptr) {
       for (int64_t i = 0; i < g.HW; ++i) {
 #pragma omp simd

@@ -63,25 +63,32 @@ bool stride1_pad1_3x3(const Tiles& t, const Conv2dShape& s, const Conv2dParams& 
 }
 
 // U [K/16][P][C][16] = G g G^T for every filter g = w[k, c] (or w[c, k] with the taps reversed
-// when `transpose_flip`: the backward data pass), for the output channels k of this thread's share;
-// P = side^2 positions. In double, rounded once: F(4x4, 3x3)'s G has thirds in it.
+// when `transpose_flip`: the backward data pass), shared among the team by (panel, input channel);
+// P = side^2 positions. In double, rounded once: F(4x4, 3x3)'s G has thirds in it. A panel's 16
+// filters of one input channel are transformed together so that each position's 16 results are one
+// contiguous store: filter by filter, they were 16 scattered stores C * 64 bytes apart.
 void transform_weights(const Tiles& tl, const float* w, int64_t C, int64_t K, bool transpose_flip, float* U) {
-  const int64_t n = tl.side, P = n * n;
-#pragma omp for schedule(static)
-  for (int64_t k = 0; k < K; ++k) {
+  const int64_t n = tl.side, P = n * n, panels = K / kPanel;
+#pragma omp for collapse(2) schedule(static)
+  for (int64_t kp = 0; kp < panels; ++kp) {
     for (int64_t c = 0; c < C; ++c) {
-      double g[3][3];
-      for (int r = 0; r < 3; ++r)
-        for (int s = 0; s < 3; ++s)
-          g[r][s] = transpose_flip ? w[(c * K + k) * 9 + (2 - r) * 3 + (2 - s)] : w[(k * C + c) * 9 + r * 3 + s];
-      double t[6][3];  // G g
-      for (int64_t a = 0; a < n; ++a)
-        for (int s = 0; s < 3; ++s) t[a][s] = tl.G[a][0] * g[0][s] + tl.G[a][1] * g[1][s] + tl.G[a][2] * g[2][s];
-      float* u = U + ((k / kPanel) * P * C + c) * kPanel + k % kPanel;
+      double t[6][3][kPanel];  // G g of each of the panel's filters
+      for (int64_t j = 0; j < kPanel; ++j) {
+        const int64_t k = kp * kPanel + j;
+        double g[3][3];
+        for (int r = 0; r < 3; ++r)
+          for (int s = 0; s < 3; ++s)
+            g[r][s] = transpose_flip ? w[(c * K + k) * 9 + (2 - r) * 3 + (2 - s)] : w[(k * C + c) * 9 + r * 3 + s];
+        for (int64_t a = 0; a < n; ++a)
+          for (int s = 0; s < 3; ++s)
+            t[a][s][j] = tl.G[a][0] * g[0][s] + tl.G[a][1] * g[1][s] + tl.G[a][2] * g[2][s];
+      }
+      float* u = U + (kp * P * C + c) * kPanel;
       for (int64_t a = 0; a < n; ++a)
         for (int64_t b = 0; b < n; ++b)
-          u[(a * n + b) * C * kPanel] =
-              static_cast<float>(t[a][0] * tl.G[b][0] + t[a][1] * tl.G[b][1] + t[a][2] * tl.G[b][2]);
+          for (int64_t j = 0; j < kPanel; ++j)
+            u[(a * n + b) * C * kPanel + j] =
+                static_cast<float>(t[a][0][j] * tl.G[b][0] + t[a][1][j] * tl.G[b][1] + t[a][2][j] * tl.G[b][2]);
     }
   }
 }

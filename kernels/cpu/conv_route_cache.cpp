@@ -22,8 +22,9 @@ namespace {
 
 constexpr const char* kFormat = "revive conv route cache";
 // Raised whenever the candidates or the way of choosing change, so that older choices are measured
-// again: 2 added revive's F(4x4, 3x3) tiles, 3 chooses by the median run instead of the fastest.
-constexpr int kVersion = 3;
+// again: 2 added revive's F(4x4, 3x3) tiles, 3 chooses by the median run instead of the fastest,
+// 4 times each candidate warm (straight after a run of its own).
+constexpr int kVersion = 4;
 // Far more than any user's hosts and layers; a file beyond them is not one revive wrote.
 constexpr size_t kMaxBytes = size_t{4} << 20;
 constexpr size_t kMaxHosts = 64;

@@ -25,7 +25,7 @@ ConvRouteKey sample_key(int64_t channels = 16) {
 
 nlohmann::json file_with(const nlohmann::json& host, const nlohmann::json& routes) {
   const nlohmann::json block{{"host", host}, {"routes", routes}};
-  return {{"format", "revive conv route cache"}, {"version", 3}, {"hosts", nlohmann::json::array({block})}};
+  return {{"format", "revive conv route cache"}, {"version", 4}, {"hosts", nlohmann::json::array({block})}};
 }
 
 nlohmann::json good_entry(int64_t channels = 16) { return route_entry_json(sample_key(channels), ConvRoute::kOneDnnDirect); }
@@ -137,7 +137,7 @@ TEST_F(RouteCacheFile, LivesUnderTheUsersCacheDirectory) {
 }
 
 TEST_F(RouteCacheFile, ADamagedFileIsIgnoredWithAWarningAndReplacedBySoundOne) {
-  write("{\"format\": \"revive conv route cache\", \"version\": 3, \"hosts\": [{\"host\": ");
+  write("{\"format\": \"revive conv route cache\", \"version\": 4, \"hosts\": [{\"host\": ");
   ::testing::internal::CaptureStderr();
   EXPECT_FALSE(cached_conv_route(sample_key()).has_value());
   const std::string err = ::testing::internal::GetCapturedStderr();
