@@ -96,6 +96,13 @@ Run chunk_run(const FgLayout& L, const FgNetwork& net, const FgChunk& c) {
           static_cast<int64_t>(c.filter_end - c.filter_begin) * g.filter_len};
 }
 
+// A chunk's min/max, with its counts cleared for stage (b).
+void set_min_max(MinMax mm, ChunkStats& out) {
+  out.lo = mm.lo;
+  out.hi = mm.hi;
+  std::fill(out.counts, out.counts + kEntropyBins, int64_t{0});
+}
+
 // Stage (a): what the criterion needs of the chunk, its filters' L1 norms or its min/max.
 void chunk_stats(const FgLayout& L, const FgNetwork& net, const FgChunk& c, bool entropy, float* l1,
                  ChunkStats& out) {
@@ -107,16 +114,13 @@ void chunk_stats(const FgLayout& L, const FgNetwork& net, const FgChunk& c, bool
                             dst, dst);
     return;
   }
-  const MinMax mm = min_max(run.x, run.n);
-  out.lo = mm.lo;
-  out.hi = mm.hi;
-  std::fill(out.counts, out.counts + kEntropyBins, int64_t{0});
+  set_min_max(min_max(run.x, run.n), out);
 }
 
-// Stage (b): the chunk's bin counts under its group's range (folded from the group's chunks), with
-// `ahead` prefetched meanwhile.
+// Stage (b): the chunk's bin counts under its group's range (folded from the group's chunks), and
+// in the same loop stage (a) of `ahead` (a chunk of the next wave) into ahead_out.
 void chunk_bins(const FgLayout& L, const FgNetwork& net, const FgChunk& c, const ChunkStats* group_stats,
-                int n_group_chunks, Run ahead, ChunkStats& out) {
+                int n_group_chunks, Run ahead, ChunkStats& out, ChunkStats* ahead_out) {
   float lo = group_stats[0].lo, hi = group_stats[0].hi;
   for (int i = 1; i < n_group_chunks; ++i) {
     lo = nan_min(lo, group_stats[i].lo);
@@ -125,7 +129,9 @@ void chunk_bins(const FgLayout& L, const FgNetwork& net, const FgChunk& c, const
   float edges[kEntropyBins + 1];
   entropy_bin_edges(lo, hi, edges);
   const Run run = chunk_run(L, net, c);
-  bin_counts(run.x, run.n, edges, out.counts, FgIsa::kBest, ahead.x, ahead.n);
+  MinMax mm{};
+  bin_counts(run.x, run.n, edges, out.counts, FgIsa::kBest, ahead.x, ahead.n, &mm);
+  if (ahead_out != nullptr) set_min_max(mm, *ahead_out);
 }
 
 // Stage (c) for groups [begin, end): criteria, alphas and blend weights of every network.
@@ -184,15 +190,18 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
     for (size_t wi = 0; wi < s.waves.size(); ++wi) {
       const Wave& wave = s.waves[wi];
       const Range mine = share(tasks_of(wave), threads, self);
-      for (int t = mine.begin; t < mine.end; ++t) {
-        const size_t m = task_model(wave, t), c = task_chunk(wave, t);
+      const auto stats_of = [&](const Wave& at, int t) {
+        const size_t m = task_model(at, t), c = task_chunk(at, t);
         float* l1 = s.l1.data() + m * static_cast<size_t>(L.n_filters());
         chunk_stats(L, nets[m], L.chunks()[c], entropy, l1, s.stats[m * n_chunks + c]);
-      }
+      };
+      if (!entropy || wi == 0) {  // else the previous wave's (b) did it
+        for (int t = mine.begin; t < mine.end; ++t) stats_of(wave, t);
 #pragma omp barrier
+      }
       if (entropy) {
-        // While binning the chunks it read in (a), a thread prefetches its share of the next wave,
-        // task for task.
+        // While binning the chunks it read in (a), a thread runs (a) on its share of the next wave,
+        // task for task (the same share it then bins), the tasks left over after.
         const Wave* next = wi + 1 < s.waves.size() ? &s.waves[wi + 1] : nullptr;
         const Range ahead = next ? share(tasks_of(*next), threads, self) : Range{0, 0};
         for (int t = mine.begin; t < mine.end; ++t) {
@@ -200,11 +209,18 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
           const int g = L.chunks()[c].group;
           const int first = L.group_chunk_begin()[static_cast<size_t>(g)];
           const int a = ahead.begin + (t - mine.begin);
-          const Run prefetch = a < ahead.end ? chunk_run(L, nets[task_model(*next, a)], L.chunks()[task_chunk(*next, a)])
-                                             : Run{nullptr, 0};
+          Run side{nullptr, 0};
+          ChunkStats* side_out = nullptr;
+          if (a < ahead.end) {
+            const size_t am = task_model(*next, a), ac = task_chunk(*next, a);
+            side = chunk_run(L, nets[am], L.chunks()[ac]);
+            side_out = &s.stats[am * n_chunks + ac];
+          }
           chunk_bins(L, nets[m], L.chunks()[c], s.stats.data() + m * n_chunks + static_cast<size_t>(first),
-                     L.group_chunk_begin()[static_cast<size_t>(g) + 1] - first, prefetch, s.stats[m * n_chunks + c]);
+                     L.group_chunk_begin()[static_cast<size_t>(g) + 1] - first, side, s.stats[m * n_chunks + c],
+                     side_out);
         }
+        for (int a = ahead.begin + (mine.end - mine.begin); a < ahead.end; ++a) stats_of(*next, a);
 #pragma omp barrier
       }
       if (wave.model >= 0 && wave.model + 1 < n) continue;  // the group's last network blends it
