@@ -14,8 +14,8 @@ namespace fg_cpu {
 // Elements of a block of the arena in stage (d) (the layout's chunks are stages (a)-(b)'s units).
 constexpr int64_t kBlockElements = 2048;
 // A wave's data (N networks' share of its groups) per thread: what stays in a core's L2 cache
-// between the stages that read it, beside the next wave's, which stage (b) prefetches (two waves
-// fill a 1 MiB L2). Smaller waves would cost more barriers (three a wave).
+// between the stages that read it, beside the next wave's, which stage (b) reads for its (a) (two
+// waves fill a 1 MiB L2). Smaller waves would cost more barriers (two or three a wave).
 constexpr int64_t kWaveBytesPerThread = int64_t{1} << 19;
 
 struct Block {
@@ -23,10 +23,15 @@ struct Block {
   int32_t group = 0;
 };
 
+// A wave's stages (a)-(b) read every network's share of its groups, chunk-major, unless the wave is
+// one network's part of a group larger than a wave (`model` >= 0): that group's N networks would not
+// stay in L2 between the stages, one network's part may, so its min/max and bin passes run one network
+// at a time (only (a) and (d) then read the group from L3), and the last network's wave blends it.
 struct Wave {
   int group_begin = 0, group_end = 0;
   int chunk_begin = 0, chunk_end = 0;
   int block_begin = 0, block_end = 0;
+  int model = -1;
 };
 
 struct ChunkStats {
@@ -49,10 +54,11 @@ MinMax min_max(const float* x, int64_t n, FgIsa isa = FgIsa::kBest);
 // elements at or above each edge (C_j), hist_b = C_b - C_{b+1}: the same comparisons entropy_bin makes
 // (with a NaN first edge nothing is counted, as entropy_bin puts nothing in a bin then); the AVX-512
 // loop estimates each element's bin from its offset and keeps it where the bin's two edges agree,
-// so every loop gives entropy_bin's counts. The AVX-512 loop also prefetches ahead[0, ahead_n) into
-// L2 as it goes (the pipeline's next wave: its loads overlap this compute-bound pass).
+// so every loop gives entropy_bin's counts. Where side_n > 0, also *side_mm = min_max(side, side_n):
+// the pipeline's next wave, whose loads from L3 the AVX-512 loop overlaps with this compute-bound
+// counting (the other loops take it after).
 void bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, FgIsa isa = FgIsa::kBest,
-                const float* ahead = nullptr, int64_t ahead_n = 0);
+                const float* side = nullptr, int64_t side_n = 0, MinMax* side_mm = nullptr);
 
 // Runs x[0..n) of len floats, one per network (the same elements of each arena): run k <-
 // fg_blend(k, k-1, w[k]) (run n-1 for k = 0), all from pre-graft values.

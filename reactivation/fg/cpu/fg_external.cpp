@@ -30,21 +30,35 @@ void plan(const FgLayout& L, int n_models, FgCpuScratch::Impl& s) {
   s.n_threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(L.chunks().size())));
   const int64_t budget = kWaveBytesPerThread * s.n_threads;
   s.waves.clear();
-  Wave w;
+  const auto push_wave = [&](int group_begin, int group_end, int model) {
+    Wave w;
+    w.group_begin = group_begin;
+    w.group_end = group_end;
+    w.chunk_begin = L.group_chunk_begin()[static_cast<size_t>(group_begin)];
+    w.chunk_end = L.group_chunk_begin()[static_cast<size_t>(group_end)];
+    w.block_begin = group_block_begin[static_cast<size_t>(group_begin)];
+    w.block_end = group_block_begin[static_cast<size_t>(group_end)];
+    w.model = model;
+    s.waves.push_back(w);
+  };
+  int begin = 0;
   int64_t bytes = 0;
   for (int g = 0; g < L.n_groups(); ++g) {
     int64_t elements = 0;
     for (int b = group_block_begin[static_cast<size_t>(g)]; b < group_block_begin[static_cast<size_t>(g) + 1]; ++b)
       elements += s.blocks[static_cast<size_t>(b)].len;
-    bytes += elements * n_models * static_cast<int64_t>(sizeof(float));
-    w.group_end = g + 1;
+    const int64_t group_bytes = elements * n_models * static_cast<int64_t>(sizeof(float));
+    if (n_models > 1 && group_bytes > budget) {  // one wave per network (Wave)
+      if (begin < g) push_wave(begin, g, -1);
+      for (int m = 0; m < n_models; ++m) push_wave(g, g + 1, m);
+      begin = g + 1;
+      bytes = 0;
+      continue;
+    }
+    bytes += group_bytes;
     if (bytes >= budget || g + 1 == L.n_groups()) {
-      w.chunk_begin = L.group_chunk_begin()[static_cast<size_t>(w.group_begin)];
-      w.chunk_end = L.group_chunk_begin()[static_cast<size_t>(w.group_end)];
-      w.block_begin = group_block_begin[static_cast<size_t>(w.group_begin)];
-      w.block_end = group_block_begin[static_cast<size_t>(w.group_end)];
-      s.waves.push_back(w);
-      w.group_begin = g + 1;
+      push_wave(begin, g + 1, -1);
+      begin = g + 1;
       bytes = 0;
     }
   }
@@ -82,6 +96,13 @@ Run chunk_run(const FgLayout& L, const FgNetwork& net, const FgChunk& c) {
           static_cast<int64_t>(c.filter_end - c.filter_begin) * g.filter_len};
 }
 
+// A chunk's min/max, with its counts cleared for stage (b).
+void set_min_max(MinMax mm, ChunkStats& out) {
+  out.lo = mm.lo;
+  out.hi = mm.hi;
+  std::fill(out.counts, out.counts + kEntropyBins, int64_t{0});
+}
+
 // Stage (a): what the criterion needs of the chunk, its filters' L1 norms or its min/max.
 void chunk_stats(const FgLayout& L, const FgNetwork& net, const FgChunk& c, bool entropy, float* l1,
                  ChunkStats& out) {
@@ -93,16 +114,13 @@ void chunk_stats(const FgLayout& L, const FgNetwork& net, const FgChunk& c, bool
                             dst, dst);
     return;
   }
-  const MinMax mm = min_max(run.x, run.n);
-  out.lo = mm.lo;
-  out.hi = mm.hi;
-  std::fill(out.counts, out.counts + kEntropyBins, int64_t{0});
+  set_min_max(min_max(run.x, run.n), out);
 }
 
-// Stage (b): the chunk's bin counts under its group's range (folded from the group's chunks), with
-// `ahead` prefetched meanwhile.
+// Stage (b): the chunk's bin counts under its group's range (folded from the group's chunks), and
+// in the same loop stage (a) of `ahead` (a chunk of the next wave) into ahead_out.
 void chunk_bins(const FgLayout& L, const FgNetwork& net, const FgChunk& c, const ChunkStats* group_stats,
-                int n_group_chunks, Run ahead, ChunkStats& out) {
+                int n_group_chunks, Run ahead, ChunkStats& out, ChunkStats* ahead_out) {
   float lo = group_stats[0].lo, hi = group_stats[0].hi;
   for (int i = 1; i < n_group_chunks; ++i) {
     lo = nan_min(lo, group_stats[i].lo);
@@ -111,7 +129,9 @@ void chunk_bins(const FgLayout& L, const FgNetwork& net, const FgChunk& c, const
   float edges[kEntropyBins + 1];
   entropy_bin_edges(lo, hi, edges);
   const Run run = chunk_run(L, net, c);
-  bin_counts(run.x, run.n, edges, out.counts, FgIsa::kBest, ahead.x, ahead.n);
+  MinMax mm{};
+  bin_counts(run.x, run.n, edges, out.counts, FgIsa::kBest, ahead.x, ahead.n, &mm);
+  if (ahead_out != nullptr) set_min_max(mm, *ahead_out);
 }
 
 // Stage (c) for groups [begin, end): criteria, alphas and blend weights of every network.
@@ -140,8 +160,12 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
   // Task t of a wave is network t % n of the wave's chunk t / n: chunk-major, so a thread's share of
   // the tasks is a run of chunks of every network, the arena range it then blends in (d) from its
   // own cache. The split is by thread number, the same in (a), (b) and (d), for any thread count.
-  const auto task_chunk = [&](const Wave& w, int t) { return static_cast<size_t>(w.chunk_begin + t / n); };
-  const auto tasks_of = [&](const Wave& w) { return (w.chunk_end - w.chunk_begin) * n; };
+  // A one-network wave's task t is its chunk t.
+  const auto task_chunk = [&](const Wave& w, int t) {
+    return static_cast<size_t>(w.chunk_begin + (w.model < 0 ? t / n : t));
+  };
+  const auto task_model = [&](const Wave& w, int t) { return static_cast<size_t>(w.model < 0 ? t % n : w.model); };
+  const auto tasks_of = [&](const Wave& w) { return (w.chunk_end - w.chunk_begin) * (w.model < 0 ? n : 1); };
   // The first block of the arena range of thread `t` of `threads` in wave w: the block where the
   // thread's first chunk starts (blocks ascend in the arena). The running maximum over the threads
   // before it keeps the ranges a partition of the wave's blocks whatever order the chunks' offsets
@@ -166,29 +190,40 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
     for (size_t wi = 0; wi < s.waves.size(); ++wi) {
       const Wave& wave = s.waves[wi];
       const Range mine = share(tasks_of(wave), threads, self);
-      for (int t = mine.begin; t < mine.end; ++t) {
-        const size_t m = static_cast<size_t>(t % n), c = task_chunk(wave, t);
+      const auto stats_of = [&](const Wave& at, int t) {
+        const size_t m = task_model(at, t), c = task_chunk(at, t);
         float* l1 = s.l1.data() + m * static_cast<size_t>(L.n_filters());
         chunk_stats(L, nets[m], L.chunks()[c], entropy, l1, s.stats[m * n_chunks + c]);
-      }
+      };
+      if (!entropy || wi == 0) {  // else the previous wave's (b) did it
+        for (int t = mine.begin; t < mine.end; ++t) stats_of(wave, t);
 #pragma omp barrier
+      }
       if (entropy) {
-        // While binning the chunks it read in (a), a thread prefetches its share of the next wave,
-        // task for task.
+        // While binning the chunks it read in (a), a thread runs (a) on its share of the next wave,
+        // task for task (the same share it then bins), the tasks left over after.
         const Wave* next = wi + 1 < s.waves.size() ? &s.waves[wi + 1] : nullptr;
         const Range ahead = next ? share(tasks_of(*next), threads, self) : Range{0, 0};
         for (int t = mine.begin; t < mine.end; ++t) {
-          const size_t m = static_cast<size_t>(t % n), c = task_chunk(wave, t);
+          const size_t m = task_model(wave, t), c = task_chunk(wave, t);
           const int g = L.chunks()[c].group;
           const int first = L.group_chunk_begin()[static_cast<size_t>(g)];
           const int a = ahead.begin + (t - mine.begin);
-          const Run prefetch = a < ahead.end ? chunk_run(L, nets[static_cast<size_t>(a % n)], L.chunks()[task_chunk(*next, a)])
-                                             : Run{nullptr, 0};
+          Run side{nullptr, 0};
+          ChunkStats* side_out = nullptr;
+          if (a < ahead.end) {
+            const size_t am = task_model(*next, a), ac = task_chunk(*next, a);
+            side = chunk_run(L, nets[am], L.chunks()[ac]);
+            side_out = &s.stats[am * n_chunks + ac];
+          }
           chunk_bins(L, nets[m], L.chunks()[c], s.stats.data() + m * n_chunks + static_cast<size_t>(first),
-                     L.group_chunk_begin()[static_cast<size_t>(g) + 1] - first, prefetch, s.stats[m * n_chunks + c]);
+                     L.group_chunk_begin()[static_cast<size_t>(g) + 1] - first, side, s.stats[m * n_chunks + c],
+                     side_out);
         }
+        for (int a = ahead.begin + (mine.end - mine.begin); a < ahead.end; ++a) stats_of(*next, a);
 #pragma omp barrier
       }
+      if (wave.model >= 0 && wave.model + 1 < n) continue;  // the group's last network blends it
 #pragma omp single
       coefficients(L, o, wave.group_begin, wave.group_end, s, r);
       // No barrier after (d): the next wave reads other groups' weights.

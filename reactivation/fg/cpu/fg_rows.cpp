@@ -29,20 +29,34 @@ bool use_avx2(FgIsa isa) { return isa != FgIsa::kPortable && kernels::cpu::avx2:
 
 }  // namespace
 
+namespace {
+
+// r folded with x[from, n) one element at a time (the vector loops' tail).
+MinMax min_max_tail(MinMax r, const float* x, int64_t from, int64_t n) {
+  for (int64_t i = from; i < n; ++i) {
+    r.lo = nan_min(r.lo, x[i]);
+    r.hi = nan_max(r.hi, x[i]);
+  }
+  return r;
+}
+
+constexpr MinMax kNanMinMax{std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::quiet_NaN()};
+
+}  // namespace
+
 MinMax min_max(const float* x, int64_t n, FgIsa isa) {
-  constexpr float kNan = std::numeric_limits<float>::quiet_NaN();
   MinMax r{x[0], x[0]};
   int64_t i = 0;
   if (use_avx512(isa) && n >= 16) {
     bool nan = false;
     i = n / 16 * 16;
     kernels::cpu::avx512::fg_min_max(x, i, &r.lo, &r.hi, &nan);
-    if (nan) return {kNan, kNan};
+    if (nan) return kNanMinMax;
   } else if (use_avx2(isa) && n >= 8) {
     bool nan = false;
     i = n / 8 * 8;
     kernels::cpu::avx2::fg_min_max(x, i, &r.lo, &r.hi, &nan);
-    if (nan) return {kNan, kNan};
+    if (nan) return kNanMinMax;
   } else {
     Float4 lo = Float4{} + x[0], hi = lo;
     Int4 nan{};
@@ -52,43 +66,50 @@ MinMax min_max(const float* x, int64_t n, FgIsa isa) {
       hi = v > hi ? v : hi;
       nan |= v != v;
     }
-    if (nan[0] | nan[1] | nan[2] | nan[3]) return {kNan, kNan};
+    if (nan[0] | nan[1] | nan[2] | nan[3]) return kNanMinMax;
     for (int l = 0; l < 4; ++l) {
       r.lo = nan_min(r.lo, lo[l]);
       r.hi = nan_max(r.hi, hi[l]);
     }
   }
-  for (; i < n; ++i) {
-    r.lo = nan_min(r.lo, x[i]);
-    r.hi = nan_max(r.hi, x[i]);
-  }
-  return r;
+  return min_max_tail(r, x, i, n);
 }
 
-void bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, FgIsa isa, const float* ahead,
-                int64_t ahead_n) {
-  if (!(edges[0] == edges[0])) return;
+void bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, FgIsa isa, const float* side,
+                int64_t side_n, MinMax* side_mm) {
+  const bool binned = edges[0] == edges[0];
   int64_t i = 0;
-  if (use_avx512(isa)) {
+  if (binned && use_avx512(isa) && side_n >= 16) {
     i = n / 16 * 16;
-    kernels::cpu::avx512::fg_bin_counts(x, i, edges, counts, ahead, ahead_n);
+    const int64_t j = side_n / 16 * 16;
+    MinMax r{};
+    bool nan = false;
+    kernels::cpu::avx512::fg_bin_counts(x, i, edges, counts, side, j, &r.lo, &r.hi, &nan);
+    *side_mm = nan ? kNanMinMax : min_max_tail(r, side, j, side_n);
   } else {
-    int64_t c[kEntropyBins + 1] = {};  // c[j]: elements at or above edge j
-    if (use_avx2(isa)) {
-      i = n / 8 * 8;
-      kernels::cpu::avx2::fg_edge_counts(x, i, edges, c);
+    if (side_n > 0) *side_mm = min_max(side, side_n, isa);
+    if (!binned) return;
+    if (use_avx512(isa)) {
+      i = n / 16 * 16;
+      kernels::cpu::avx512::fg_bin_counts(x, i, edges, counts, nullptr, 0, nullptr, nullptr, nullptr);
     } else {
-      Float4 e[kEntropyBins + 1];
-      for (int j = 0; j <= kEntropyBins; ++j) e[j] = Float4{} + edges[j];
-      Int4 at_or_above[kEntropyBins + 1] = {};  // lane sums of -[x >= edge j]
-      for (; i + 4 <= n; i += 4) {
-        const Float4 v = load4(x + i);
-        for (int j = 0; j <= kEntropyBins; ++j) at_or_above[j] += v >= e[j];
+      int64_t c[kEntropyBins + 1] = {};  // c[j]: elements at or above edge j
+      if (use_avx2(isa)) {
+        i = n / 8 * 8;
+        kernels::cpu::avx2::fg_edge_counts(x, i, edges, c);
+      } else {
+        Float4 e[kEntropyBins + 1];
+        for (int j = 0; j <= kEntropyBins; ++j) e[j] = Float4{} + edges[j];
+        Int4 at_or_above[kEntropyBins + 1] = {};  // lane sums of -[x >= edge j]
+        for (; i + 4 <= n; i += 4) {
+          const Float4 v = load4(x + i);
+          for (int j = 0; j <= kEntropyBins; ++j) at_or_above[j] += v >= e[j];
+        }
+        for (int j = 0; j <= kEntropyBins; ++j)
+          for (int l = 0; l < 4; ++l) c[j] -= at_or_above[j][l];
       }
-      for (int j = 0; j <= kEntropyBins; ++j)
-        for (int l = 0; l < 4; ++l) c[j] -= at_or_above[j][l];
+      for (int b = 0; b < kEntropyBins; ++b) counts[b] += c[b] - c[b + 1];
     }
-    for (int b = 0; b < kEntropyBins; ++b) counts[b] += c[b] - c[b + 1];
   }
   for (; i < n; ++i) {
     const int b = entropy_bin(x[i], edges);

@@ -76,6 +76,8 @@ TEST(FgCpu, VariantsEqualReference) {
 }
 
 TEST(FgCpu, SameBitsOnAnyThreadCount) {
+  // MobileNetV2's last convs of 3 networks are larger than a wave on 1 and on 3 threads, so their
+  // one-network waves run here too (fg_cpu_parts.h, Wave).
   const int saved = omp_get_max_threads();
   for (int threads : {1, 3}) {
     omp_set_num_threads(threads);

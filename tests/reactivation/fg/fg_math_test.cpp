@@ -1,7 +1,7 @@
 // FG's bin counts (the shared bins of reactivation/tensor_entropy.h, §2.4) on edge values of
-// inexact widths and collapsed edges in every CPU loop, the ring blend of every loop, the
-// coefficient of §2.5 at known dH with numpy's rounding, the truncating counter blend, and the
-// noise scions' normal draws.
+// inexact widths and collapsed edges in every CPU loop, the min/max they take of a side run, the
+// ring blend of every loop, the coefficient of §2.5 at known dH with numpy's rounding, the
+// truncating counter blend, and the noise scions' normal draws.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -146,6 +146,46 @@ TEST(FgBins, MinMaxOfBothLoopsPropagateNan) {
       y[at] = std::numeric_limits<float>::quiet_NaN();
       const fg_cpu::MinMax mm = fg_cpu::min_max(y.data(), static_cast<int64_t>(y.size()), isa);
       EXPECT_TRUE(std::isnan(mm.lo) && std::isnan(mm.hi)) << at;
+    }
+  }
+}
+
+TEST(FgBins, MinMaxOfTheSideRunEqualsMinMaxAndLeavesTheCounts) {
+  // bin_counts' side run (the next wave's chunk, min/max'ed in the counting loop) of every length
+  // beside counted runs shorter and longer than it, with a NaN side, and under NaN edges (nothing
+  // counted, the side still min/max'ed).
+  std::vector<float> x(517), side(301);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<float>(i) * 0.71f);
+  for (size_t i = 0; i < side.size(); ++i) side[i] = std::cos(static_cast<float>(i) * 0.29f) * 5.0f;
+  side[290] = 7.5f;  // the max in the tail of a long side run
+  float edges[kEntropyBins + 1], nan_edges[kEntropyBins + 1];
+  entropy_bin_edges(-1.0f, 1.0f, edges);
+  entropy_bin_edges(std::numeric_limits<float>::quiet_NaN(), 1.0f, nan_edges);
+  std::vector<float> nan_side = side;
+  nan_side[40] = std::numeric_limits<float>::quiet_NaN();
+  for (fg_cpu::FgIsa isa : {fg_cpu::FgIsa::kBest, fg_cpu::FgIsa::kAvx2, fg_cpu::FgIsa::kPortable}) {
+    for (int64_t n : {int64_t{5}, int64_t{16}, int64_t{48}, int64_t{517}}) {
+      for (int64_t side_n : {int64_t{1}, int64_t{15}, int64_t{16}, int64_t{33}, int64_t{301}}) {
+        SCOPED_TRACE("n " + std::to_string(n) + " side " + std::to_string(side_n));
+        int64_t alone[kEntropyBins] = {}, fused[kEntropyBins] = {};
+        fg_cpu::bin_counts(x.data(), n, edges, alone, isa);
+        fg_cpu::MinMax mm{};
+        fg_cpu::bin_counts(x.data(), n, edges, fused, isa, side.data(), side_n, &mm);
+        for (int b = 0; b < kEntropyBins; ++b) EXPECT_EQ(fused[b], alone[b]) << "bin " << b;
+        const fg_cpu::MinMax want = fg_cpu::min_max(side.data(), side_n, fg_cpu::FgIsa::kPortable);
+        EXPECT_EQ(mm.lo, want.lo);
+        EXPECT_EQ(mm.hi, want.hi);
+        fg_cpu::bin_counts(x.data(), n, edges, fused, isa, nan_side.data(), side_n, &mm);
+        if (side_n > 40) {
+          EXPECT_TRUE(std::isnan(mm.lo) && std::isnan(mm.hi));
+        }
+        int64_t none[kEntropyBins] = {};
+        mm = {};
+        fg_cpu::bin_counts(x.data(), n, nan_edges, none, isa, side.data(), side_n, &mm);
+        for (int64_t c : none) EXPECT_EQ(c, 0);
+        EXPECT_EQ(mm.lo, want.lo);
+        EXPECT_EQ(mm.hi, want.hi);
+      }
     }
   }
 }

@@ -21,10 +21,32 @@ constexpr int kFieldBits = 6;
 constexpr int kFlushVectors = (1 << kFieldBits) - 1;
 // Vectors per call of the widened 32-bit lane counters (far below 2^31 per lane).
 constexpr int64_t kBlockVectors = int64_t{1} << 26;
-// Cache lines prefetched per vector counted: at most a few, a longer `ahead` is left to the
-// hardware prefetchers.
-constexpr int64_t kLine = 64;
+// Vectors of `side` taken per vector counted: at most a few, the rest of a longer one after.
 constexpr int64_t kMaxPace = 4;
+
+// Lane-wise min/max of runs of vectors and whether any lane was NaN.
+struct Lanes {
+  __m512 lo, hi;
+  __mmask16 bad;
+};
+inline Lanes lanes_of(__m512 v) { return {v, v, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q)}; }
+inline void add_lanes(Lanes& s, __m512 v) {
+  s.lo = _mm512_min_ps(s.lo, v);
+  s.hi = _mm512_max_ps(s.hi, v);
+  s.bad = static_cast<__mmask16>(s.bad | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q));
+}
+void reduce_lanes(const Lanes& s, float* lo, float* hi, bool* nan) {
+  alignas(64) float ls[16], hs[16];
+  _mm512_store_ps(ls, s.lo);
+  _mm512_store_ps(hs, s.hi);
+  *lo = ls[0];
+  *hi = hs[0];
+  for (int k = 1; k < 16; ++k) {
+    *lo = ls[k] < *lo ? ls[k] : *lo;
+    *hi = hs[k] > *hi ? hs[k] : *hi;
+  }
+  *nan = s.bad != 0;
+}
 
 // The bin of each lane by entropy_bin's own test: !(x >= edge 0) gives 10 (no bin), else the
 // number of edges 1..10 at or below x. For the few vectors whose estimate fails its check.
@@ -37,8 +59,8 @@ __m512i exact_bins(__m512 v, const float* edges) {
   return _mm512_mask_blend_epi32(inside, _mm512_set1_epi32(kBins), b);
 }
 
-void bin_block(const float* x, int64_t n, const float* edges, int64_t* counts, const char*& ahead,
-               const char* ahead_end, int pace) {
+void bin_block(const float* x, int64_t n, const float* edges, int64_t* counts, const float*& side,
+               const float* side_end, Lanes& side_lanes, int pace) {
   // Per bin index b (0..10; lanes 11-15 are never read): its own edge, the next one (+inf after the
   // last: a value at or above edge 10 is in no bin, "bin" 10, and is not counted), and the one-hot
   // field that counts it.
@@ -75,7 +97,7 @@ void bin_block(const float* x, int64_t n, const float* edges, int64_t* counts, c
       if (ok != 0xFFFF) b = exact_bins(v, edges);
       low = _mm512_add_epi32(low, _mm512_permutexvar_epi32(b, t_low));
       high = _mm512_add_epi32(high, _mm512_permutexvar_epi32(b, t_high));
-      for (int p = 0; p < pace && ahead < ahead_end; ++p, ahead += kLine) _mm_prefetch(ahead, _MM_HINT_T1);
+      for (int p = 0; p < pace && side < side_end; ++p, side += 16) add_lanes(side_lanes, _mm512_loadu_ps(side));
     }
     for (int f = 0; f < kBins / 2; ++f) {
       wide[f] = _mm512_add_epi32(wide[f], _mm512_and_si512(_mm512_srli_epi32(low, kFieldBits * f), field_mask));
@@ -88,38 +110,31 @@ void bin_block(const float* x, int64_t n, const float* edges, int64_t* counts, c
 
 }  // namespace
 
-void fg_bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, const float* ahead,
-                   int64_t ahead_n) {
-  // The lines of `ahead` spread over the vectors of x: the loads of the next run overlap the
-  // counting of this one.
-  const char* next = reinterpret_cast<const char*>(ahead);
-  const char* next_end = next + (ahead_n > 0 ? ahead_n : 0) * static_cast<int64_t>(sizeof(float));
-  const int64_t lines = (next_end - next + kLine - 1) / kLine, vectors = n / 16;
-  const int pace = vectors == 0 ? 0 : static_cast<int>(std::min<int64_t>(kMaxPace, (lines + vectors - 1) / vectors));
+void fg_bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, const float* side, int64_t side_n,
+                   float* lo, float* hi, bool* nan) {
+  // The vectors of `side` spread over the vectors of x: their loads (the pipeline's next wave, from
+  // L3) overlap the counting of x (from L2), the rest after it.
+  Lanes lanes{};
+  const float* next = side;
+  const float* const end = side + side_n;
+  if (side_n > 0) {
+    lanes = lanes_of(_mm512_loadu_ps(side));
+    next += 16;
+  }
+  const int64_t side_vectors = (end - next) / 16, vectors = n / 16;
+  const int pace =
+      vectors == 0 ? 0 : static_cast<int>(std::min<int64_t>(kMaxPace, (side_vectors + vectors - 1) / vectors));
   for (int64_t begin = 0; begin < n; begin += 16 * kBlockVectors)
-    bin_block(x + begin, n - begin < 16 * kBlockVectors ? n - begin : 16 * kBlockVectors, edges, counts, next,
-              next_end, pace);
+    bin_block(x + begin, n - begin < 16 * kBlockVectors ? n - begin : 16 * kBlockVectors, edges, counts, next, end,
+              lanes, pace);
+  for (; next < end; next += 16) add_lanes(lanes, _mm512_loadu_ps(next));
+  if (side_n > 0) reduce_lanes(lanes, lo, hi, nan);
 }
 
 void fg_min_max(const float* x, int64_t n, float* lo, float* hi, bool* nan) {
-  __m512 l = _mm512_loadu_ps(x), h = l;
-  __mmask16 bad = _mm512_cmp_ps_mask(l, l, _CMP_UNORD_Q);
-  for (int64_t i = 16; i < n; i += 16) {
-    const __m512 v = _mm512_loadu_ps(x + i);
-    l = _mm512_min_ps(l, v);
-    h = _mm512_max_ps(h, v);
-    bad = static_cast<__mmask16>(bad | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q));
-  }
-  alignas(64) float ls[16], hs[16];
-  _mm512_store_ps(ls, l);
-  _mm512_store_ps(hs, h);
-  *lo = ls[0];
-  *hi = hs[0];
-  for (int k = 1; k < 16; ++k) {
-    *lo = ls[k] < *lo ? ls[k] : *lo;
-    *hi = hs[k] > *hi ? hs[k] : *hi;
-  }
-  *nan = bad != 0;
+  Lanes lanes = lanes_of(_mm512_loadu_ps(x));
+  for (int64_t i = 16; i < n; i += 16) add_lanes(lanes, _mm512_loadu_ps(x + i));
+  reduce_lanes(lanes, lo, hi, nan);
 }
 
 namespace {

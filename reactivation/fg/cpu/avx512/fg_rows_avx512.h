@@ -9,10 +9,10 @@
 namespace revive::kernels::cpu::avx512 {
 
 // counts[b] += the number of i < n whose entropy_bin(x[i], edges) is b, for b < 10; n a multiple
-// of 16, edges[0] not NaN (the caller returns before: no bin holds anything then). Meanwhile the
-// cache lines of ahead[0, ahead_n) are prefetched into L2, a few per vector.
-void fg_bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, const float* ahead,
-                   int64_t ahead_n);
+// of 16, edges[0] not NaN (the caller returns before: no bin holds anything then). In the same loop,
+// where side_n > 0 (a multiple of 16), fg_min_max of side[0, side_n) into lo, hi and nan.
+void fg_bin_counts(const float* x, int64_t n, const float* edges, int64_t* counts, const float* side, int64_t side_n,
+                   float* lo, float* hi, bool* nan);
 
 // lo and hi of x[0, n), n a positive multiple of 16, and whether any x is NaN (lo and hi are then
 // meaningless). A zero's sign in lo or hi may differ from the portable loop's, which no bin edge
