@@ -32,8 +32,8 @@ float fg_l1_criterion(const float* filter_l1, int32_t n_filters) {
 
 }  // namespace
 
-void fg_group_coefficients(const FgLayout& L, const FgOptions& o, int g, const int64_t* bins, const float* filter_l1,
-                           FgReport& r, FgBlendWeights* weights) {
+int64_t fg_group_coefficients(const FgLayout& L, const FgOptions& o, int g, const int64_t* bins,
+                              const float* filter_l1, FgReport& r, FgBlendWeights* weights) {
   const size_t n = r.alpha.size(), group = static_cast<size_t>(g), n_groups = static_cast<size_t>(L.n_groups());
   const FgGroup& G = L.groups()[group];
   for (size_t m = 0; m < n; ++m) {
@@ -42,13 +42,15 @@ void fg_group_coefficients(const FgLayout& L, const FgOptions& o, int g, const i
             ? entropy_from_bin_counts(bins + m * kEntropyBins, G.numel)
             : fg_l1_criterion(filter_l1 + m * static_cast<size_t>(L.n_filters()) + G.first_filter, G.n_filters);
   }
+  int64_t skipped = 0;
   for (size_t m = 0; m < n; ++m) {
     const size_t prev = (m + n - 1) % n;
     const double alpha = fg_alpha(static_cast<double>(r.criterion_value[m][group]) - r.criterion_value[prev][group], o);
     r.alpha[m][group] = alpha;
-    r.skipped += fg_skipped(alpha) ? 1 : 0;
+    skipped += fg_skipped(alpha) ? 1 : 0;
     weights[m * n_groups + group] = fg_blend_weights(alpha);
   }
+  return skipped;
 }
 
 void fg_channel_summary(const float* w, const uint8_t* ok, int64_t n_channels, int m, FgReport& r) {

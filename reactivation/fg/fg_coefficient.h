@@ -32,10 +32,11 @@ inline bool fg_skipped(double w) { return !std::isfinite(w); }
 // Stage (c) of both backends for group g: every network's criterion into r.criterion_value[m][g]
 // (the entropy from bins[m * kEntropyBins + b], the group's bin counts, or the L1 from
 // filter_l1[m * layout.n_filters() + f], every conv filter's norm), then each network's alpha from
-// itself and its ring predecessor (r.alpha, r.skipped) and its blend weights
-// (weights[m * n_groups + g]).
-void fg_group_coefficients(const FgLayout& layout, const FgOptions& options, int g, const int64_t* bins,
-                           const float* filter_l1, FgReport& r, FgBlendWeights* weights);
+// itself and its ring predecessor (r.alpha) and its blend weights (weights[m * n_groups + g]).
+// Returns how many alphas were skipped, for r.skipped (which it leaves alone, so that threads may
+// run it for distinct groups at once).
+int64_t fg_group_coefficients(const FgLayout& layout, const FgOptions& options, int g, const int64_t* bins,
+                              const float* filter_l1, FgReport& r, FgBlendWeights* weights);
 
 // Filter-level grafting's report for one network from its channel coefficients and their flags (0
 // where |g| + |g'| = 0 and the channel kept its own values): r.mean_channel_weight[m], the mean of

@@ -16,8 +16,6 @@ const char* name_of(E value, const std::vector<std::pair<std::string, E>>& names
 
 // Decimals beyond this would round below double precision near alpha's range: rounding is then moot.
 constexpr int kMaxRoundDigits = 15;
-// A run of more networks than this is a mistake (the paper trains at most 8, Table 6).
-constexpr int kMaxModels = 64;
 
 }  // namespace
 
@@ -74,8 +72,8 @@ bool fg_variant_grafts(FgVariant variant) {
 }
 
 void validate_fg_options(const FgOptions& o) {
-  REVIVE_CHECK(o.models >= 0 && o.models <= kMaxModels,
-               "FG needs between 1 and " << kMaxModels << " networks (--models), got " << o.models);
+  REVIVE_CHECK(o.models >= 0 && o.models <= kFgMaxModels,
+               "FG needs between 1 and " << kFgMaxModels << " networks (--models), got " << o.models);
   REVIVE_CHECK(!fg_variant_grafts(o.variant) || o.models == 0 || o.models >= 2,
                "the FG variant '" << fg_variant_name(o.variant) << "' grafts each network from another: it needs "
                                   << "--models 2 or more, got " << o.models

@@ -25,6 +25,9 @@ enum class FgVariant : uint8_t { kExternal, kNoise, kInternal, kFilter };
 enum class FgScope : uint8_t { kReference, kConvOnly };
 enum class FgLr : uint8_t { kSpread, kSame };
 
+// A run of more networks than this is a mistake (the paper trains at most 8, Table 6).
+constexpr int kFgMaxModels = 64;
+
 struct FgOptions {
   std::string preset = "paper";
   // Networks grafted; 0: as many as the run trains (--method fg takes the run's --models).

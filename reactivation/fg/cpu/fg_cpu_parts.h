@@ -85,7 +85,8 @@ struct FgCpuScratch::Impl {
   std::vector<float> l1;                    // [model][filter]
   std::vector<fg_cpu::ChunkStats> stats;    // [model][chunk]
   std::vector<FgBlendWeights> weights;      // [model][group]
-  std::vector<int64_t> bins;                // [model][bin]: stage (c)'s counts of one group
+  std::vector<int64_t> bins;                // [thread][model][bin]: stage (c)'s counts of one group
+  std::vector<int64_t> skipped;             // [thread]: stage (c)'s skipped alphas
   // Each thread's row pointers and weights of the N networks: [thread][model].
   std::vector<float*> rows;
   std::vector<void*> buffers;

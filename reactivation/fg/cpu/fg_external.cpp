@@ -64,7 +64,8 @@ void plan(const FgLayout& L, int n_models, FgCpuScratch::Impl& s) {
   }
   s.stats.assign(L.chunks().size() * static_cast<size_t>(n_models), ChunkStats{});
   s.weights.assign(static_cast<size_t>(L.n_groups()) * static_cast<size_t>(n_models), FgBlendWeights{});
-  s.bins.assign(static_cast<size_t>(n_models) * kEntropyBins, 0);
+  s.bins.assign(static_cast<size_t>(s.n_threads) * static_cast<size_t>(n_models) * kEntropyBins, 0);
+  s.skipped.assign(static_cast<size_t>(s.n_threads), 0);
   s.l1.assign(static_cast<size_t>(L.n_filters()) * static_cast<size_t>(n_models), 0.0f);
   const size_t per_thread = static_cast<size_t>(s.n_threads) * static_cast<size_t>(n_models);
   s.rows.assign(per_thread, nullptr);
@@ -134,18 +135,15 @@ void chunk_bins(const FgLayout& L, const FgNetwork& net, const FgChunk& c, const
   if (ahead_out != nullptr) set_min_max(mm, *ahead_out);
 }
 
-// Stage (c) for groups [begin, end): criteria, alphas and blend weights of every network.
-void coefficients(const FgLayout& L, const FgOptions& o, int group_begin, int group_end, FgCpuScratch::Impl& s,
-                  FgReport& r) {
+// Stage (c) for group g: criteria, alphas and blend weights of every network, with `bins` (N
+// networks' counts) as scratch; returns the alphas skipped.
+int64_t coefficients(const FgLayout& L, const FgOptions& o, int g, FgCpuScratch::Impl& s, int64_t* bins, FgReport& r) {
   const size_t n_chunks = L.chunks().size();
-  std::vector<int64_t>& bins = s.bins;
-  for (int g = group_begin; g < group_end; ++g) {
-    std::fill(bins.begin(), bins.end(), int64_t{0});
-    for (size_t m = 0; m < static_cast<size_t>(s.n_models); ++m)
-      for (int c = L.group_chunk_begin()[static_cast<size_t>(g)]; c < L.group_chunk_begin()[static_cast<size_t>(g) + 1]; ++c)
-        for (int b = 0; b < kEntropyBins; ++b) bins[m * kEntropyBins + b] += s.stats[m * n_chunks + static_cast<size_t>(c)].counts[b];
-    fg_group_coefficients(L, o, g, bins.data(), s.l1.data(), r, s.weights.data());
-  }
+  std::fill(bins, bins + static_cast<size_t>(s.n_models) * kEntropyBins, int64_t{0});
+  for (size_t m = 0; m < static_cast<size_t>(s.n_models); ++m)
+    for (int c = L.group_chunk_begin()[static_cast<size_t>(g)]; c < L.group_chunk_begin()[static_cast<size_t>(g) + 1]; ++c)
+      for (int b = 0; b < kEntropyBins; ++b) bins[m * kEntropyBins + b] += s.stats[m * n_chunks + static_cast<size_t>(c)].counts[b];
+  return fg_group_coefficients(L, o, g, bins, s.l1.data(), r, s.weights.data());
 }
 
 }  // namespace
@@ -182,11 +180,14 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
     }
     return first;
   };
+  std::fill(s.skipped.begin(), s.skipped.end(), int64_t{0});  // a smaller team leaves some alone
 #pragma omp parallel num_threads(s.n_threads)
   {
     const int threads = omp_get_num_threads(), self = omp_get_thread_num();
     float** rows = s.rows.data() + static_cast<size_t>(self) * static_cast<size_t>(n);
     FgBlendWeights* w = s.thread_weights.data() + static_cast<size_t>(self) * static_cast<size_t>(n);
+    int64_t* bins = s.bins.data() + static_cast<size_t>(self) * static_cast<size_t>(n) * kEntropyBins;
+    int64_t skipped = 0;
     for (size_t wi = 0; wi < s.waves.size(); ++wi) {
       const Wave& wave = s.waves[wi];
       const Range mine = share(tasks_of(wave), threads, self);
@@ -224,8 +225,9 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
 #pragma omp barrier
       }
       if (wave.model >= 0 && wave.model + 1 < n) continue;  // the group's last network blends it
-#pragma omp single
-      coefficients(L, o, wave.group_begin, wave.group_end, s, r);
+      // Each thread takes some of the wave's groups (they write distinct entries of r).
+#pragma omp for schedule(static)
+      for (int g = wave.group_begin; g < wave.group_end; ++g) skipped += coefficients(L, o, g, s, bins, r);
       // No barrier after (d): the next wave reads other groups' weights.
       const int block_end = first_block(wave, threads, self + 1);
       for (int b = first_block(wave, threads, self); b < block_end; ++b) {
@@ -237,7 +239,8 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
         blend_ring(rows, n, block.len, w);
       }
     }
-    // The buffers after every wave's coefficients (the last single's barrier).
+    s.skipped[static_cast<size_t>(self)] = skipped;
+    // The buffers after every wave's coefficients (the last stage (c)'s barrier).
     void** buffers = s.buffers.data() + static_cast<size_t>(self) * static_cast<size_t>(n);
 #pragma omp for schedule(dynamic)
     for (int b = 0; b < n_buffers; ++b) {
@@ -250,6 +253,7 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
       blend_buffer_ring(buffers, n, t.dtype, t.numel, w);
     }
   }
+  for (int t = 0; t < s.n_threads; ++t) r.skipped += s.skipped[static_cast<size_t>(t)];
 }
 
 }  // namespace revive::fg_cpu

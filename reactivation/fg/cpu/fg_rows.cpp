@@ -165,7 +165,12 @@ void buffer_ring(void* const* buffers, int n, int64_t numel, const FgBlendWeight
 
 void blend_buffer_ring(void* const* buffers, int n, DType dtype, int64_t numel, const FgBlendWeights* w) {
   switch (dtype) {
-    case DType::kFloat32: buffer_ring<float>(buffers, n, numel, w, fg_blend); break;
+    case DType::kFloat32: {  // the arena's vector loops, which blend as fg_blend does
+      float* x[kFgMaxModels];
+      for (int k = 0; k < n; ++k) x[k] = static_cast<float*>(buffers[k]);
+      blend_ring(x, n, numel, w);
+      break;
+    }
     case DType::kInt64: buffer_ring<int64_t>(buffers, n, numel, w, fg_blend_counter); break;
     case DType::kInt32:
       buffer_ring<int32_t>(buffers, n, numel, w, [](int32_t x, int32_t s, FgBlendWeights wk) {

@@ -201,7 +201,7 @@ void external_coefficients(const FgLayout& L, const FgOptions& o, FgCudaWorkspac
       for (int b = 0; b < kEntropyBins; ++b)
         bins[static_cast<size_t>(m * kEntropyBins + b)] =
             static_cast<int64_t>(w.counts[static_cast<size_t>(c.bins + (m * L.n_groups() + g) * kEntropyBins + b)]);
-    fg_group_coefficients(L, o, g, bins.data(), w.l1.data(), r, w.weights.data());
+    r.skipped += fg_group_coefficients(L, o, g, bins.data(), w.l1.data(), r, w.weights.data());
   }
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "reactivation/fg/fg_cpu.h"
@@ -83,6 +84,30 @@ TEST(FgCpu, SameBitsOnAnyThreadCount) {
     omp_set_num_threads(threads);
     check({"mobilenetv2", 3, FgVariant::kExternal, FgCriterion::kEntropy, FgScope::kReference, "reference"}, 9);
     check({"resnet20", 2, FgVariant::kInternal, FgCriterion::kEntropy, FgScope::kReference, "paper"}, 10);
+  }
+  omp_set_num_threads(saved);
+}
+
+TEST(FgCpu, CountsSkippedAlphasOnAnyThreadCount) {
+  // A NaN in several groups' convs of network 1 makes their L1 criteria NaN, so networks 1 and 2 skip
+  // those groups' alphas; the threads that compute the groups' coefficients count them apart.
+  FgOptions o = fg_preset("reference");
+  o.models = 3;
+  o.criterion = FgCriterion::kL1;
+  const int saved = omp_get_max_threads();
+  for (int threads : {1, 2, 3}) {
+    SCOPED_TRACE(threads);
+    omp_set_num_threads(threads);
+    auto ref_nets = make_fg_nets("resnet20", 3, 13), fast_nets = make_fg_nets("resnet20", 3, 13);
+    const FgLayout L = fg_layout(*ref_nets[0].model, *ref_nets[0].arena, o.scope);
+    for (auto* nets : {&ref_nets, &fast_nets})
+      for (int g = 0; g < L.n_groups(); g += 4) (*nets)[1].arena->params().data<float>()[L.groups()[g].offset] = NAN;
+    const FgReport ref = fg_reference_step(L, fg_states(ref_nets), o, 0, 0);
+    FgCpuScratch scratch;
+    const FgReport got = fg_apply_cpu(L, fg_networks(fast_nets), o, 0, 0, scratch);
+    EXPECT_EQ(ref.skipped, 2 * ((L.n_groups() + 3) / 4));
+    EXPECT_EQ(ref.skipped, got.skipped);
+    expect_same_state(ref_nets, fast_nets);
   }
   omp_set_num_threads(saved);
 }
