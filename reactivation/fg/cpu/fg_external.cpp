@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/dtype.h"
 #include "reactivation/fg/cpu/fg_cpu_parts.h"
 #include "reactivation/fg/fg_coefficient.h"
 #include "reactivation/filter_norms.h"
@@ -164,6 +165,27 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
   };
   const auto task_model = [&](const Wave& w, int t) { return static_cast<size_t>(w.model < 0 ? t % n : w.model); };
   const auto tasks_of = [&](const Wave& w) { return (w.chunk_end - w.chunk_begin) * (w.model < 0 ? n : 1); };
+  // Thread t's share of wave w's tasks: about 1/threads of the wave's elements, as its chunks differ
+  // in size (the groups' filters do), so that the threads reach the barrier after (b) together. A
+  // task goes to the thread whose part of the elements holds its middle.
+  const auto wave_share = [&](const Wave& w, int threads, int t) {
+    const int tasks = tasks_of(w);
+    const auto size = [&](int k) { return chunk_run(L, nets[0], L.chunks()[task_chunk(w, k)]).n; };
+    int64_t total = 0;
+    for (int k = 0; k < tasks; ++k) total += size(k);
+    Range out{tasks, tasks};
+    int64_t before = 0;
+    for (int k = 0; k < tasks; ++k) {
+      const int64_t owner = std::min<int64_t>(threads - 1, (2 * before + size(k)) * threads / (2 * total));
+      if (owner >= t && out.begin == tasks) out.begin = k;
+      if (owner > t) {
+        out.end = k;
+        break;
+      }
+      before += size(k);
+    }
+    return out;
+  };
   // The first block of the arena range of thread `t` of `threads` in wave w: the block where the
   // thread's first chunk starts (blocks ascend in the arena). The running maximum over the threads
   // before it keeps the ranges a partition of the wave's blocks whatever order the chunks' offsets
@@ -171,7 +193,7 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
   const auto first_block = [&](const Wave& w, int threads, int t) {
     int first = w.block_begin;
     for (int u = 1; u <= t; ++u) {
-      const int task = share(tasks_of(w), threads, u).begin;
+      const int task = wave_share(w, threads, u).begin;
       if (task >= tasks_of(w)) return w.block_end;
       const int64_t begin = chunk_run(L, nets[0], L.chunks()[task_chunk(w, task)]).x - nets[0].arena;
       const auto it = std::lower_bound(s.blocks.begin() + w.block_begin, s.blocks.begin() + w.block_end, begin,
@@ -190,7 +212,7 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
     int64_t skipped = 0;
     for (size_t wi = 0; wi < s.waves.size(); ++wi) {
       const Wave& wave = s.waves[wi];
-      const Range mine = share(tasks_of(wave), threads, self);
+      const Range mine = wave_share(wave, threads, self);
       const auto stats_of = [&](const Wave& at, int t) {
         const size_t m = task_model(at, t), c = task_chunk(at, t);
         float* l1 = s.l1.data() + m * static_cast<size_t>(L.n_filters());
@@ -204,7 +226,7 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
         // While binning the chunks it read in (a), a thread runs (a) on its share of the next wave,
         // task for task (the same share it then bins), the tasks left over after.
         const Wave* next = wi + 1 < s.waves.size() ? &s.waves[wi + 1] : nullptr;
-        const Range ahead = next ? share(tasks_of(*next), threads, self) : Range{0, 0};
+        const Range ahead = next ? wave_share(*next, threads, self) : Range{0, 0};
         for (int t = mine.begin; t < mine.end; ++t) {
           const size_t m = task_model(wave, t), c = task_chunk(wave, t);
           const int g = L.chunks()[c].group;
@@ -240,10 +262,20 @@ void external_step(const FgLayout& L, const std::vector<FgNetwork>& nets, const 
       }
     }
     s.skipped[static_cast<size_t>(self)] = skipped;
-    // The buffers after every wave's coefficients (the last stage (c)'s barrier).
+    // The buffers after every wave's coefficients (the last stage (c)'s barrier). Each is a small
+    // allocation of its own: a thread asks for every line of its share first, so that their cache
+    // misses overlap rather than follow one another.
     void** buffers = s.buffers.data() + static_cast<size_t>(self) * static_cast<size_t>(n);
-#pragma omp for schedule(dynamic)
-    for (int b = 0; b < n_buffers; ++b) {
+    const Range own = share(n_buffers, threads, self);
+    for (int b = own.begin; b < own.end; ++b) {
+      const FgTensor& t = L.tensors()[static_cast<size_t>(L.buffers()[static_cast<size_t>(b)])];
+      if (t.group < 0) continue;
+      const int64_t bytes = t.numel * static_cast<int64_t>(dtype_size(t.dtype));
+      for (int m = 0; m < n; ++m)
+        for (int64_t at = 0; at < bytes; at += 64)
+          __builtin_prefetch(static_cast<char*>(nets[static_cast<size_t>(m)].buffers[static_cast<size_t>(b)]) + at, 1);
+    }
+    for (int b = own.begin; b < own.end; ++b) {
       const FgTensor& t = L.tensors()[static_cast<size_t>(L.buffers()[static_cast<size_t>(b)])];
       if (t.group < 0 || t.numel == 0) continue;
       for (int m = 0; m < n; ++m) {
