@@ -25,8 +25,8 @@ namespace revive::kernels::cpu {
 // kRouteTimingMaxRounds, until the rounds have taken kRouteTimingBudgetMs. In a round each
 // candidate runs twice in a row and only the second run is timed: in training a key runs on one
 // route only, and a route timed straight after another one paid for what that one left in the
-// caches (revive's tiles lost 20% on the first 16-channel layer that way, and the run kept a route
-// that trained ResNet-56 slower: benchmarks/RESULTS.md, "Timing routes warm"). The median timed run
+// caches (revive's tiles lost 20% on the first 16-channel layer that way, and runs with empty
+// caches disagreed on that layer's route: benchmarks/RESULTS.md, "Timing routes warm"). The median timed run
 // of each candidate counts, not the fastest: oneDNN's direct kernel on some layers runs most calls
 // at one speed and a few at a much higher one, and the fastest run then picked it over a route
 // that is faster on most calls (benchmarks/RESULTS.md, "F(4x4, 3x3) tiles").

@@ -12,6 +12,7 @@
 #include "nn/models/registry.h"
 #include "nn/parameter_arena.h"
 #include "support/error_message.h"
+#include "support/scratch_path.h"
 
 namespace revive::nn {
 namespace {
@@ -38,7 +39,7 @@ std::vector<std::string> parameter_names(const Module& m) {
 }
 
 fs::path write_lines(const std::string& name, const std::vector<std::string>& lines) {
-  const fs::path path = fs::temp_directory_path() / ("revive_state_dict_model_" + name);
+  const fs::path path = testing::scratch_path("state_dict_model_" + name);
   std::ofstream os(path);
   for (const auto& l : lines) os << l << "\n";
   return path;

@@ -9,6 +9,7 @@
 
 #include "support/error_message.h"
 #include "support/tiny_run.h"
+#include "support/scratch_path.h"
 
 namespace revive {
 namespace {
@@ -18,7 +19,7 @@ using testing::TinyRun;
 
 TEST(Trainer, SmallCnnLearnsSyntheticData) {
   TinyRun s(3, 0.05, 3);
-  const std::string path = (std::filesystem::temp_directory_path() / "revive_trainer_metrics.jsonl").string();
+  const std::string path = testing::scratch_path("trainer_metrics.jsonl").string();
   MetricsLog log(path, true);
   Trainer trainer = s.trainer(quiet_trainer_options(3));
   trainer.set_metrics_log(&log);

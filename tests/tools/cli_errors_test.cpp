@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "tools/run_binary.h"
+#include "support/scratch_path.h"
 
 namespace {
 
@@ -75,7 +76,7 @@ TEST(CliErrors, EveryCommandsOwnNumericOptionsAreChecked) {
 
 // A finished one-epoch run: --resume reads its metrics.jsonl back before anything else.
 fs::path trained_run(const std::string& name) {
-  const fs::path out = fs::temp_directory_path() / ("revive_cli_errors_" + name);
+  const fs::path out = revive::testing::scratch_path("cli_errors_" + name);
   fs::remove_all(out);
   const auto r = run_revive("train --dataset synthetic --model cnn --epochs 1 --batch 64 --threads 2 --no-progress "
                             "--out " + out.string());

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tools/run_binary.h"
+#include "support/scratch_path.h"
 
 namespace {
 
@@ -17,7 +18,7 @@ using Result = revive::testing::RunResult;
 Result run(const std::string& args) { return revive::testing::run_revive(args); }
 
 fs::path fresh_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("revive_cli_" + name);
+  fs::path d = revive::testing::scratch_path("cli_" + name);
   fs::remove_all(d);
   return d;
 }

@@ -7,6 +7,7 @@
 
 #include "core/safetensors.h"
 #include "tools/run_binary.h"
+#include "support/scratch_path.h"
 
 namespace {
 
@@ -25,7 +26,7 @@ revive::Tensor tensor(revive::Shape shape, std::vector<float> values) {
 // layer10.conv [3,1,1,1]: 0, 0.25, 4: avg L1 min 0, median 0.25, max 4 (listed after layer2).
 // bn1 and fc: floating-point tensors that are not convs; steps: an integer tensor, left out.
 fs::path tiny_checkpoint() {
-  const fs::path p = fs::temp_directory_path() / "revive_inspect_tiny.safetensors";
+  const fs::path p = revive::testing::scratch_path("inspect_tiny.safetensors");
   revive::Tensor steps = revive::Tensor::empty({1}, revive::DType::kInt64);
   steps.data<int64_t>()[0] = 7;
   revive::save_safetensors(p.string(),

@@ -14,6 +14,7 @@
 #include "core/safetensors.h"
 
 #include "tools/run_binary.h"
+#include "support/scratch_path.h"
 
 namespace {
 
@@ -34,7 +35,7 @@ nlohmann::json last_json_line(const std::string& output) { return nlohmann::json
 TEST(KrTrain, FashionMnistRunLogsTelemetryAndRescalesKernels) {
   const bool real = fs::exists("/usr/share/datasets/fashion-mnist");
   const std::string data = real ? "--limit-train 1024 --limit-test 256" : "--dataset synthetic";
-  const fs::path out = fs::temp_directory_path() / "revive_kr_train";
+  const fs::path out = revive::testing::scratch_path("kr_train");
   fs::remove_all(out);
   // Period 1 with gamma0 0.5: epoch 0 steps with gamma(1 of 2) = 0.25, epoch 1 with gamma 0.
   auto r = run_revive("train --model cnn --method kr --kr-set period=1 --kr-set gamma0=0.5 --epochs 2 --batch 64 "

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "support/scratch_path.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -14,7 +16,7 @@ TEST(PlotStudy, WritesNonEmptyPngsFromTheFixture) {
   if (std::system("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") != 0) {
     GTEST_SKIP() << "/usr/bin/python3 has no matplotlib (apt-get install python3-matplotlib): pictures not tested";
   }
-  const fs::path out = fs::temp_directory_path() / "revive_plot_study";
+  const fs::path out = revive::testing::scratch_path("plot_study");
   fs::remove_all(out);
   const std::string cmd = std::string("/usr/bin/python3 ") + REVIVE_SOURCE_DIR + "/tools/plot_study.py " +
                           REVIVE_SOURCE_DIR + "/tests/fixtures/study --out " + out.string() + " >/dev/null";

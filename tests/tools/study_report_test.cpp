@@ -6,6 +6,7 @@
 // epoch_seconds: none 2.0; we 2.2 (seed 2: 2.4). reactivation_ms: none 0.1, we 5.0.
 // Dead fraction below 1e-3 after the last epoch: none .1 .2 .3; we 0 .05 (seed 2 not counted).
 #include "tools/study/study_report.h"
+#include "support/scratch_path.h"
 
 #include <gtest/gtest.h>
 
@@ -116,7 +117,7 @@ TEST(StudyReport, TablesCarryTheFigures) {
 }
 
 TEST(StudyReport, WrittenFromTheFolderAlone) {
-  const fs::path dir = fs::temp_directory_path() / "revive_study_report";
+  const fs::path dir = testing::scratch_path("study_report");
   fs::remove_all(dir);
   fs::copy(kFixture, dir, fs::copy_options::recursive);
   const std::string md = write_study_report(dir.string());

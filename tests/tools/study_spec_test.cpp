@@ -10,6 +10,7 @@
 
 #include "support/error_message.h"
 #include "tools/study/study_file.h"
+#include "support/scratch_path.h"
 
 namespace revive::cli {
 namespace {
@@ -109,7 +110,7 @@ TEST(StudySpec, StudyJsonRoundTripsAndIsChecked) {
 }
 
 fs::path write_temp(const std::string& name, const std::string& text) {
-  const fs::path p = fs::temp_directory_path() / ("revive_study_spec_" + name);
+  const fs::path p = testing::scratch_path("study_spec_" + name);
   std::ofstream(p) << text;
   return p;
 }

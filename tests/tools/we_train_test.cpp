@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tools/run_binary.h"
+#include "support/scratch_path.h"
 
 namespace {
 
@@ -15,7 +16,7 @@ namespace fs = std::filesystem;
 TEST(WeTrain, FashionMnistRunLogsTelemetryAndReactivates) {
   const bool real = fs::exists("/usr/share/datasets/fashion-mnist");
   const std::string data = real ? "--limit-train 1024 --limit-test 256" : "--dataset synthetic";
-  const fs::path out = fs::temp_directory_path() / "revive_we_train";
+  const fs::path out = revive::testing::scratch_path("we_train");
   fs::remove_all(out);
   const auto r = revive::testing::run_revive("train --model cnn --method we --we-preset reference --epochs 2 "
                                              "--batch 64 --threads 2 --no-progress " + data + " --out " +

@@ -1,12 +1,6 @@
 #include "kernels/cpu/avx512/batch_norm_planes.h"
 
-// GCC 12's AVX-512 intrinsics start from _mm512_undefined_*(), a self-initialised variable that its
-// own -Wuninitialized reports at every use (GCC bug 105593, fixed in GCC 13).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
-#pragma GCC diagnostic pop
 
 namespace revive::kernels::cpu::avx512 {
 namespace {
@@ -37,11 +31,12 @@ inline __m512 masked(__m512 dy, const PlaneMask& k, __m512 ms, __m512 md, int64_
 
 __m512 load_or_zero(const float* p) { return p != nullptr ? _mm512_loadu_ps(p) : _mm512_setzero_ps(); }
 
+// Through memory: GCC 12 warns that the intrinsics which widen a half vector read an uninitialised
+// register.
 void add_to_doubles(double* p, __m512 v) {
-  const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
-  const __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-  _mm512_storeu_pd(p, _mm512_add_pd(_mm512_loadu_pd(p), lo));
-  _mm512_storeu_pd(p + 8, _mm512_add_pd(_mm512_loadu_pd(p + 8), hi));
+  alignas(64) float f[16];
+  _mm512_store_ps(f, v);
+  for (int j = 0; j < 16; ++j) p[j] += static_cast<double>(f[j]);
 }
 
 }  // namespace
