@@ -3,7 +3,8 @@
 //
 // External scions run as a pipeline over "waves" of consecutive graft groups small enough to stay
 // in the caches, so the N arenas are read from memory about once and written once. A thread takes
-// the same run of chunks of every network in (a), (b) and (d), so it blends what it has read. A
+// the same run of chunks of every network in (a), (b) and (d), so it blends what it has read, the
+// runs of the threads holding about as many elements each. A
 // group too large for a wave gets one wave per network for (a)-(b), so its bins are still counted
 // from L2, and the last of them blends the group:
 //   (a) per (network, chunk of a group's conv filters): the chunk's min/max (entropy criterion)
@@ -11,7 +12,8 @@
 //   (b) per (network, chunk): the chunk's counts of the group's 10 bins (entropy criterion only),
 //       from the L2 cache, in the same loop as (a) of the thread's share of the next wave, which
 //       this brings into L2 (with the entropy criterion, (a) runs alone only for the first wave);
-//   (c) one thread: every group's entropy or L1 and alpha per network (fg_coefficient.h);
+//   (c) per group, the wave's groups shared by the threads: its entropy or L1 and alpha per
+//       network (fg_coefficient.h);
 //   (d) per block of the wave's arena range: all N networks blended at once, a vector of each
 //       network in turn from network N-1's vector, each element of network k from the pre-graft
 //       values of k and k-1, read before they are written (the predecessor's in a register), so
