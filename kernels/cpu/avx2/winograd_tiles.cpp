@@ -2,6 +2,8 @@
 
 #include <immintrin.h>
 
+#include "kernels/cpu/winograd_strips.h"
+
 namespace revive::kernels::cpu::avx2 {
 namespace {
 
@@ -151,21 +153,13 @@ int64_t column_floats(int64_t W) { return (2 * ((W + 1) / 2) + 2) * 4 * kBlock; 
 // V [16][rows][C] from one image, rows >= the tile count. `work` holds the column buffer of
 // input_strip and a zero row (work_floats).
 void transform_input(const float* x, int64_t C, int64_t H, int64_t W, float* V, int64_t rows, float* work) {
-  const int64_t TH = (H + 1) / 2, TW = (W + 1) / 2;
+  const int64_t TW = (W + 1) / 2;
   float* cols = work;
   float* zeros = work + column_floats(W);
   for (int64_t i = 0; i < W * kBlock; ++i) zeros[i] = 0.0f;
-  for (int64_t cb = 0; cb < C / kBlock; ++cb) {
-    const float* xb = x + cb * H * W * kBlock;
-    for (int64_t i = 0; i < TH; ++i) {
-      const float* strip[4];
-      for (int r = 0; r < 4; ++r) {
-        const int64_t h = 2 * i - 1 + r;
-        strip[r] = h >= 0 && h < H ? xb + h * W * kBlock : zeros;
-      }
-      input_strip(strip, W, TW, cols, V + i * TW * C + cb * kBlock, C, rows * C);
-    }
-  }
+  for_each_input_strip<2, kBlock>(x, C, H, W, zeros, [&](const float* const* strip, int64_t cb, int64_t i) {
+    input_strip(strip, W, TW, cols, V + i * TW * C + cb * kBlock, C, rows * C);
+  });
 }
 
 int64_t work_floats(int64_t W) { return column_floats(W) + W * kBlock; }

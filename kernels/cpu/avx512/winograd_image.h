@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "kernels/cpu/avx512/winograd_gemm.h"
+#include "kernels/cpu/winograd_strips.h"
 
 namespace revive::kernels::cpu::avx512 {
 
@@ -31,17 +32,9 @@ struct WinogradImage {
     float* cols = work;
     float* zeros = work + column_floats(W);
     for (int64_t i = 0; i < W * kBlock; ++i) zeros[i] = 0.0f;
-    for (int64_t cb = 0; cb < C / kBlock; ++cb) {
-      const float* xb = x + cb * H * W * kBlock;
-      for (int64_t i = 0; i < TH; ++i) {
-        const float* strip[kIn];
-        for (int64_t r = 0; r < kIn; ++r) {
-          const int64_t h = kOut * i - 1 + r;
-          strip[r] = h >= 0 && h < H ? xb + h * W * kBlock : zeros;
-        }
-        Tile::strip(strip, W, TW, cols, V + i * TW * C + cb * kBlock, C, TH * TW * C);
-      }
-    }
+    for_each_input_strip<kOut, kBlock>(x, C, H, W, zeros, [&](const float* const* strip, int64_t cb, int64_t i) {
+      Tile::strip(strip, W, TW, cols, V + i * TW * C + cb * kBlock, C, TH * TW * C);
+    });
   }
 
   static void image(const float* x, const float* U, float* y, int64_t C, int64_t K, int64_t H, int64_t W,
